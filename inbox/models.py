@@ -1,0 +1,136 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import MarketplaceAccount
+
+
+class Chat(models.Model):
+    class Kind(models.TextChoices):
+        CHAT = "chat", _("chat")
+        QUESTION = "question", _("question")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        RESOLVED = "resolved", _("resolved")
+        SNOOZED = "snoozed", _("snoozed")
+
+    account = models.ForeignKey(MarketplaceAccount, on_delete=models.CASCADE, related_name="chats")
+    external_id = models.CharField(max_length=128)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CHAT)
+    buyer_name = models.CharField(_("buyer"), max_length=200, blank=True, default="")
+    order_number = models.CharField(_("order"), max_length=100, blank=True, default="")
+    product_sku = models.CharField(_("SKU"), max_length=100, blank=True, default="")
+    product_title = models.CharField(_("product"), max_length=500, blank=True, default="")
+    product_url = models.URLField(_("product link"), max_length=500, blank=True, default="")
+    marketplace_status = models.CharField(_("marketplace status"), max_length=64, blank=True, default="")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_chats",
+        verbose_name=_("assignee"),
+    )
+    unread_count = models.PositiveIntegerField(_("unread"), default=0)
+    last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
+    last_message_preview = models.CharField(max_length=300, blank=True, default="")
+    last_message_external_id = models.CharField(max_length=128, blank=True, default="")
+    awaiting_reply_since = models.DateTimeField(_("awaiting reply since"), null=True, blank=True)
+    reply_deadline = models.DateTimeField(_("reply deadline"), null=True, blank=True)
+    extras = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("chat")
+        verbose_name_plural = _("chats")
+        permissions = [("view_all_chats", _("Can view the chats of every account"))]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "external_id"], name="chat_account_external_id_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-last_message_at", "-id"], name="chat_account_activity_idx"),
+            models.Index(fields=["-last_message_at", "-id"], name="chat_activity_idx"),
+            models.Index(
+                fields=["account", "-last_message_at", "-id"],
+                name="chat_unread_activity_idx",
+                condition=Q(unread_count__gt=0),
+            ),
+            models.Index(
+                fields=["awaiting_reply_since", "id"],
+                name="chat_awaiting_idx",
+                condition=Q(awaiting_reply_since__isnull=False),
+            ),
+            models.Index(fields=["assignee", "-last_message_at"], name="chat_assignee_activity_idx"),
+            models.Index(fields=["order_number"], name="chat_order_number_idx"),
+            models.Index(fields=["product_sku"], name="chat_product_sku_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.buyer_name or self.external_id}"
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        IN = "in", _("incoming")
+        OUT = "out", _("outgoing")
+
+    class Author(models.TextChoices):
+        BUYER = "buyer", _("buyer")
+        SELLER = "seller", _("seller")
+        MARKETPLACE = "marketplace", _("marketplace")
+        SUPPORT = "support", _("support")
+
+    class DeliveryStatus(models.TextChoices):
+        NONE = "", _("—")
+        PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        UNKNOWN = "unknown", _("unknown")
+
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="messages")
+    # NULL (not "") until the echo is matched: the unique (chat, external_id) constraint ignores NULLs.
+    external_id = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    author = models.CharField(max_length=16, choices=Author.choices)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField(blank=True, default="")
+    attachments = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(db_index=False)
+    inserted_at = models.DateTimeField(auto_now_add=True)
+    is_read = models.BooleanField(default=False)
+    delivery_status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, blank=True, default=DeliveryStatus.NONE
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sending_started_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        constraints = [
+            models.UniqueConstraint(fields=["chat", "external_id"], name="message_chat_external_id_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["chat", "created_at", "id"], name="message_chat_thread_idx"),
+            models.Index(
+                fields=["delivery_status", "next_attempt_at"],
+                name="message_outbox_idx",
+                condition=Q(delivery_status__in=["pending", "sending", "unknown"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.external_id or self.pk}"

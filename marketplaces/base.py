@@ -1,0 +1,51 @@
+"""The protocol every marketplace connector implements."""
+
+from datetime import datetime
+from typing import Protocol
+
+from marketplaces.types import (
+    AccountInfo,
+    Capabilities,
+    ChatRef,
+    Cursor,
+    Download,
+    PositionLookup,
+    RemoteChat,
+    SendReceipt,
+    UpdatesPage,
+)
+
+
+class Connector(Protocol):
+    marketplace: str
+    capabilities: Capabilities
+
+    def check_credentials(self) -> AccountInfo:
+        """Verify credentials with a cheap call; raise AuthError / CapabilityError with a clear message."""
+        ...
+
+    def fetch_updates(self, *, cursor: Cursor, positions: PositionLookup) -> UpdatesPage:
+        """One page of changes since `cursor` (empty dict on first run). Loop while `has_more`."""
+        ...
+
+    def fetch_history(self, *, cursor: Cursor, since: datetime | None = None) -> UpdatesPage:
+        """One page of a full-history walk for backfill, oldest data allowed from `since`."""
+        ...
+
+    def fetch_chat(self, *, chat_external_id: str) -> RemoteChat | None:
+        """Fresh metadata for one chat (e.g. a renewed WB replySign); None when the marketplace has none."""
+        ...
+
+    def send_text(self, *, chat: ChatRef, text: str) -> SendReceipt:
+        """Send a reply. Raises DeliveryUnknownError when the request left but no answer came back."""
+        ...
+
+    def send_file(self, *, chat: ChatRef, name: str, content: bytes, content_type: str) -> SendReceipt: ...
+
+    def mark_read(self, *, chat: ChatRef, up_to_message_external_id: str) -> None:
+        """Mark messages read on the marketplace where the API can; a no-op elsewhere."""
+        ...
+
+    def download_attachment(self, *, remote_id: str, url: str) -> Download:
+        """Fetch an attachment with the account's credentials (never expose them to the browser)."""
+        ...

@@ -1,0 +1,109 @@
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from accounts.models import MarketplaceAccount, SyncState
+from tests.conftest import CREDENTIALS
+
+
+def run_add_account(stdin_text: str, *args: str) -> tuple[str, str]:
+    stdout, stderr = io.StringIO(), io.StringIO()
+    import sys
+
+    original = sys.stdin
+    sys.stdin = io.StringIO(stdin_text)
+    try:
+        call_command("add_account", *args, stdout=stdout, stderr=stderr)
+    finally:
+        sys.stdin = original
+    return stdout.getvalue(), stderr.getvalue()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("marketplace", ["wildberries", "ozon", "yandex_market"])
+def test_add_account_happy_path_per_marketplace(marketplace, agent):
+    output, _errors = run_add_account(
+        json.dumps(CREDENTIALS[marketplace]),
+        "--marketplace",
+        marketplace,
+        "--name",
+        "Основной кабинет",
+        "--member",
+        "agent",
+        "--no-check",
+    )
+    account = MarketplaceAccount.objects.get()
+    assert output.splitlines()[0] == str(account.pk)
+    assert account.marketplace == marketplace
+    assert account.name == "Основной кабинет"
+    assert account.credentials == CREDENTIALS[marketplace]
+    assert list(account.members.all()) == [agent]
+    assert SyncState.objects.filter(account=account).exists()
+    for secret in CREDENTIALS[marketplace].values():
+        if len(secret) > 10:
+            assert secret not in output
+
+
+@pytest.mark.django_db
+def test_add_account_sets_the_non_secret_external_id():
+    run_add_account(json.dumps(CREDENTIALS["ozon"]), "--marketplace", "ozon", "--name", "O", "--no-check")
+    run_add_account(
+        json.dumps(CREDENTIALS["yandex_market"]),
+        "--marketplace",
+        "yandex_market",
+        "--name",
+        "Y",
+        "--no-check",
+    )
+    assert sorted(MarketplaceAccount.objects.values_list("external_id", flat=True)) == ["123456", "7654321"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("stdin_text", "args", "expected"),
+    [
+        ("{not json", ["--marketplace", "ozon"], "not valid JSON"),
+        ("", ["--marketplace", "ozon"], "No credentials on standard input"),
+        ('{"client_id": "123"}', ["--marketplace", "ozon"], "api_key: Обязательное поле."),
+        ('{"api_key": "k", "business_id": "abc"}', ["--marketplace", "yandex_market"], "business_id"),
+        ('{"token": "not-a-jwt"}', ["--marketplace", "wildberries"], "token:"),
+        ('["token"]', ["--marketplace", "wildberries"], "must be a JSON object"),
+        ('{"token": "x"}', ["--marketplace", "aliexpress"], "Unknown marketplace 'aliexpress'"),
+        (
+            json.dumps(CREDENTIALS["ozon"]),
+            ["--marketplace", "ozon", "--member", "ghost"],
+            "Unknown user(s): ghost",
+        ),
+    ],
+)
+def test_add_account_rejects_bad_input_with_exit_code_2_and_saves_nothing(stdin_text, args, expected):
+    with pytest.raises(CommandError) as raised:
+        run_add_account(stdin_text, *args, "--name", "X", "--no-check")
+    assert raised.value.returncode == 2
+    assert expected in str(raised.value)
+    assert MarketplaceAccount.objects.count() == 0
+    assert SyncState.objects.count() == 0
+
+
+def test_add_account_exits_2_as_a_process(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "add_account", "--marketplace", "ozon", "--name", "X", "--no-check"],
+        input="{broken",
+        capture_output=True,
+        text=True,
+        env={
+            **__import__("os").environ,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        },
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "not valid JSON" in result.stderr

@@ -1,10 +1,10 @@
 """Writes for the inbox. Split by concern; import from here.
 
-- outbox.py: replies (message_send) and their delivery — owned by the sync engine work.
-- chats.py: agent actions on chats (read, resolve, assign) — owned by the web inbox work.
-- ingest.py: upserts of marketplace data — owned by the sync engine work.
+- outbox.py: replies (message_send, message_retry) and their delivery; remote read marks.
+- chats.py: agent actions on chats (read, resolve, assign).
+- ingest.py: upserts of marketplace data.
 """
 
-from inbox.services.outbox import message_send
+from inbox.services.outbox import chat_remote_read_enqueue, message_retry, message_send
 
-__all__ = ["message_send"]
+__all__ = ["chat_remote_read_enqueue", "message_retry", "message_send"]

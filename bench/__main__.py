@@ -1,0 +1,56 @@
+"""`make bench`: every benchmark, on SQLite and (when reachable) PostgreSQL, printing side-by-side figures.
+
+Usage: python -m bench [--only NAME ...] [--sqlite-only] [--quick]
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/chatcenter_bench")
+BENCHMARKS = ["ingest", "idle", "freshness", "inbox"]
+
+
+def postgres_ready() -> bool:
+    try:
+        import psycopg
+
+        base = POSTGRES_URL.rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(base, autocommit=True, connect_timeout=3) as connection:
+            name = POSTGRES_URL.rsplit("/", 1)[1]
+            exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if not exists:
+                connection.execute(f'CREATE DATABASE "{name}"')
+        return True
+    except Exception as error:  # noqa: BLE001 - report and skip PostgreSQL
+        print(f"PostgreSQL not reachable ({error.__class__.__name__}); benchmarking SQLite only.")
+        return False
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--only", action="append", choices=BENCHMARKS)
+    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="smaller data for a smoke run")
+    options = parser.parse_args()
+    (ROOT / "var").mkdir(exist_ok=True)
+    databases = {"SQLite": f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"}
+    if not options.sqlite_only and postgres_ready():
+        databases["PostgreSQL"] = POSTGRES_URL
+    failures = 0
+    for name in options.only or BENCHMARKS:
+        for label, url in databases.items():
+            print(f"\n=== {name} on {label}", flush=True)
+            env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "BENCH_DATABASE_URL": url}
+            if options.quick:
+                env["BENCH_QUICK"] = "1"
+            result = subprocess.run([sys.executable, "-m", "bench.run", name], cwd=ROOT, env=env, check=False)
+            failures += result.returncode != 0
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

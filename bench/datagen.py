@@ -1,0 +1,84 @@
+"""Generate a large inbox directly in the database: accounts, chats and messages in bulk."""
+
+import random
+from datetime import timedelta
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import MarketplaceAccount, SyncState
+from inbox.models import Chat, Message
+
+MARKETPLACE_CREDENTIALS = {
+    "wildberries": {"token": "eyJhbGciOiJFUzI1NiJ9.eyJhY2MiOjMsInNpZCI6ImJlbmNoIn0.c2ln"},
+    "ozon": {"client_id": "100001", "api_key": "bench-api-key"},
+    "yandex_market": {"api_key": "ACMA:bench:0001", "business_id": "100001"},
+}
+BUYER_NAMES = ["Анна", "Иван", "Мария", "Олег", "Светлана", "Дмитрий", "Екатерина", "Павел"]
+TEXTS = [
+    "Здравствуйте! Когда будет доставка?",
+    "Подскажите, подойдёт ли размер M?",
+    "Пришёл товар с повреждённой упаковкой, что делать?",
+    "Спасибо, всё получили.",
+    "Можно ли оформить возврат?",
+]
+
+
+def inbox_generate(*, chats: int, messages_per_chat: int, seed: int = 7) -> User:
+    """Create `chats` chats spread over three accounts, each with `messages_per_chat` messages."""
+    randomizer = random.Random(seed)
+    agent, _created = User.objects.get_or_create(username="bench-agent")
+    agent.set_password("bench-password-123")
+    agent.save()
+    if Chat.objects.count() >= chats:
+        return agent
+    now = timezone.now()
+    accounts = []
+    for marketplace, credentials in MARKETPLACE_CREDENTIALS.items():
+        account = MarketplaceAccount.objects.create(
+            marketplace=marketplace, name=f"Bench {marketplace}", credentials=credentials
+        )
+        account.members.add(agent)
+        SyncState.objects.create(account=account, last_success_at=now)
+        accounts.append(account)
+    batch = 5000
+    for start in range(0, chats, batch):
+        count = min(batch, chats - start)
+        with transaction.atomic():
+            rows = []
+            for offset in range(count):
+                number = start + offset
+                last_at = now - timedelta(seconds=number * 17)
+                rows.append(
+                    Chat(
+                        account=accounts[number % len(accounts)],
+                        external_id=f"bench-{number}",
+                        buyer_name=randomizer.choice(BUYER_NAMES),
+                        order_number=f"{10000000 + number}-0001-1",
+                        product_sku=str(500000 + number % 3000),
+                        unread_count=number % 3,
+                        last_message_at=last_at,
+                        last_message_preview=randomizer.choice(TEXTS),
+                        awaiting_reply_since=last_at if number % 4 == 0 else None,
+                    )
+                )
+            created = Chat.objects.bulk_create(rows)
+            messages = []
+            for chat in created:
+                for index in range(messages_per_chat):
+                    incoming = index % 2 == 0
+                    messages.append(
+                        Message(
+                            chat_id=chat.pk,
+                            external_id=f"{chat.external_id}-{index}",
+                            direction="in" if incoming else "out",
+                            author="buyer" if incoming else "seller",
+                            text=randomizer.choice(TEXTS),
+                            created_at=chat.last_message_at - timedelta(minutes=messages_per_chat - index),
+                            is_read=True,
+                            delivery_status="" if incoming else "sent",
+                        )
+                    )
+            Message.objects.bulk_create(messages, batch_size=2000)
+    return agent

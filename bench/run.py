@@ -1,0 +1,41 @@
+"""Runs one benchmark inside a configured Django process (called by bench/__main__.py)."""
+
+import os
+import sys
+
+import django
+
+
+def main() -> int:
+    django.setup()
+    quick = os.environ.get("BENCH_QUICK") == "1"
+    name = sys.argv[1]
+    if name == "inbox":
+        from bench import inbox_perf
+
+        inbox_perf.server_time(
+            chats=5_000 if quick else 100_000, messages_per_chat=10, requests=30 if quick else 200
+        )
+        inbox_perf.load_test(clients=20, seconds=5 if quick else 20)
+        return 0
+    if name == "ingest":
+        from bench import ingest
+
+        ingest.run(messages=5_000 if quick else 50_000)
+        return 0
+    if name == "idle":
+        from bench import idle
+
+        idle.run(chats=200 if quick else 1_000)
+        return 0
+    if name == "freshness":
+        from bench import freshness
+
+        freshness.run(samples=5 if quick else 20)
+        return 0
+    print(f"unknown benchmark {name}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

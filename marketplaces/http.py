@@ -1,0 +1,361 @@
+"""The one HTTP client for marketplace APIs: timeouts, retries, rate limits, error mapping, safe logging.
+
+This is the only module (outside tests) that imports `requests`.
+"""
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+from marketplaces import errors
+from marketplaces.ratelimit import BucketSpec, RateLimiter
+
+logger = logging.getLogger("marketplaces.http")
+
+DEFAULT_TIMEOUT = (5.0, 30.0)
+DEFAULT_MAX_ATTEMPTS = 3
+DEFAULT_BACKOFF_BASE = 0.5
+DEFAULT_BACKOFF_CAP = 8.0
+# A chat API answer is small; anything beyond this is not what the spec describes.
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+# Waits up to this long are spent sleeping; longer ones go back to the scheduler as RateLimitedError.
+SHORT_WAIT_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Response:
+    """What a connector sees of an HTTP answer: never a `requests` object."""
+
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name.lower(), "")
+
+    @property
+    def content_type(self) -> str:
+        return self.header("content-type").split(";")[0].strip().lower()
+
+    def json(self) -> Any:
+        """Parse the body. Python's json keeps big integers exact (Ozon ids exceed 2^53)."""
+        try:
+            return json.loads(self.content.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise errors.UnexpectedResponseError(
+                "Маркетплейс вернул повреждённый или неполный JSON", status=self.status
+            ) from exc
+
+
+def body_json_or_none(response: Response) -> Any:
+    try:
+        return response.json()
+    except errors.UnexpectedResponseError:
+        return None
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How one marketplace phrases its errors and rate limits."""
+
+    label: str
+    # Extract the marketplace's own error text from an error response ("" when there is none).
+    error_text: Callable[[Response], str]
+    # Seconds to wait according to the rate-limit headers of a rate-limited response.
+    retry_after: Callable[[Response, float], float | None]
+    rate_limit_statuses: frozenset[int] = frozenset({429})
+    # Decide whether a 403 means bad credentials (AuthError) or a missing scope/subscription.
+    forbidden: Callable[[Response, str], errors.MarketplaceError] | None = None
+    # Extra classification hook: return an error to raise for this response, or None for the default.
+    classify: Callable[[Response, str], errors.MarketplaceError | None] | None = None
+
+
+@dataclass
+class HttpClient:
+    """One client per connector instance (one marketplace account)."""
+
+    base_url: str
+    dialect: Dialect
+    account_key: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    # Credential values that must never appear in a message, even when a marketplace echoes them.
+    secrets: Sequence[str] = ()
+    limiter: RateLimiter | None = None
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    backoff_base: float = DEFAULT_BACKOFF_BASE
+    backoff_cap: float = DEFAULT_BACKOFF_CAP
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+    jitter: Callable[[float, float], float] = random.uniform
+    session: Any = None
+    requests_made: int = 0
+
+    def __post_init__(self) -> None:
+        if self.session is None:
+            self.session = requests.Session()
+        self.base_url = self.base_url.rstrip("/")
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        idempotent: bool,
+        limits: Iterable[BucketSpec] = (),
+        concurrency: tuple[str, int] | None = None,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        files: Sequence[tuple[str, tuple[str | None, Any] | tuple[str | None, Any, str]]] | None = None,
+        ok_statuses: Iterable[int] = (200,),
+        max_response_bytes: int | None = None,
+        base_url: str | None = None,
+        action: str = "запрос",
+    ) -> Response:
+        """Send a request and return a response whose status is in `ok_statuses`, or raise errors.*.
+
+        `idempotent=False` (sending a message or a file): once the request may have reached the
+        marketplace, nothing is retried; a lost answer raises DeliveryUnknownError.
+        """
+        limits = tuple(limits)
+        ok = frozenset(ok_statuses)
+        url = f"{(base_url or self.base_url).rstrip('/')}{path}"
+        attempt = 0
+        while True:
+            attempt += 1
+            self._acquire(limits)
+            try:
+                response = self._send(
+                    method,
+                    url,
+                    path,
+                    params=params,
+                    json_body=json_body,
+                    files=files,
+                    concurrency=concurrency,
+                    max_response_bytes=max_response_bytes or self.max_response_bytes,
+                )
+            except _NetworkFailure as failure:
+                retryable = failure.never_left or idempotent
+                if retryable and attempt < self.max_attempts:
+                    self._backoff(attempt)
+                    continue
+                if not failure.never_left and not idempotent:
+                    raise errors.DeliveryUnknownError(
+                        f"{self.dialect.label}: запрос отправлен, но ответ не получен ({failure.reason}); "
+                        "неизвестно, выполнен ли он"
+                    ) from None
+                raise errors.TransientError(f"{self.dialect.label}: {failure.reason}") from None
+
+            if response.status in ok:
+                return response
+            error = self._error_for(response, idempotent=idempotent, action=action)
+            if isinstance(error, errors.RateLimitedError):
+                self._block(limits, error.retry_after)
+                # A rate-limited request was refused, so even a send is safe to repeat after a short wait.
+                if error.retry_after <= SHORT_WAIT_SECONDS and attempt < self.max_attempts:
+                    self.sleep(error.retry_after)
+                    continue
+                raise error
+            retry_transient = (
+                isinstance(error, errors.TransientError)
+                and not isinstance(error, errors.DeliveryUnknownError)
+                and idempotent
+                and attempt < self.max_attempts
+            )
+            if retry_transient:
+                self._backoff(attempt)
+                continue
+            raise error
+
+    def _acquire(self, limits: tuple[BucketSpec, ...]) -> None:
+        if self.limiter is None:
+            return
+        for spec in limits:
+            self.limiter.acquire(key=self.account_key, spec=spec)
+
+    def _block(self, limits: tuple[BucketSpec, ...], seconds: float) -> None:
+        if self.limiter is None:
+            return
+        for spec in limits:
+            self.limiter.block(key=self.account_key, spec=spec, seconds=seconds)
+
+    def _backoff(self, attempt: int) -> None:
+        ceiling = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
+        self.sleep(self.jitter(0.0, ceiling))
+
+    def _slot(self, concurrency: tuple[str, int] | None) -> AbstractContextManager[None]:
+        if concurrency is None or self.limiter is None:
+            return nullcontext()
+        name, slots = concurrency
+        # A slot outlives its request only if the process dies; expire it after the longest possible call.
+        ttl = sum(self.timeout) + 5.0
+        return self.limiter.concurrency_slot(key=f"{self.account_key}:{name}", slots=slots, ttl=ttl)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None,
+        json_body: Any,
+        files: Any,
+        concurrency: tuple[str, int] | None,
+        max_response_bytes: int,
+    ) -> Response:
+        started = self.clock()
+        with self._slot(concurrency):
+            self.requests_made += 1
+            try:
+                raw = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json_body,
+                    files=files,
+                    headers=dict(self.headers),
+                    timeout=self.timeout,
+                    stream=True,
+                    allow_redirects=False,
+                )
+            except requests.exceptions.RequestException as exc:
+                self._log(method, path, "network error", started)
+                raise _NetworkFailure.from_exception(exc) from None
+            try:
+                content = _read_limited(raw, max_response_bytes)
+            except _TooLarge:
+                self._log(method, path, raw.status_code, started)
+                raise errors.UnexpectedResponseError(
+                    f"{self.dialect.label}: ответ больше {max_response_bytes // (1024 * 1024)} МБ — "
+                    "это не похоже на ответ API",
+                    status=raw.status_code,
+                ) from None
+            except requests.exceptions.RequestException:
+                self._log(method, path, "read error", started)
+                raise _NetworkFailure(
+                    reason="соединение оборвалось при чтении ответа", never_left=False
+                ) from None
+            finally:
+                raw.close()
+        self._log(method, path, raw.status_code, started)
+        headers = {name.lower(): value for name, value in raw.headers.items()}
+        return Response(status=raw.status_code, headers=headers, content=content)
+
+    def _log(self, method: str, path: str, status: int | str, started: float) -> None:
+        elapsed_ms = int((self.clock() - started) * 1000)
+        logger.info("%s %s %s -> %s in %d ms", self.dialect.label, method, path, status, elapsed_ms)
+
+    def _error_for(self, response: Response, *, idempotent: bool, action: str) -> errors.MarketplaceError:
+        label = self.dialect.label
+        status = response.status
+        text = self.scrub(self.dialect.error_text(response))
+        if self.dialect.classify is not None:
+            custom = self.dialect.classify(response, text)
+            if custom is not None:
+                return custom
+        detail = f": {text}" if text else ""
+        if status in self.dialect.rate_limit_statuses:
+            retry_after = self.dialect.retry_after(response, self.clock())
+            seconds = max(retry_after if retry_after is not None else 60.0, 0.0)
+            return errors.RateLimitedError(
+                f"{label} ограничил частоту запросов{detail}; повтор через {seconds:.0f} с",
+                retry_after=seconds,
+                status=status,
+            )
+        if status == 401:
+            return errors.AuthError(f"{label} не принял ключ доступа{detail}", status=status)
+        if status == 403:
+            if self.dialect.forbidden is not None:
+                return self.dialect.forbidden(response, text)
+            return errors.CapabilityError(f"{label} запретил доступ{detail}", status=status)
+        if status >= 500:
+            if not idempotent:
+                return errors.DeliveryUnknownError(
+                    f"{label} ответил ошибкой {status} на отправку{detail}; неизвестно, выполнена ли она",
+                    status=status,
+                )
+            return errors.TransientError(
+                f"{label} временно недоступен (HTTP {status}){detail}", status=status
+            )
+        if 400 <= status < 500:
+            return errors.RequestRejectedError(
+                f"{label} отклонил {action}{detail or f' (HTTP {status})'}", status=status
+            )
+        return errors.UnexpectedResponseError(f"{label}: неожиданный ответ HTTP {status}", status=status)
+
+    def scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            if secret:
+                text = text.replace(secret, "***")
+        return text.strip()
+
+
+class _TooLarge(Exception):
+    pass
+
+
+@dataclass
+class _NetworkFailure(Exception):
+    reason: str
+    # True when the request certainly never reached the marketplace (DNS, refused, connect timeout).
+    never_left: bool
+
+    @classmethod
+    def from_exception(cls, exc: requests.exceptions.RequestException) -> "_NetworkFailure":
+        if isinstance(exc, requests.exceptions.ConnectTimeout) or _caused_by_connect_failure(exc):
+            return cls(reason="не удалось подключиться к серверу", never_left=True)
+        if isinstance(exc, requests.exceptions.ReadTimeout | requests.exceptions.Timeout):
+            return cls(reason="сервер не ответил вовремя", never_left=False)
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            return cls(reason="соединение прервано", never_left=False)
+        return cls(reason="ошибка сети", never_left=False)
+
+
+def _caused_by_connect_failure(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    stack: list[Any] = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, NewConnectionError | ConnectTimeoutError):
+            return True
+        if isinstance(current, BaseException):
+            stack.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
+            stack.extend(arg for arg in current.args if isinstance(arg, BaseException))
+    return False
+
+
+def _read_limited(raw: Any, limit: int) -> bytes:
+    declared = raw.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    total = 0
+    for chunk in raw.iter_content(chunk_size=65536):
+        total += len(chunk)
+        if total > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def seconds_header(response: Response, name: str) -> float | None:
+    value = response.header(name).strip()
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        return None

@@ -1,0 +1,511 @@
+"""Ozon Seller API buyer chats.
+
+Spec: specs/ozon-chat-push-subset-2026-10-derived.json (chat methods as of 2026-10, tags ChatAPI,
+Premium, Limits) with specs/ozon-seller-swagger-2025-08.json (Errors tag, older enum spelling).
+"""
+
+import base64
+import email.utils
+import re
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+
+from marketplaces import errors
+from marketplaces.http import Dialect, HttpClient, Response, body_json_or_none, seconds_header
+from marketplaces.ratelimit import BucketSpec, RateLimiter
+from marketplaces.types import (
+    AccountInfo,
+    AttachmentKind,
+    Author,
+    Capabilities,
+    ChatPosition,
+    ChatRef,
+    Cursor,
+    Download,
+    ModerationState,
+    PositionLookup,
+    RemoteAttachment,
+    RemoteChat,
+    RemoteMessage,
+    RemoteProduct,
+    SendReceipt,
+    SkippedItem,
+    UpdatesPage,
+)
+
+MARKETPLACE = "ozon"
+LABEL = "Ozon"
+
+# ozon-chat-push-subset-2026-10-derived.json, ChatAPI → POST /v3/chat/list (ChatAPI_ChatListV3).
+CHAT_LIST_PATH = "/v3/chat/list"
+# ozon-chat-push-subset-2026-10-derived.json, Premium → POST /v3/chat/history (ChatAPI_ChatHistoryV3).
+CHAT_HISTORY_PATH = "/v3/chat/history"
+# ozon-chat-push-subset-2026-10-derived.json, Premium → POST /v1/chat/send/message (ChatAPI_ChatSendMessage).
+SEND_MESSAGE_PATH = "/v1/chat/send/message"
+# ozon-chat-push-subset-2026-10-derived.json, ChatAPI → POST /v1/chat/send/file (ChatAPI_ChatSendFile).
+SEND_FILE_PATH = "/v1/chat/send/file"
+# ozon-chat-push-subset-2026-10-derived.json, Premium → POST /v2/chat/read (ChatAPI_ChatReadV2).
+CHAT_READ_PATH = "/v2/chat/read"
+
+LIST_PAGE_SIZE = 100  # v3ChatList.limit maximum in 2026
+HISTORY_PAGE_SIZE = 100  # v3ChatHistoryRequest.limit allows up to 1000; smaller pages keep a sync page short
+HISTORY_CALLS_PER_PAGE = 20
+MAX_TEXT_LENGTH = 1000
+# Chat types with a buyer on the other side; 2026 enums are upper case, 2025 ones were Buyer_Seller.
+BUYER_CHAT_TYPES = frozenset({"buyer_seller", "buyer_seller_select"})
+
+# Limits tag: 50 requests per second per Client-Id unless a method states its own (chat methods do not).
+CLIENT_LIMIT = BucketSpec.per_period(name="ozon-client", requests=50, seconds=1, burst=50)
+
+CAPABILITIES = Capabilities(max_text_length=MAX_TEXT_LENGTH, can_send_files=True, can_mark_read=True)
+
+USER_AUTHORS = {
+    "customer": Author.BUYER,
+    "seller": Author.SELLER,
+    "support": Author.SUPPORT,
+    "crm": Author.MARKETPLACE,
+    "notificationuser": Author.MARKETPLACE,
+    "courier": Author.MARKETPLACE,
+}
+MODERATION = {"MODERATION": ModerationState.PENDING, "FAILED": ModerationState.REJECTED}
+
+PREMIUM_REQUIRED = (
+    "Ozon не дал доступ к чатам с покупателями. Чаты через Seller API доступны только с подпиской "
+    "Premium Plus или Premium Pro; проверьте подписку и роль API-ключа"
+)
+IMAGE_PATTERN = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
+LINK_PATTERN = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)")
+URL_PATTERN = re.compile(r"^https?://\S+$")
+
+
+def error_text(response: Response) -> str:
+    body = body_json_or_none(response)
+    if isinstance(body, dict):
+        message = body.get("message")
+        if isinstance(message, str):
+            return message
+        nested = body.get("error")
+        if isinstance(nested, dict) and isinstance(nested.get("message"), str):
+            return nested["message"]
+    return ""
+
+
+def retry_after(response: Response, now: float) -> float | None:
+    seconds = seconds_header(response, "Retry-After")
+    if seconds is not None:
+        return seconds
+    value = response.header("Retry-After")
+    if value:
+        try:
+            return max(email.utils.parsedate_to_datetime(value).timestamp() - now, 0.0)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def forbidden(response: Response, text: str) -> errors.MarketplaceError:
+    lowered = text.lower()
+    if "invalid api-key" in lowered or "deactivated" in lowered:
+        return errors.AuthError(f"Ozon не принял API-ключ: {text}", status=403)
+    if "restricted to specific ip" in lowered:
+        return errors.AuthError(
+            "API-ключ Ozon разрешён только с определённых IP-адресов: "
+            "добавьте адрес сервера в настройках ключа",
+            status=403,
+        )
+    if "missing a required role" in lowered:
+        return errors.CapabilityError(
+            "У API-ключа Ozon нет роли для работы с чатами: создайте ключ с доступом к чатам", status=403
+        )
+    if "offer not signed" in lowered:
+        return errors.CapabilityError(
+            "Продавец не принял актуальную оферту Ozon: примите её в личном кабинете", status=403
+        )
+    detail = f" (ответ Ozon: {text})" if text else ""
+    return errors.CapabilityError(f"{PREMIUM_REQUIRED}{detail}", status=403)
+
+
+def classify(response: Response, text: str) -> errors.MarketplaceError | None:
+    lowered = text.lower()
+    if "circle is open" in lowered:
+        return errors.RateLimitedError(
+            "Ozon временно заблокировал метод из-за большого числа запросов",
+            retry_after=120.0,
+            status=response.status,
+        )
+    if response.status != 429 and "rate limit" in lowered:
+        return errors.RateLimitedError(f"Ozon ограничил частоту запросов: {text}", retry_after=1.0)
+    if response.status in (401, 404) and ("invalid api-key" in lowered or "deactivated" in lowered):
+        return errors.AuthError(f"Ozon не принял API-ключ: {text}", status=response.status)
+    return None
+
+
+DIALECT = Dialect(
+    label=LABEL, error_text=error_text, retry_after=retry_after, forbidden=forbidden, classify=classify
+)
+
+
+def normalize_enum(value: Any) -> str:
+    """Compare enums case-insensitively; the docs' example spells Customer with a Cyrillic С."""
+    return str(value or "").replace("С", "C").replace("с", "c").lower()
+
+
+def message_id(value: Any) -> str:
+    """uint64 ids arrive as JSON integers or strings; keep the exact digits either way."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError("нет идентификатора сообщения")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and value.isdigit():
+        return value
+    raise ValueError(f"идентификатор {value!r} не число")
+
+
+def parse_time(value: Any) -> datetime | None:
+    if isinstance(value, str) and value:
+        parsed = parse_datetime(value)
+        if parsed is not None:
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def is_true(value: Any) -> bool:
+    """`has_next` is boolean in the schema but the string "true" in the example."""
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return value is True
+
+
+class OzonConnector:
+    marketplace = MARKETPLACE
+    capabilities = CAPABILITIES
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        api_key: str,
+        account_key: str,
+        api_url: str,
+        limiter: RateLimiter | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.client_id = client_id.strip()
+        self.clock = clock
+        self.http = HttpClient(
+            base_url=api_url,
+            dialect=DIALECT,
+            # The limit belongs to the Client-Id, whichever of our accounts uses it.
+            account_key=f"ozon-client:{self.client_id}" if self.client_id else account_key,
+            headers={"Client-Id": self.client_id, "Api-Key": api_key.strip(), "Accept": "application/json"},
+            secrets=(api_key.strip(),),
+            limiter=limiter,
+            clock=clock,
+            sleep=sleep,
+        )
+
+    def _post(
+        self, path: str, body: Mapping[str, Any], *, idempotent: bool = True, action: str = "запрос"
+    ) -> Any:
+        response = self.http.request(
+            "POST", path, idempotent=idempotent, limits=(CLIENT_LIMIT,), json_body=dict(body), action=action
+        )
+        parsed = response.json()
+        if not isinstance(parsed, dict):
+            raise errors.UnexpectedResponseError(f"{LABEL}: ответ {path} не совпадает со схемой")
+        return parsed
+
+    # --- credentials -------------------------------------------------------------------------------
+
+    def check_credentials(self) -> AccountInfo:
+        if not self.client_id.isdigit():
+            raise errors.AuthError("Client-Id Ozon — это число, например 123456")
+        self._list_page(list_cursor=None, limit=1)
+        return AccountInfo(external_id=self.client_id)
+
+    # --- sync --------------------------------------------------------------------------------------
+
+    def _list_page(
+        self, *, list_cursor: str | None, limit: int = LIST_PAGE_SIZE
+    ) -> tuple[list[Any], str, bool]:
+        body: dict[str, Any] = {"filter": {"chat_status": "ALL"}, "limit": limit}
+        if list_cursor:
+            body["cursor"] = list_cursor
+        parsed = self._post(CHAT_LIST_PATH, body)
+        chats = parsed.get("chats")
+        if chats is None:
+            chats = []
+        if not isinstance(chats, list):
+            raise errors.UnexpectedResponseError(f"{LABEL}: ответ /v3/chat/list не совпадает со схемой")
+        return chats, str(parsed.get("cursor") or ""), is_true(parsed.get("has_next"))
+
+    def fetch_updates(self, *, cursor: Cursor, positions: PositionLookup) -> UpdatesPage:
+        return self._walk(cursor=cursor, positions=positions, since=None, backfill=False)
+
+    def fetch_history(self, *, cursor: Cursor, since: datetime | None = None) -> UpdatesPage:
+        return self._walk(cursor=cursor, positions=lambda chat_ids: {}, since=since, backfill=True)
+
+    def _walk(
+        self, *, cursor: Cursor, positions: PositionLookup, since: datetime | None, backfill: bool
+    ) -> UpdatesPage:
+        """One list page (or the rest of its history work), then as many history calls as the budget allows.
+
+        Cursor: `list_cursor` (Ozon's cursor inside the current pass), `list_more`, and `pending` — chats of
+        the listed page whose history is still to fetch, each with its direction and starting message id.
+        """
+        before = self.http.requests_made
+        state = dict(cursor)
+        pending: list[dict[str, Any]] = [dict(item) for item in state.get("pending", [])]
+        skipped: list[SkippedItem] = []
+        if not pending:
+            list_cursor = state.get("list_cursor") if state.get("list_more") else None
+            chats, next_cursor, has_next = self._list_page(list_cursor=list_cursor)
+            state["list_cursor"] = next_cursor if has_next else None
+            state["list_more"] = has_next
+            pending, skipped = self._plan(chats, positions, backfill=backfill)
+        remote_chats: list[RemoteChat] = []
+        messages: list[RemoteMessage] = []
+        calls = 0
+        while pending and calls < HISTORY_CALLS_PER_PAGE:
+            item = pending[0]
+            calls += 1
+            try:
+                page_messages, done, context = self._history_step(item, since=since)
+            except errors.RequestRejectedError as exc:
+                # One chat Ozon refuses to show (e.g. 404) must not block the account.
+                skipped.append(SkippedItem(reason=exc.message, reference=item["chat_id"]))
+                pending.pop(0)
+                continue
+            messages.extend(page_messages)
+            item.setdefault("order_number", "")
+            item.setdefault("sku", "")
+            if context.get("order_number"):
+                item["order_number"] = item["order_number"] or context["order_number"]
+            if context.get("sku"):
+                item["sku"] = item["sku"] or context["sku"]
+            if done:
+                remote_chats.append(self._chat_from(item))
+                pending.pop(0)
+        state["pending"] = pending
+        return UpdatesPage(
+            chats=tuple(remote_chats),
+            messages=tuple(messages),
+            cursor=state,
+            has_more=bool(pending) or bool(state.get("list_more")),
+            skipped=tuple(skipped),
+            requests_made=self.http.requests_made - before,
+        )
+
+    def _plan(
+        self, chats: list[Any], positions: PositionLookup, *, backfill: bool
+    ) -> tuple[list[dict[str, Any]], list[SkippedItem]]:
+        infos: list[dict[str, Any]] = []
+        skipped: list[SkippedItem] = []
+        for entry in chats:
+            try:
+                info = self._chat_info(entry)
+            except (KeyError, TypeError, ValueError) as exc:
+                skipped.append(SkippedItem(reason=f"Чат Ozon не разобран: {exc}"))
+                continue
+            if info is not None:
+                infos.append(info)
+        known: Mapping[str, ChatPosition] = positions([info["chat_id"] for info in infos]) if infos else {}
+        pending = []
+        for info in infos:
+            position = known.get(info["chat_id"])
+            if backfill or position is None or not position.last_message_external_id:
+                pending.append({**info, "direction": "Backward", "from": None})
+            elif info["last_message_id"] and info["last_message_id"] != position.last_message_external_id:
+                pending.append({**info, "direction": "Forward", "from": position.last_message_external_id})
+        return pending, skipped
+
+    def _chat_info(self, entry: Any) -> dict[str, Any] | None:
+        if not isinstance(entry, dict) or not isinstance(entry.get("chat"), dict):
+            raise TypeError("элемент списка без объекта chat")
+        chat = entry["chat"]
+        chat_id = chat["chat_id"]
+        if not isinstance(chat_id, str) or not chat_id:
+            raise TypeError("chat_id должен быть строкой")
+        if normalize_enum(chat.get("chat_type")) not in BUYER_CHAT_TYPES:
+            return None
+        last = entry.get("last_message_id")
+        unread = entry.get("unread_count")
+        return {
+            "chat_id": chat_id,
+            "status": str(chat.get("chat_status") or ""),
+            "type": str(chat.get("chat_type") or ""),
+            "created_at": str(chat.get("created_at") or ""),
+            "last_message_id": message_id(last) if last not in (None, "", 0, "0") else "",
+            "unread_count": unread if isinstance(unread, int) and not isinstance(unread, bool) else None,
+        }
+
+    def _history_step(
+        self, item: dict[str, Any], *, since: datetime | None
+    ) -> tuple[list[RemoteMessage], bool, dict[str, str]]:
+        body: dict[str, Any] = {
+            "chat_id": item["chat_id"],
+            "direction": item["direction"],
+            "limit": HISTORY_PAGE_SIZE,
+        }
+        if item.get("from"):
+            # uint64 in the schema: send the exact integer, never a float.
+            body["from_message_id"] = int(item["from"])
+        parsed = self._post(CHAT_HISTORY_PATH, body)
+        raw_messages = parsed.get("messages") or []
+        if not isinstance(raw_messages, list):
+            raise errors.UnexpectedResponseError(f"{LABEL}: ответ /v3/chat/history не совпадает со схемой")
+        messages: list[RemoteMessage] = []
+        context: dict[str, str] = {}
+        reached_since = False
+        for raw in raw_messages:
+            try:
+                message, message_context = self._parse_message(item["chat_id"], raw)
+            except (KeyError, TypeError, ValueError):
+                continue
+            if message.external_id == item.get("from"):
+                continue
+            if since is not None and message.created_at < since:
+                reached_since = True
+                continue
+            messages.append(message)
+            for key, value in message_context.items():
+                context.setdefault(key, value)
+        ids = [message_id(raw.get("message_id")) for raw in raw_messages if isinstance(raw, dict)]
+        has_next = is_true(parsed.get("has_next")) and bool(ids)
+        if has_next and not reached_since:
+            # Forward pages run old→new and Backward new→old: continue from the last id of this page.
+            next_from = ids[-1]
+            if next_from != item.get("from"):
+                item["from"] = next_from
+                return messages, False, context
+        return messages, True, context
+
+    def _parse_message(self, chat_id: str, raw: Any) -> tuple[RemoteMessage, dict[str, str]]:
+        if not isinstance(raw, dict):
+            raise TypeError("сообщение не объект")
+        external_id = message_id(raw.get("message_id"))
+        created_at = parse_time(raw.get("created_at"))
+        if created_at is None:
+            raise ValueError("нет даты сообщения")
+        user = raw.get("user") if isinstance(raw.get("user"), dict) else {}
+        author = USER_AUTHORS.get(normalize_enum(user.get("type")), Author.MARKETPLACE)
+        moderation = MODERATION.get(str(raw.get("moderate_image_status") or "").upper(), ModerationState.NONE)
+        text, attachments = parse_markdown(
+            [item for item in raw.get("data") or [] if isinstance(item, str)],
+            is_image=raw.get("is_image") is True,
+            moderation=moderation,
+        )
+        context_raw = raw.get("context") if isinstance(raw.get("context"), dict) else {}
+        context = {key: str(context_raw[key]) for key in ("order_number", "sku") if context_raw.get(key)}
+        message = RemoteMessage(
+            chat_external_id=chat_id,
+            external_id=external_id,
+            author=author,
+            text=text,
+            created_at=created_at,
+            attachments=tuple(attachments),
+            is_read=raw.get("is_read") if isinstance(raw.get("is_read"), bool) else None,
+        )
+        return message, context
+
+    def _chat_from(self, item: Mapping[str, Any]) -> RemoteChat:
+        sku = str(item.get("sku") or "")
+        return RemoteChat(
+            external_id=item["chat_id"],
+            order_number=str(item.get("order_number") or ""),
+            product=RemoteProduct(sku=sku, url=f"https://www.ozon.ru/product/{sku}") if sku else None,
+            marketplace_status=str(item.get("status") or ""),
+            created_at=parse_time(item.get("created_at")),
+            last_message_external_id=str(item.get("last_message_id") or ""),
+            unread_count=item.get("unread_count"),
+            extras={"chat_type": item.get("type", "")},
+        )
+
+    def fetch_chat(self, *, chat_external_id: str) -> RemoteChat | None:
+        """Ozon cannot look up one chat by id; the list walk delivers chat metadata."""
+        return None
+
+    # --- sending -----------------------------------------------------------------------------------
+
+    def send_text(self, *, chat: ChatRef, text: str) -> SendReceipt:
+        if not text.strip():
+            raise errors.RequestRejectedError("Пустое сообщение отправить нельзя")
+        if len(text) > MAX_TEXT_LENGTH:
+            raise errors.RequestRejectedError(
+                f"Сообщение длиннее {MAX_TEXT_LENGTH} символов ({len(text)}): Ozon его не примет"
+            )
+        self._post(
+            SEND_MESSAGE_PATH,
+            {"chat_id": chat.external_id, "text": text},
+            idempotent=False,
+            action="сообщение",
+        )
+        return SendReceipt(sent_at=datetime.fromtimestamp(self.clock(), UTC))
+
+    def send_file(self, *, chat: ChatRef, name: str, content: bytes, content_type: str) -> SendReceipt:
+        if not content:
+            raise errors.RequestRejectedError("Пустой файл отправить нельзя")
+        self._post(
+            SEND_FILE_PATH,
+            {
+                "chat_id": chat.external_id,
+                "name": name,
+                "base64_content": base64.b64encode(content).decode("ascii"),
+            },
+            idempotent=False,
+            action="файл",
+        )
+        return SendReceipt(sent_at=datetime.fromtimestamp(self.clock(), UTC))
+
+    def mark_read(self, *, chat: ChatRef, up_to_message_external_id: str) -> None:
+        body: dict[str, Any] = {"chat_id": chat.external_id}
+        if up_to_message_external_id:
+            body["from_message_id"] = int(message_id(up_to_message_external_id))
+        self._post(CHAT_READ_PATH, body)
+
+    def download_attachment(self, *, remote_id: str, url: str) -> Download:
+        """Ozon images are public CDN links inside the message Markdown; the inbox links to them directly."""
+        raise errors.CapabilityError(
+            "Ozon не даёт скачивать вложения через API: откройте ссылку из сообщения"
+        )
+
+
+def parse_markdown(
+    data: list[str], *, is_image: bool, moderation: ModerationState
+) -> tuple[str, list[RemoteAttachment]]:
+    """Images leave the text and become attachments; links stay readable in the text and are also listed."""
+    attachments: list[RemoteAttachment] = []
+    lines: list[str] = []
+    for fragment in data:
+        for alt, url in IMAGE_PATTERN.findall(fragment):
+            attachments.append(
+                RemoteAttachment(
+                    kind=AttachmentKind.IMAGE,
+                    name=alt or url.rsplit("/", 1)[-1],
+                    url=url,
+                    moderation=moderation,
+                )
+            )
+        fragment = IMAGE_PATTERN.sub("", fragment)
+        stripped = fragment.strip()
+        if is_image and URL_PATTERN.match(stripped):
+            attachments.append(
+                RemoteAttachment(
+                    kind=AttachmentKind.IMAGE,
+                    name=stripped.rsplit("/", 1)[-1],
+                    url=stripped,
+                    moderation=moderation,
+                )
+            )
+            continue
+        for label, url in LINK_PATTERN.findall(fragment):
+            attachments.append(RemoteAttachment(kind=AttachmentKind.LINK, name=label.strip() or url, url=url))
+        fragment = LINK_PATTERN.sub(lambda match: f"{match.group(1).strip()} ({match.group(2)})", fragment)
+        if fragment.strip():
+            lines.append(fragment.strip())
+    return "\n".join(lines), attachments

@@ -1,0 +1,461 @@
+"""Yandex Market Partner API buyer chats.
+
+Spec: specs/ym-partner-api-openapi-bundled-2026-07.yaml, paths /v2/businesses/{businessId}/chat*
+(operations getChats, getChat, getChatHistory, sendMessageToChat, sendFileToChat; hourly limits in each
+operation's x-resource-limit-config). Limits and 420: API_REFERENCE.md §3.2 [YM-LIM].
+"""
+
+import email.utils
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+
+from marketplaces import errors
+from marketplaces.http import Dialect, HttpClient, Response, body_json_or_none
+from marketplaces.ratelimit import BucketSpec, RateLimiter
+from marketplaces.types import (
+    AccountInfo,
+    AttachmentKind,
+    Author,
+    Capabilities,
+    ChatPosition,
+    ChatRef,
+    Cursor,
+    Download,
+    PositionLookup,
+    RemoteAttachment,
+    RemoteChat,
+    RemoteMessage,
+    SendReceipt,
+    SkippedItem,
+    UpdatesPage,
+)
+
+MARKETPLACE = "yandex_market"
+LABEL = "Яндекс Маркет"
+
+# ym-partner-api-openapi-bundled-2026-07.yaml, POST /v2/businesses/{businessId}/chats (getChats).
+CHATS_PATH = "/v2/businesses/{business_id}/chats"
+# ym-partner-api-openapi-bundled-2026-07.yaml, GET /v2/businesses/{businessId}/chat (getChat).
+CHAT_PATH = "/v2/businesses/{business_id}/chat"
+# ym-partner-api-openapi-bundled-2026-07.yaml, POST …/{businessId}/chats/history (getChatHistory).
+HISTORY_PATH = "/v2/businesses/{business_id}/chats/history"
+# ym-partner-api-openapi-bundled-2026-07.yaml, POST …/{businessId}/chats/message (sendMessageToChat).
+SEND_MESSAGE_PATH = "/v2/businesses/{business_id}/chats/message"
+# ym-partner-api-openapi-bundled-2026-07.yaml, POST …/{businessId}/chats/file/send (sendFileToChat).
+SEND_FILE_PATH = "/v2/businesses/{business_id}/chats/file/send"
+
+CHATS_PAGE_SIZE = 20  # PageLimit20
+HISTORY_PAGE_SIZE = 100  # PageLimit100
+HISTORY_CALLS_PER_PAGE = 20
+MAX_TEXT_LENGTH = 4096  # SendMessageToChatRequest.message maxLength
+MAX_FILE_BYTES = 5 * 1024 * 1024  # SendFileToChatRequest.file
+# Chats where the buyer waits for us: listed on every pass. Everything else only in a periodic sweep,
+# which keeps a 1000-chat cabinet at ~360 getChats calls/hour at a 60 s interval (quota 5000/hour).
+WAITING_STATUSES = ("NEW", "WAITING_FOR_PARTNER")
+SWEEP_SECONDS = 600.0
+
+PARALLEL_REQUESTS = 4
+LIMIT_GET_CHATS = BucketSpec.per_period(name="yandex_market-getChats", requests=5000, seconds=3600)
+LIMIT_GET_CHAT = BucketSpec.per_period(name="yandex_market-getChat", requests=1000, seconds=3600)
+LIMIT_GET_CHAT_HISTORY = BucketSpec.per_period(
+    name="yandex_market-getChatHistory", requests=10000, seconds=3600
+)
+LIMIT_SEND_MESSAGE = BucketSpec.per_period(
+    name="yandex_market-sendMessageToChat", requests=1000, seconds=3600
+)
+LIMIT_SEND_FILE = BucketSpec.per_period(name="yandex_market-sendFileToChat", requests=1000, seconds=3600)
+
+CAPABILITIES = Capabilities(
+    max_text_length=MAX_TEXT_LENGTH, can_send_files=True, can_mark_read=False, max_file_bytes=MAX_FILE_BYTES
+)
+
+SENDER_AUTHORS = {
+    "PARTNER": Author.SELLER,
+    "CUSTOMER": Author.BUYER,
+    "MARKET": Author.MARKETPLACE,
+    "SUPPORT": Author.SUPPORT,
+}
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".bmp")
+
+
+def error_text(response: Response) -> str:
+    body = body_json_or_none(response)
+    if not isinstance(body, dict):
+        return ""
+    parts = []
+    for item in body.get("errors") or []:
+        if isinstance(item, dict):
+            code, message = str(item.get("code") or ""), str(item.get("message") or "")
+            parts.append(f"{code}: {message}" if code and message else code or message)
+    return "; ".join(part for part in parts if part)
+
+
+def retry_after(response: Response, now: float) -> float | None:
+    until = response.header("X-RateLimit-Resource-Until")
+    if until:
+        try:
+            return max(email.utils.parsedate_to_datetime(until).timestamp() - now, 0.0)
+        except (TypeError, ValueError):
+            parsed = parse_datetime(until)
+            if parsed is not None:
+                return max(parsed.timestamp() - now, 0.0)
+    if "parallel" in error_text(response).lower():
+        return 1.0
+    return None
+
+
+def forbidden(response: Response, text: str) -> errors.MarketplaceError:
+    lowered = text.lower()
+    if "token" in lowered or "unauthorized" in lowered or "credentials" in lowered:
+        return errors.AuthError(f"Яндекс Маркет не принял API-ключ: {text}", status=403)
+    detail = f" (ответ Маркета: {text})" if text else ""
+    return errors.CapabilityError(
+        "Яндекс Маркет запретил доступ к чатам: у API-ключа должен быть доступ «communication» "
+        f"(или «all-methods»), а businessId — принадлежать этому кабинету{detail}",
+        status=403,
+    )
+
+
+DIALECT = Dialect(
+    label=LABEL,
+    error_text=error_text,
+    retry_after=retry_after,
+    rate_limit_statuses=frozenset({420, 429}),
+    forbidden=forbidden,
+)
+
+
+def parse_time(value: Any) -> datetime | None:
+    if isinstance(value, str) and value:
+        parsed = parse_datetime(value)
+        if parsed is not None:
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def id_string(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and value.isdigit():
+        return value
+    return ""
+
+
+class YandexMarketConnector:
+    marketplace = MARKETPLACE
+    capabilities = CAPABILITIES
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        business_id: str,
+        account_key: str,
+        api_url: str,
+        limiter: RateLimiter | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.business_id = str(business_id).strip()
+        self.clock = clock
+        self.http = HttpClient(
+            base_url=api_url,
+            dialect=DIALECT,
+            # The 4-parallel limit and the hourly quotas belong to the business, not to our account row.
+            account_key=f"yandex_market-business:{self.business_id}" if self.business_id else account_key,
+            # Api-Key header with the raw key: a "Bearer" prefix is rejected (401 prefix invalid).
+            headers={"Api-Key": api_key.strip(), "Accept": "application/json"},
+            secrets=(api_key.strip(),),
+            limiter=limiter,
+            clock=clock,
+            sleep=sleep,
+        )
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        limit: BucketSpec,
+        idempotent: bool = True,
+        action: str = "запрос",
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        response = self.http.request(
+            method,
+            path.format(business_id=self.business_id),
+            idempotent=idempotent,
+            limits=(limit,),
+            concurrency=("yandex_market-parallel", PARALLEL_REQUESTS),
+            action=action,
+            **kwargs,
+        )
+        body = response.json()
+        if not isinstance(body, dict) or body.get("status") not in ("OK", "ERROR"):
+            raise errors.UnexpectedResponseError(f"{LABEL}: ответ без поля status=OK — схема изменилась")
+        if body["status"] == "ERROR":
+            raise errors.RequestRejectedError(
+                f"{LABEL} отклонил {action}: {self.http.scrub(error_text(response)) or 'без описания'}",
+                status=response.status,
+            )
+        return body
+
+    # --- credentials -------------------------------------------------------------------------------
+
+    def check_credentials(self) -> AccountInfo:
+        if not self.business_id.isdigit():
+            raise errors.AuthError("businessId Яндекс Маркета — это число, например 12345678")
+        self._call("POST", CHATS_PATH, limit=LIMIT_GET_CHATS, params={"limit": 1}, json_body={})
+        return AccountInfo(external_id=self.business_id)
+
+    # --- sync --------------------------------------------------------------------------------------
+
+    def fetch_updates(self, *, cursor: Cursor, positions: PositionLookup) -> UpdatesPage:
+        return self._walk(cursor=cursor, positions=positions, since=None, backfill=False)
+
+    def fetch_history(self, *, cursor: Cursor, since: datetime | None = None) -> UpdatesPage:
+        return self._walk(cursor=cursor, positions=lambda chat_ids: {}, since=since, backfill=True)
+
+    def _walk(
+        self, *, cursor: Cursor, positions: PositionLookup, since: datetime | None, backfill: bool
+    ) -> UpdatesPage:
+        """Cursor: `mode` ("waiting" | "sweep") and `page_token` of the pass in progress, `last_sweep_at`,
+        and `pending` — listed chats whose history is still to fetch (with `from` and `page_token`)."""
+        before = self.http.requests_made
+        state = dict(cursor)
+        pending: list[dict[str, Any]] = [dict(item) for item in state.get("pending", [])]
+        chats: list[RemoteChat] = []
+        skipped: list[SkippedItem] = []
+        if not pending:
+            chats, pending, skipped = self._list_step(state, positions, backfill=backfill)
+        messages: list[RemoteMessage] = []
+        calls = 0
+        while pending and calls < HISTORY_CALLS_PER_PAGE:
+            item = pending[0]
+            calls += 1
+            try:
+                page_messages, done = self._history_step(item, since=since)
+            except errors.RequestRejectedError as exc:
+                skipped.append(SkippedItem(reason=exc.message, reference=item["chat_id"]))
+                pending.pop(0)
+                continue
+            messages.extend(page_messages)
+            if done:
+                pending.pop(0)
+        state["pending"] = pending
+        return UpdatesPage(
+            chats=tuple(chats),
+            messages=tuple(messages),
+            cursor=state,
+            has_more=bool(pending) or bool(state.get("mode")),
+            skipped=tuple(skipped),
+            requests_made=self.http.requests_made - before,
+        )
+
+    def _list_step(
+        self, state: dict[str, Any], positions: PositionLookup, *, backfill: bool
+    ) -> tuple[list[RemoteChat], list[dict[str, Any]], list[SkippedItem]]:
+        now = self.clock()
+        if not state.get("mode"):
+            last_sweep = state.get("last_sweep_at")
+            due = backfill or not isinstance(last_sweep, int | float) or now - last_sweep >= SWEEP_SECONDS
+            state["mode"] = "sweep" if due else "waiting"
+            state["pass_started_at"] = now
+            state["page_token"] = None
+        filters: dict[str, Any] = {} if state["mode"] == "sweep" else {"statuses": list(WAITING_STATUSES)}
+        params: dict[str, Any] = {"limit": CHATS_PAGE_SIZE}
+        if state.get("page_token"):
+            params["page_token"] = state["page_token"]
+        body = self._call("POST", CHATS_PATH, limit=LIMIT_GET_CHATS, params=params, json_body=filters)
+        result = body.get("result")
+        raw_chats = result.get("chats") if isinstance(result, dict) else None
+        if not isinstance(raw_chats, list):
+            raise errors.UnexpectedResponseError(f"{LABEL}: ответ getChats не совпадает со схемой")
+        paging = result.get("paging") if isinstance(result.get("paging"), dict) else {}
+        next_token = paging.get("nextPageToken")
+        if isinstance(next_token, str) and next_token:
+            state["page_token"] = next_token
+        else:
+            if state["mode"] == "sweep":
+                state["last_sweep_at"] = state.get("pass_started_at", now)
+            state["mode"] = None
+            state["page_token"] = None
+        chats: list[RemoteChat] = []
+        skipped: list[SkippedItem] = []
+        for raw in raw_chats:
+            try:
+                chats.append(self._parse_chat(raw))
+            except (KeyError, TypeError, ValueError) as exc:
+                skipped.append(SkippedItem(reason=f"Чат Яндекс Маркета не разобран: {exc}"))
+        known: Mapping[str, ChatPosition] = positions([chat.external_id for chat in chats]) if chats else {}
+        pending = []
+        for chat in chats:
+            position = known.get(chat.external_id)
+            if backfill or position is None or not position.last_message_external_id:
+                pending.append({"chat_id": chat.external_id, "from": None, "page_token": None})
+            elif (
+                chat.last_message_at is not None
+                and position.last_message_at is not None
+                and chat.last_message_at > position.last_message_at
+            ):
+                pending.append(
+                    {
+                        "chat_id": chat.external_id,
+                        "from": position.last_message_external_id,
+                        "page_token": None,
+                    }
+                )
+        return chats, pending, skipped
+
+    def _parse_chat(self, raw: Any) -> RemoteChat:
+        if not isinstance(raw, dict):
+            raise TypeError("чат не объект")
+        chat_id = id_string(raw["chatId"])
+        if not chat_id:
+            raise ValueError("нет chatId")
+        context = raw.get("context") if isinstance(raw.get("context"), dict) else {}
+        customer = context.get("customer") if isinstance(context.get("customer"), dict) else {}
+        order_id = id_string(context.get("orderId")) or id_string(raw.get("orderId"))
+        extras = {
+            "type": str(raw.get("type") or ""),
+            "context_type": str(context.get("type") or ""),
+            "order_id": order_id,
+            "return_id": id_string(context.get("returnId")),
+            "campaign_id": id_string(context.get("campaignId")),
+            "customer_public_id": str(customer.get("publicId") or ""),
+        }
+        return RemoteChat(
+            external_id=chat_id,
+            buyer_name=str(customer.get("name") or ""),
+            order_number=order_id,
+            marketplace_status=str(raw.get("status") or ""),
+            created_at=parse_time(raw.get("createdAt")),
+            last_message_at=parse_time(raw.get("updatedAt")),
+            extras={key: value for key, value in extras.items() if value},
+        )
+
+    def _history_step(
+        self, item: dict[str, Any], *, since: datetime | None
+    ) -> tuple[list[RemoteMessage], bool]:
+        params: dict[str, Any] = {"chatId": item["chat_id"], "limit": HISTORY_PAGE_SIZE}
+        if item.get("page_token"):
+            params["page_token"] = item["page_token"]
+        body: dict[str, Any] = {}
+        if item.get("from"):
+            body["messageIdFrom"] = int(item["from"])
+        parsed = self._call("POST", HISTORY_PATH, limit=LIMIT_GET_CHAT_HISTORY, params=params, json_body=body)
+        result = parsed.get("result")
+        raw_messages = result.get("messages") if isinstance(result, dict) else None
+        if not isinstance(raw_messages, list):
+            raise errors.UnexpectedResponseError(f"{LABEL}: ответ getChatHistory не совпадает со схемой")
+        messages = []
+        for raw in raw_messages:
+            try:
+                message = self._parse_message(item["chat_id"], raw)
+            except (KeyError, TypeError, ValueError):
+                continue
+            if message.external_id == item.get("from"):
+                continue
+            if since is not None and message.created_at < since:
+                continue
+            messages.append(message)
+        paging = result.get("paging") if isinstance(result.get("paging"), dict) else {}
+        next_token = paging.get("nextPageToken")
+        if isinstance(next_token, str) and next_token and next_token != item.get("page_token"):
+            item["page_token"] = next_token
+            return messages, False
+        return messages, True
+
+    def _parse_message(self, chat_id: str, raw: Any) -> RemoteMessage:
+        if not isinstance(raw, dict):
+            raise TypeError("сообщение не объект")
+        external_id = id_string(raw["messageId"])
+        created_at = parse_time(raw.get("createdAt"))
+        if not external_id or created_at is None:
+            raise ValueError("нет messageId или createdAt")
+        attachments = []
+        for file in raw.get("payload") or []:
+            if not isinstance(file, dict) or not file.get("url"):
+                continue
+            name = str(file.get("name") or "")
+            is_image = name.lower().endswith(IMAGE_SUFFIXES)
+            attachments.append(
+                RemoteAttachment(
+                    kind=AttachmentKind.IMAGE if is_image else AttachmentKind.FILE,
+                    name=name,
+                    size=file.get("size") if isinstance(file.get("size"), int) else None,
+                    url=str(file["url"]),
+                )
+            )
+        return RemoteMessage(
+            chat_external_id=chat_id,
+            external_id=external_id,
+            author=SENDER_AUTHORS.get(str(raw.get("sender") or "").upper(), Author.MARKETPLACE),
+            text=str(raw.get("message") or ""),
+            created_at=created_at,
+            attachments=tuple(attachments),
+        )
+
+    def fetch_chat(self, *, chat_external_id: str) -> RemoteChat | None:
+        try:
+            body = self._call("GET", CHAT_PATH, limit=LIMIT_GET_CHAT, params={"chatId": chat_external_id})
+        except errors.RequestRejectedError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        result = body.get("result")
+        if not isinstance(result, dict):
+            raise errors.UnexpectedResponseError(f"{LABEL}: ответ getChat не совпадает со схемой")
+        try:
+            return self._parse_chat(result)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise errors.UnexpectedResponseError(f"{LABEL}: ответ getChat не совпадает со схемой") from exc
+
+    # --- sending -----------------------------------------------------------------------------------
+
+    def send_text(self, *, chat: ChatRef, text: str) -> SendReceipt:
+        if not text.strip():
+            raise errors.RequestRejectedError("Пустое сообщение отправить нельзя")
+        if len(text) > MAX_TEXT_LENGTH:
+            raise errors.RequestRejectedError(
+                f"Сообщение длиннее {MAX_TEXT_LENGTH} символов ({len(text)}): Яндекс Маркет его не примет"
+            )
+        self._call(
+            "POST",
+            SEND_MESSAGE_PATH,
+            limit=LIMIT_SEND_MESSAGE,
+            idempotent=False,
+            action="сообщение",
+            params={"chatId": chat.external_id},
+            json_body={"message": text},
+        )
+        return SendReceipt(sent_at=datetime.fromtimestamp(self.clock(), UTC))
+
+    def send_file(self, *, chat: ChatRef, name: str, content: bytes, content_type: str) -> SendReceipt:
+        if not content:
+            raise errors.RequestRejectedError("Пустой файл отправить нельзя")
+        if len(content) > MAX_FILE_BYTES:
+            raise errors.RequestRejectedError("Яндекс Маркет принимает файлы не больше 5 МБ")
+        self._call(
+            "POST",
+            SEND_FILE_PATH,
+            limit=LIMIT_SEND_FILE,
+            idempotent=False,
+            action="файл",
+            params={"chatId": chat.external_id},
+            files=[("file", (name, content, content_type or "application/octet-stream"))],
+        )
+        return SendReceipt(sent_at=datetime.fromtimestamp(self.clock(), UTC))
+
+    def mark_read(self, *, chat: ChatRef, up_to_message_external_id: str) -> None:
+        """Yandex Market has no read method; chat statuses say who is expected to answer."""
+        return None
+
+    def download_attachment(self, *, remote_id: str, url: str) -> Download:
+        raise errors.CapabilityError("Файлы Яндекс Маркета доступны по прямой ссылке из сообщения")

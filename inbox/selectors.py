@@ -1,11 +1,24 @@
 """Reads for chats and messages. Every query starts from what the user is allowed to see."""
 
+import base64
+import binascii
+from dataclasses import dataclass, field
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils.dateparse import parse_datetime
 
 from accounts.models import MarketplaceAccount
 from accounts.selectors import user_sees_all_accounts
 from inbox.models import Chat, Message
+
+SORT_ACTIVITY = "activity"
+SORT_WAITING = "waiting"
+STATUS_ALL = "all"
+ASSIGNED_MINE = "mine"
+ASSIGNED_NOBODY = "unassigned"
+MAXIMUM_PAGE_SIZE = 200
 
 
 def chat_queryset_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Chat]:
@@ -20,8 +33,223 @@ def chat_queryset_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySe
 
 def chat_get_for_user(*, user: AbstractBaseUser | AnonymousUser, chat_id: int) -> Chat:
     """The chat if the user may see it; raises Chat.DoesNotExist otherwise (callers answer 404)."""
-    return chat_queryset_for_user(user=user).select_related("account", "assignee").get(pk=chat_id)
+    return (
+        chat_queryset_for_user(user=user)
+        .select_related("account", "account__sync_state", "assignee")
+        .get(pk=chat_id)
+    )
 
 
 def message_list_for_chat(*, chat: Chat) -> QuerySet[Message]:
     return Message.objects.filter(chat=chat).order_by("created_at", "id")
+
+
+# --- Chat list ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChatFilters:
+    """What the agent asked the list for; every field comes from a query string, so all are optional."""
+
+    marketplace: str = ""
+    account_id: int | None = None
+    status: str = Chat.Status.OPEN
+    unread_only: bool = False
+    assigned: str = ""
+    awaiting_only: bool = False
+    query: str = ""
+    sort: str = SORT_ACTIVITY
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list = field(default_factory=list)
+    next_cursor: str = ""
+
+
+def cursor_encode(*, moment: datetime, row_id: int) -> str:
+    raw = f"{moment.isoformat()}|{row_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def cursor_decode(*, cursor: str) -> tuple[datetime, int] | None:
+    """(moment, id) from an opaque cursor; None for anything malformed (the caller starts from the top)."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment_text, row_id_text = raw.rsplit("|", 1)
+        moment = parse_datetime(moment_text)
+        row_id = int(row_id_text)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if moment is None or moment.tzinfo is None:
+        return None
+    return moment, row_id
+
+
+def chat_filtered_for_user(*, user: AbstractBaseUser | AnonymousUser, filters: ChatFilters) -> QuerySet[Chat]:
+    chats = chat_queryset_for_user(user=user)
+    if filters.marketplace:
+        chats = chats.filter(account__marketplace=filters.marketplace)
+    if filters.account_id is not None:
+        chats = chats.filter(account_id=filters.account_id)
+    if filters.status and filters.status != STATUS_ALL:
+        chats = chats.filter(status=filters.status)
+    if filters.unread_only:
+        chats = chats.filter(unread_count__gt=0)
+    if filters.assigned == ASSIGNED_MINE:
+        chats = chats.filter(assignee=user)
+    elif filters.assigned == ASSIGNED_NOBODY:
+        chats = chats.filter(assignee__isnull=True)
+    if filters.awaiting_only or filters.sort == SORT_WAITING:
+        chats = chats.filter(awaiting_reply_since__isnull=False)
+    query = filters.query.strip()
+    if query:
+        # Order/posting numbers and SKUs are matched by prefix/exactly so their indexes serve them.
+        matching_messages = Message.objects.filter(text__icontains=query).values("chat_id")
+        chats = chats.filter(
+            Q(buyer_name__icontains=query)
+            | Q(order_number__startswith=query)
+            | Q(product_sku=query)
+            | Q(product_title__icontains=query)
+            | Q(external_id=query)
+            | Q(pk__in=matching_messages)
+        )
+    return chats
+
+
+def chat_page_for_user(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    filters: ChatFilters,
+    cursor: str = "",
+    limit: int = 50,
+) -> Page:
+    """One keyset page: stable while new chats arrive, no COUNT(*), served by the activity indexes.
+
+    Chats without any message yet (no last_message_at) are left out: there is nothing to answer.
+    """
+    limit = max(1, min(limit, MAXIMUM_PAGE_SIZE))
+    chats = chat_filtered_for_user(user=user, filters=filters).select_related("account", "assignee")
+    position = cursor_decode(cursor=cursor)
+    if filters.sort == SORT_WAITING:
+        chats = chats.order_by("awaiting_reply_since", "id")
+        if position:
+            moment, row_id = position
+            chats = chats.filter(
+                Q(awaiting_reply_since__gt=moment) | Q(awaiting_reply_since=moment, id__gt=row_id)
+            )
+    else:
+        chats = chats.filter(last_message_at__isnull=False).order_by("-last_message_at", "-id")
+        if position:
+            moment, row_id = position
+            chats = chats.filter(Q(last_message_at__lt=moment) | Q(last_message_at=moment, id__lt=row_id))
+    rows = list(chats[: limit + 1])
+    next_cursor = ""
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        moment = last.awaiting_reply_since if filters.sort == SORT_WAITING else last.last_message_at
+        next_cursor = cursor_encode(moment=moment, row_id=last.pk)
+    return Page(items=rows, next_cursor=next_cursor)
+
+
+@dataclass(frozen=True)
+class MarketplaceCounts:
+    open_chats: int = 0
+    unread_chats: int = 0
+
+
+def chat_counts_by_marketplace(*, user: AbstractBaseUser | AnonymousUser) -> dict[str, MarketplaceCounts]:
+    """Open and unread chats per marketplace in one grouped query (chats, never messages)."""
+    rows = (
+        chat_queryset_for_user(user=user)
+        .filter(Q(status=Chat.Status.OPEN) | Q(unread_count__gt=0))
+        .values("account__marketplace")
+        .annotate(
+            open_chats=Count("id", filter=Q(status=Chat.Status.OPEN)),
+            unread_chats=Count("id", filter=Q(unread_count__gt=0)),
+        )
+        .order_by()
+    )
+    return {
+        row["account__marketplace"]: MarketplaceCounts(
+            open_chats=row["open_chats"], unread_chats=row["unread_chats"]
+        )
+        for row in rows
+    }
+
+
+# --- Thread ------------------------------------------------------------------------------------------
+
+
+def message_recent_for_chat(*, chat: Chat, limit: int = 100, before: str = "") -> Page:
+    """The newest `limit` messages (older than the `before` cursor), returned oldest first for display.
+
+    `next_cursor` points at still older messages when there are any.
+    """
+    messages = Message.objects.filter(chat=chat).select_related("sent_by").order_by("-created_at", "-id")
+    position = cursor_decode(cursor=before)
+    if position:
+        moment, row_id = position
+        messages = messages.filter(Q(created_at__lt=moment) | Q(created_at=moment, id__lt=row_id))
+    rows = list(messages[: limit + 1])
+    next_cursor = ""
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = cursor_encode(moment=rows[-1].created_at, row_id=rows[-1].pk)
+    rows.reverse()
+    return Page(items=rows, next_cursor=next_cursor)
+
+
+def message_page_for_chat(*, chat: Chat, cursor: str = "", limit: int = 50) -> Page:
+    """Oldest first, keyset-paginated forward (for the API)."""
+    limit = max(1, min(limit, MAXIMUM_PAGE_SIZE))
+    messages = message_list_for_chat(chat=chat)
+    position = cursor_decode(cursor=cursor)
+    if position:
+        moment, row_id = position
+        messages = messages.filter(Q(created_at__gt=moment) | Q(created_at=moment, id__gt=row_id))
+    rows = list(messages[: limit + 1])
+    next_cursor = ""
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = cursor_encode(moment=rows[-1].created_at, row_id=rows[-1].pk)
+    return Page(items=rows, next_cursor=next_cursor)
+
+
+def message_get_for_chat(*, chat: Chat, message_id: int) -> Message:
+    """Raises Message.DoesNotExist when the message is not in this chat."""
+    return Message.objects.get(chat=chat, pk=message_id)
+
+
+def thread_signature(*, chat: Chat) -> str:
+    """A cheap fingerprint of what the open thread shows; polling answers "no change" while it holds.
+
+    Covers new messages, delivery state changes (pending/failed counts) and chat status/assignee edits.
+    """
+    summary = Message.objects.filter(chat=chat).aggregate(
+        count=Count("id"),
+        in_flight=Count(
+            "id",
+            filter=Q(
+                delivery_status__in=[
+                    Message.DeliveryStatus.PENDING,
+                    Message.DeliveryStatus.SENDING,
+                    Message.DeliveryStatus.UNKNOWN,
+                ]
+            ),
+        ),
+        failed=Count("id", filter=Q(delivery_status=Message.DeliveryStatus.FAILED)),
+        matched=Count("id", filter=Q(external_id__isnull=False)),
+    )
+    updated = chat.updated_at.timestamp() if chat.updated_at else 0
+    return (
+        f"{summary['count']}.{summary['in_flight']}.{summary['failed']}.{summary['matched']}."
+        f"{chat.status}.{chat.assignee_id or 0}.{updated:.6f}"
+    )
+
+
+def member_list_for_account(*, account: MarketplaceAccount) -> QuerySet:
+    return account.members.filter(is_active=True).order_by("first_name", "last_name", "username")

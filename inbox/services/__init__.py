@@ -5,6 +5,14 @@
 - ingest.py: upserts of marketplace data.
 """
 
+from inbox.services.chats import (  # noqa: F401  agent actions, re-exported
+    chat_assign,
+    chat_mark_read,
+    chat_mark_unread,
+    chat_set_status,
+    message_send_once,
+    reply_text_validate,
+)
 from inbox.services.outbox import chat_remote_read_enqueue, message_retry, message_send
 
 __all__ = ["chat_remote_read_enqueue", "message_retry", "message_send"]

@@ -1,0 +1,114 @@
+"""Agent actions on chats: read state, status, assignment, and the idempotent reply entry point."""
+
+import uuid
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inbox.limits import reply_length_limit
+from inbox.models import Chat, Message
+from inbox.services.outbox import chat_remote_read_enqueue, message_send
+
+AGENT_STATUSES = (Chat.Status.OPEN, Chat.Status.RESOLVED)
+
+
+def chat_mark_read(*, chat: Chat, user: AbstractBaseUser | None) -> Chat:
+    """Reset the unread counter, mark incoming messages read and tell the marketplace where it can."""
+    if chat.unread_count == 0:
+        return chat
+    now = timezone.now()
+    with transaction.atomic():
+        Message.objects.filter(chat=chat, direction=Message.Direction.IN, is_read=False).update(is_read=True)
+        Chat.objects.filter(pk=chat.pk).update(unread_count=0, updated_at=now)
+        chat_remote_read_enqueue(chat=chat)
+    chat.unread_count = 0
+    chat.updated_at = now
+    return chat
+
+
+def chat_mark_unread(*, chat: Chat, user: AbstractBaseUser | None) -> Chat:
+    """Flag the chat for later: it shows as unread until someone opens it again (local only)."""
+    if chat.unread_count > 0:
+        return chat
+    now = timezone.now()
+    Chat.objects.filter(pk=chat.pk).update(unread_count=1, updated_at=now)
+    chat.unread_count = 1
+    chat.updated_at = now
+    return chat
+
+
+def chat_set_status(*, chat: Chat, user: AbstractBaseUser | None, status: str) -> Chat:
+    """Resolve or reopen a chat."""
+    if status not in AGENT_STATUSES:
+        raise ValidationError({"status": _("Choose “open” or “resolved”.")})
+    now = timezone.now()
+    Chat.objects.filter(pk=chat.pk).update(status=status, snoozed_until=None, updated_at=now)
+    chat.status = status
+    chat.snoozed_until = None
+    chat.updated_at = now
+    return chat
+
+
+def chat_assign(*, chat: Chat, user: AbstractBaseUser | None, assignee: AbstractBaseUser | None) -> Chat:
+    """Give the chat to a member of its account, or to nobody."""
+    if assignee is not None and not (
+        assignee.is_active and chat.account.members.filter(pk=assignee.pk).exists()
+    ):
+        raise ValidationError({"assignee": _("The assignee must be a member of this chat’s account.")})
+    now = timezone.now()
+    Chat.objects.filter(pk=chat.pk).update(assignee=assignee, updated_at=now)
+    chat.assignee = assignee
+    chat.updated_at = now
+    return chat
+
+
+def reply_text_validate(*, chat: Chat, text: str) -> str:
+    """The text to send, or ValidationError keyed "text" (empty, or longer than the marketplace allows)."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise ValidationError({"text": _("Write a reply first.")})
+    limit = reply_length_limit(marketplace=chat.account.marketplace)
+    if len(cleaned) > limit:
+        raise ValidationError(
+            {
+                "text": _(
+                    "The reply is %(length)s characters long; this marketplace accepts at most %(limit)s."
+                )
+                % {"length": len(cleaned), "limit": limit}
+            }
+        )
+    return cleaned
+
+
+def message_send_once(
+    *, chat: Chat, user: AbstractBaseUser | None, text: str, idempotency_key: uuid.UUID | None
+) -> tuple[Message, bool]:
+    """Queue a reply unless one with the same idempotency key exists; returns (message, created).
+
+    A double click or a retried request carries the same key, so the buyer never gets the reply twice.
+    """
+    cleaned = reply_text_validate(chat=chat, text=text)
+    if idempotency_key is not None:
+        existing = Message.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _existing_for_chat(chat=chat, message=existing), False
+    try:
+        with transaction.atomic():
+            message = message_send(chat=chat, user=user, text=cleaned)
+            if idempotency_key is not None:
+                Message.objects.filter(pk=message.pk).update(idempotency_key=idempotency_key)
+                message.idempotency_key = idempotency_key
+    except IntegrityError:
+        # A concurrent request with the same key won; its row (and its delivery) is the one.
+        existing = Message.objects.get(idempotency_key=idempotency_key)
+        return _existing_for_chat(chat=chat, message=existing), False
+    return message, True
+
+
+def _existing_for_chat(*, chat: Chat, message: Message) -> Message:
+    if message.chat_id != chat.pk:
+        raise ValidationError({"idempotency_key": _("This form was already used for another chat.")})
+    return message

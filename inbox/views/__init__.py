@@ -1,0 +1,1 @@
+"""The web inbox: pages (GET), actions (POST) and attachment downloads."""

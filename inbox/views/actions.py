@@ -1,0 +1,151 @@
+"""POST views: reply, retry, resolve/reopen, assign, mark unread.
+
+htmx requests get fragments back; plain form posts are redirected (post/redirect/get).
+"""
+
+import uuid
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from inbox.models import Chat, Message
+from inbox.selectors import ChatFilters, message_get_for_chat
+from inbox.services import (
+    chat_assign,
+    chat_mark_unread,
+    chat_set_status,
+    message_retry,
+    message_send_once,
+)
+from inbox.views.context import chat_context, list_context, reply_form_context
+from inbox.views.filters import filters_from_query, filters_query_string
+from inbox.views.pages import chat_for_request
+
+CHATS_CHANGED_EVENT = "chats-changed"
+
+
+def _chat_url(*, chat: Chat, filters: ChatFilters) -> str:
+    return reverse("inbox:chat", args=[chat.pk]) + filters_query_string(filters=filters)
+
+
+def _after_action(request: HttpRequest, chat: Chat, *, fresh_reply_form: bool = False) -> HttpResponse:
+    """htmx: the refreshed header + thread (and a clean reply form after sending); otherwise redirect."""
+    filters = filters_from_query(query=request.GET)
+    if not request.htmx:
+        return redirect(_chat_url(chat=chat, filters=filters), permanent=False)
+    context = {
+        **chat_context(chat=chat),
+        "filters": filters,
+        "filter_query": filters_query_string(filters=filters),
+        "fresh_reply_form": fresh_reply_form,
+    }
+    response = render(request, "inbox/_chat_live.html", context)
+    response["HX-Trigger"] = CHATS_CHANGED_EVENT
+    return response
+
+
+def _error_message(error: ValidationError, field: str) -> str:
+    messages = error.message_dict.get(field) if hasattr(error, "error_dict") else error.messages
+    return " ".join(messages or error.messages)
+
+
+@login_required
+@require_POST
+def chat_reply(request: HttpRequest, chat_id: int) -> HttpResponse:
+    chat = chat_for_request(request=request, chat_id=chat_id)
+    text = request.POST.get("text", "")
+    try:
+        idempotency_key = uuid.UUID(request.POST.get("idempotency_key", ""))
+    except ValueError:
+        idempotency_key = None
+    try:
+        message_send_once(chat=chat, user=request.user, text=text, idempotency_key=idempotency_key)
+    except ValidationError as error:
+        return _reply_refused(request, chat, text=text, error=error)
+    return _after_action(request, chat, fresh_reply_form=True)
+
+
+def _reply_refused(request: HttpRequest, chat: Chat, *, text: str, error: ValidationError) -> HttpResponse:
+    filters = filters_from_query(query=request.GET)
+    message = _error_message(error, "text")
+    if request.htmx:
+        context = {
+            "chat": chat,
+            "filter_query": filters_query_string(filters=filters),
+            **reply_form_context(chat=chat, text=text, error=message),
+        }
+        response = render(request, "inbox/_reply_form.html", context, status=422)
+        response["HX-Retarget"] = "#reply-form"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    context = {
+        **chat_context(chat=chat),
+        **list_context(request=request, filters=filters),
+        **reply_form_context(chat=chat, text=text, error=message),
+    }
+    return render(request, "inbox/index.html", context, status=400)
+
+
+@login_required
+@require_POST
+def message_retry_view(request: HttpRequest, chat_id: int, message_id: int) -> HttpResponse:
+    chat = chat_for_request(request=request, chat_id=chat_id)
+    try:
+        message = message_get_for_chat(chat=chat, message_id=message_id)
+    except Message.DoesNotExist:
+        return HttpResponse(status=404)
+    message_retry(message=message, user=request.user)
+    return _after_action(request, chat)
+
+
+@login_required
+@require_POST
+def chat_status(request: HttpRequest, chat_id: int) -> HttpResponse:
+    chat = chat_for_request(request=request, chat_id=chat_id)
+    try:
+        chat_set_status(chat=chat, user=request.user, status=request.POST.get("status", ""))
+    except ValidationError:
+        return HttpResponse(status=400)
+    return _after_action(request, chat)
+
+
+@login_required
+@require_POST
+def chat_assignee(request: HttpRequest, chat_id: int) -> HttpResponse:
+    chat = chat_for_request(request=request, chat_id=chat_id)
+    raw = request.POST.get("assignee", "")
+    assignee = None
+    if raw == "me":
+        assignee = request.user
+    elif raw.isdigit():
+        assignee = get_user_model().objects.filter(pk=int(raw)).first()
+        if assignee is None:
+            return HttpResponse(status=400)
+    try:
+        chat_assign(chat=chat, user=request.user, assignee=assignee)
+    except ValidationError:
+        return HttpResponse(status=400)
+    return _after_action(request, chat)
+
+
+@login_required
+@require_POST
+def chat_unread(request: HttpRequest, chat_id: int) -> HttpResponse:
+    """Flag unread and close the chat, so the open thread does not mark it read again at once."""
+    chat = chat_for_request(request=request, chat_id=chat_id)
+    chat_mark_unread(chat=chat, user=request.user)
+    filters = filters_from_query(query=request.GET)
+    list_url = reverse("inbox:index") + filters_query_string(filters=filters)
+    if not request.htmx:
+        return redirect(list_url)
+    response = render(request, "inbox/_chat_pane_empty.html", {})
+    response["HX-Retarget"] = "#chat-pane"
+    response["HX-Reswap"] = "innerHTML"
+    response["HX-Push-Url"] = list_url
+    response["HX-Trigger"] = CHATS_CHANGED_EVENT
+    return response

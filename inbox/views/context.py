@@ -1,0 +1,147 @@
+"""What the inbox templates need, gathered with a fixed number of queries whatever the data size."""
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Marketplace, MarketplaceAccount
+from accounts.selectors import account_list_for_user
+from inbox.limits import reply_length_limit
+from inbox.models import Chat
+from inbox.selectors import (
+    ChatFilters,
+    MarketplaceCounts,
+    chat_counts_by_marketplace,
+    chat_page_for_user,
+    member_list_for_account,
+    message_recent_for_chat,
+    thread_signature,
+)
+from inbox.views.filters import filters_query_string
+
+CHAT_PAGE_SIZE = 50
+THREAD_PAGE_SIZE = 100
+SHORT_MARKETPLACE_LABELS = {
+    Marketplace.WILDBERRIES: _("WB"),
+    Marketplace.OZON: _("Ozon"),
+    Marketplace.YANDEX_MARKET: _("Yandex Market"),
+}
+
+
+@dataclass(frozen=True)
+class Tab:
+    marketplace: str
+    label: str
+    counts: MarketplaceCounts
+    query_string: str
+    is_active: bool
+
+
+def _tabs(*, filters: ChatFilters, counts: dict[str, MarketplaceCounts], marketplaces: set[str]) -> list[Tab]:
+    total = MarketplaceCounts(
+        open_chats=sum(count.open_chats for count in counts.values()),
+        unread_chats=sum(count.unread_chats for count in counts.values()),
+    )
+    tabs = [
+        Tab(
+            marketplace="",
+            label=_("All"),
+            counts=total,
+            query_string=filters_query_string(filters=filters, tab="", account=""),
+            is_active=not filters.marketplace,
+        )
+    ]
+    for marketplace in Marketplace.values:
+        if marketplace not in marketplaces and marketplace not in counts:
+            continue
+        tabs.append(
+            Tab(
+                marketplace=marketplace,
+                label=SHORT_MARKETPLACE_LABELS[marketplace],
+                counts=counts.get(marketplace, MarketplaceCounts()),
+                query_string=filters_query_string(filters=filters, tab=marketplace, account=""),
+                is_active=filters.marketplace == marketplace,
+            )
+        )
+    return tabs
+
+
+def _fingerprint(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+
+
+def list_context(*, request: HttpRequest, filters: ChatFilters, cursor: str = "") -> dict:
+    accounts: list[MarketplaceAccount] = list(account_list_for_user(user=request.user))
+    counts = chat_counts_by_marketplace(user=request.user)
+    page = chat_page_for_user(user=request.user, filters=filters, cursor=cursor, limit=CHAT_PAGE_SIZE)
+    tabs = _tabs(filters=filters, counts=counts, marketplaces={account.marketplace for account in accounts})
+    sync_states = [getattr(account, "sync_state", None) for account in accounts]
+    signature = _fingerprint(
+        [
+            (
+                chat.pk,
+                chat.updated_at,
+                chat.unread_count,
+                chat.last_message_at,
+                chat.status,
+                chat.assignee_id,
+                chat.awaiting_reply_since,
+            )
+            for chat in page.items
+        ],
+        counts,
+        [
+            (state.last_success_at, state.consecutive_failures, state.rate_limited_until)
+            for state in sync_states
+            if state is not None
+        ],
+    )
+    visible_accounts = [
+        account
+        for account in accounts
+        if not filters.marketplace or account.marketplace == filters.marketplace
+    ]
+    return {
+        "filters": filters,
+        "filter_query": filters_query_string(filters=filters),
+        "accounts": accounts,
+        "filter_accounts": visible_accounts,
+        "troubled_accounts": [account for account in accounts if account_has_trouble(account=account)],
+        "tabs": tabs,
+        "unread_total": tabs[0].counts.unread_chats,
+        "chats": page.items,
+        "next_cursor": page.next_cursor,
+        "cursor": cursor,
+        "list_signature": signature,
+    }
+
+
+def account_has_trouble(*, account: MarketplaceAccount) -> bool:
+    state = getattr(account, "sync_state", None)
+    if state is None:
+        return False
+    return bool(state.consecutive_failures or state.rate_limited_until or state.capability_notes)
+
+
+def reply_form_context(*, chat: Chat, text: str = "", error: str = "") -> dict:
+    return {
+        "reply_limit": reply_length_limit(marketplace=chat.account.marketplace),
+        "reply_text": text,
+        "reply_error": error,
+        "idempotency_key": uuid.uuid4(),
+    }
+
+
+def chat_context(*, chat: Chat, before: str = "") -> dict:
+    thread = message_recent_for_chat(chat=chat, limit=THREAD_PAGE_SIZE, before=before)
+    return {
+        "chat": chat,
+        "thread_messages": thread.items,
+        "earlier_cursor": thread.next_cursor,
+        "members": list(member_list_for_account(account=chat.account)),
+        "thread_signature": thread_signature(chat=chat),
+        **reply_form_context(chat=chat),
+    }

@@ -1,0 +1,65 @@
+"""The chat-list state an agent sees, read from and written back to the query string."""
+
+from urllib.parse import urlencode
+
+from django.http import QueryDict
+
+from accounts.models import Marketplace
+from inbox.models import Chat
+from inbox.selectors import (
+    ASSIGNED_MINE,
+    ASSIGNED_NOBODY,
+    SORT_ACTIVITY,
+    SORT_WAITING,
+    STATUS_ALL,
+    ChatFilters,
+)
+
+STATUS_CHOICES = (Chat.Status.OPEN.value, Chat.Status.RESOLVED.value, STATUS_ALL)
+DEFAULTS = {"status": Chat.Status.OPEN.value, "sort": SORT_ACTIVITY}
+FILTER_PARAMETERS = ("tab", "account", "status", "unread", "assigned", "awaiting", "q", "sort")
+
+
+def filters_from_query(*, query: QueryDict) -> ChatFilters:
+    """Unknown or malformed values fall back to the default instead of failing the page."""
+    tab = query.get("tab", "")
+    account = query.get("account", "")
+    status = query.get("status", DEFAULTS["status"])
+    assigned = query.get("assigned", "")
+    sort = query.get("sort", DEFAULTS["sort"])
+    return ChatFilters(
+        marketplace=tab if tab in Marketplace.values else "",
+        account_id=int(account) if account.isdigit() else None,
+        status=status if status in STATUS_CHOICES else DEFAULTS["status"],
+        unread_only=query.get("unread") == "1",
+        assigned=assigned if assigned in (ASSIGNED_MINE, ASSIGNED_NOBODY) else "",
+        awaiting_only=query.get("awaiting") == "1",
+        query=query.get("q", "").strip()[:200],
+        sort=sort if sort in (SORT_ACTIVITY, SORT_WAITING) else DEFAULTS["sort"],
+    )
+
+
+def filters_to_parameters(*, filters: ChatFilters) -> dict[str, str]:
+    """Only what differs from the defaults, so URLs stay short and shareable."""
+    parameters = {
+        "tab": filters.marketplace,
+        "account": str(filters.account_id) if filters.account_id is not None else "",
+        "status": "" if filters.status == DEFAULTS["status"] else filters.status,
+        "unread": "1" if filters.unread_only else "",
+        "assigned": filters.assigned,
+        "awaiting": "1" if filters.awaiting_only else "",
+        "q": filters.query,
+        "sort": "" if filters.sort == DEFAULTS["sort"] else filters.sort,
+    }
+    return {name: value for name, value in parameters.items() if value}
+
+
+def filters_query_string(*, filters: ChatFilters, **overrides: str) -> str:
+    """ "?tab=ozon&q=…" (or "" when everything is default); overrides replace or drop ("") parameters."""
+    parameters = filters_to_parameters(filters=filters)
+    for name, value in overrides.items():
+        if value:
+            parameters[name] = value
+        else:
+            parameters.pop(name, None)
+    return f"?{urlencode(parameters)}" if parameters else ""

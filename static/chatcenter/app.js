@@ -1,0 +1,159 @@
+// Chat Center inbox: keyboard shortcuts, reply box behaviour, title unread count, scroll keeping.
+// Everything here is an enhancement: the pages work without it.
+(function () {
+  "use strict";
+
+  function replyText() { return document.getElementById("reply-text"); }
+
+  function isTyping(target) {
+    return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+  }
+
+  // --- Reply box: counter, limit, Enter to send -------------------------------------------------
+  function updateCounter() {
+    var textarea = replyText();
+    if (!textarea) return true;
+    var limit = parseInt(textarea.dataset.limit, 10);
+    var length = textarea.value.trim().length;
+    var counter = document.getElementById("reply-counter");
+    var error = document.getElementById("reply-error");
+    var form = textarea.form;
+    var tooLong = length > limit;
+    if (counter) {
+      counter.textContent = length + " / " + limit;
+      counter.classList.toggle("over", tooLong);
+      counter.classList.toggle("near", !tooLong && length > limit * 0.9);
+    }
+    if (error) {
+      if (tooLong) { error.textContent = error.dataset.tooLong; }
+      else if (error.dataset.shownTooLong) { error.textContent = ""; }
+      error.dataset.shownTooLong = tooLong ? "1" : "";
+    }
+    var button = form && form.querySelector("button[type=submit]");
+    if (button) button.disabled = tooLong || length === 0;
+    return !tooLong && length > 0;
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.id === "reply-text") updateCounter();
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.target.id !== "reply-text") return;
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      if (updateCounter()) event.target.form.requestSubmit();
+    }
+  });
+
+  // Refuse before anything leaves the browser; the server checks again.
+  document.addEventListener("submit", function (event) {
+    if (event.target.id === "reply-form" && !updateCounter()) event.preventDefault();
+  }, true);
+  document.addEventListener("htmx:confirm", function (event) {
+    if (event.target.id === "reply-form" && !updateCounter()) event.preventDefault();
+  });
+
+  // --- Chat list: active row, title count, keyboard -----------------------------------------------
+  function openChatId() {
+    var match = window.location.pathname.match(/\/chats\/(\d+)\//);
+    return match ? match[1] : null;
+  }
+
+  function markActiveRow() {
+    var id = openChatId();
+    document.querySelectorAll(".chat-row").forEach(function (row) {
+      row.classList.toggle("active", row.dataset.chatId === id);
+    });
+    var inbox = document.querySelector(".inbox");
+    if (inbox) inbox.classList.toggle("has-chat", !!id);
+  }
+
+  function updateTitle() {
+    var region = document.getElementById("chat-list-region");
+    var inbox = document.querySelector(".inbox");
+    if (!region || !inbox) return;
+    var unread = parseInt(region.dataset.unreadTotal || "0", 10);
+    document.title = (unread > 0 ? "(" + unread + ") " : "") + inbox.dataset.baseTitle;
+  }
+
+  function moveSelection(step) {
+    var rows = Array.prototype.slice.call(document.querySelectorAll(".chat-row"));
+    if (!rows.length) return;
+    var index = rows.findIndex(function (row) { return row.classList.contains("active"); });
+    var next = index === -1 ? 0 : Math.min(rows.length - 1, Math.max(0, index + step));
+    if (next === index) return;
+    rows[next].click();
+    rows[next].scrollIntoView({ block: "nearest" });
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (isTyping(event.target)) {
+      if (event.key === "Escape") event.target.blur();
+      return;
+    }
+    if (event.key === "j") { moveSelection(1); }
+    else if (event.key === "k") { moveSelection(-1); }
+    else if (event.key === "/") {
+      var search = document.getElementById("search");
+      if (search) { event.preventDefault(); search.focus(); search.select(); }
+    } else if (event.key === "r") {
+      var textarea = replyText();
+      if (textarea) { event.preventDefault(); textarea.focus(); }
+    } else if (event.key === "e") {
+      var resolve = document.getElementById("resolve-button");
+      if (resolve) resolve.click();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var row = event.target.closest && event.target.closest(".chat-row");
+    if (!row) return;
+    document.querySelectorAll(".chat-row.active").forEach(function (other) { other.classList.remove("active"); });
+    row.classList.add("active");
+    document.querySelector(".inbox").classList.add("has-chat");
+  });
+
+  // --- Thread: stay at the bottom unless the agent scrolled up to read -----------------------------
+  var stickToBottom = true;
+
+  function thread() { return document.getElementById("thread"); }
+
+  function scrollThreadToEnd() {
+    var element = thread();
+    if (element) element.scrollTop = element.scrollHeight;
+  }
+
+  document.addEventListener("htmx:beforeSwap", function () {
+    var element = thread();
+    stickToBottom = !element || element.scrollHeight - element.scrollTop - element.clientHeight < 80;
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (target && (target.id === "chat-pane" || target.id === "chat-live")) {
+      if (target.id === "chat-pane" || stickToBottom) scrollThreadToEnd();
+      if (target.id === "chat-pane" && replyText()) replyText().focus({ preventScroll: true });
+    }
+    markActiveRow();
+    updateTitle();
+    updateCounter();
+  });
+
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "reply-form" && replyText()) {
+      replyText().focus({ preventScroll: true });
+      updateCounter();
+    }
+  });
+
+  window.addEventListener("popstate", function () { setTimeout(markActiveRow, 0); });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    scrollThreadToEnd();
+    markActiveRow();
+    updateTitle();
+    updateCounter();
+  });
+})();

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from inbox.models import Message
 from inbox.selectors import message_get_for_chat
 from inbox.views.pages import chat_for_request
-from marketplaces.errors import AttachmentPendingError, MarketplaceError
+from marketplaces.errors import AttachmentPendingError, AttachmentRejectedError, MarketplaceError
 
 INLINE_CONTENT_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 UNSAFE_FILENAME_CHARACTERS = re.compile(r'[\x00-\x1f\x7f/\\"<>:|?*;]+')
@@ -39,8 +39,12 @@ def attachment_download(request: HttpRequest, chat_id: int, message_id: int, ind
     item = attachments[index]
     try:
         download = attachment_fetch(message=message, index=index)
+    except IndexError:
+        raise Http404("No such attachment") from None
     except AttachmentPendingError:
         return _plain(_("The marketplace is still checking this file. Try again in a few minutes."), 409)
+    except AttachmentRejectedError:
+        return _plain(_("The marketplace rejected this file in moderation; it cannot be downloaded."), 410)
     except MarketplaceError as error:
         reason = _("The marketplace did not return the file: %(reason)s") % {"reason": error.message}
         return _plain(reason, 502)

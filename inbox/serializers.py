@@ -1,0 +1,136 @@
+"""API shapes. Thin: validation of business rules lives in services, reads in selectors."""
+
+from rest_framework import serializers
+
+from accounts.models import Marketplace, MarketplaceAccount, SyncState
+from inbox.limits import reply_length_limit
+from inbox.models import Chat, Message
+
+
+class SyncStateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SyncState
+        fields = [
+            "last_attempt_at",
+            "last_success_at",
+            "consecutive_failures",
+            "last_error",
+            "rate_limited_until",
+            "capability_notes",
+        ]
+        read_only_fields = fields
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    marketplace = serializers.ChoiceField(choices=Marketplace.choices)
+    credentials = serializers.JSONField(write_only=True, help_text="Never returned.")
+    check = serializers.BooleanField(
+        write_only=True, default=True, help_text="Verify the credentials with the marketplace first."
+    )
+    sync = SyncStateSerializer(source="sync_state", read_only=True, allow_null=True)
+
+    class Meta:
+        model = MarketplaceAccount
+        fields = [
+            "id",
+            "name",
+            "marketplace",
+            "external_id",
+            "is_active",
+            "created_at",
+            "sync",
+            "credentials",
+            "check",
+        ]
+        read_only_fields = ["id", "external_id", "is_active", "created_at", "sync"]
+
+
+class ProductSerializer(serializers.Serializer):
+    sku = serializers.CharField(source="product_sku")
+    title = serializers.CharField(source="product_title")
+    url = serializers.CharField(source="product_url")
+
+
+class ChatSerializer(serializers.ModelSerializer):
+    marketplace = serializers.CharField(source="account.marketplace", read_only=True)
+    account = serializers.IntegerField(source="account_id", read_only=True)
+    account_name = serializers.CharField(source="account.name", read_only=True)
+    product = ProductSerializer(source="*", read_only=True)
+    assignee = serializers.IntegerField(source="assignee_id", read_only=True, allow_null=True)
+    reply_length_limit = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Chat
+        fields = [
+            "id",
+            "marketplace",
+            "account",
+            "account_name",
+            "external_id",
+            "kind",
+            "buyer_name",
+            "order_number",
+            "product",
+            "marketplace_status",
+            "status",
+            "unread_count",
+            "last_message_at",
+            "last_message_preview",
+            "awaiting_reply_since",
+            "reply_deadline",
+            "assignee",
+            "reply_length_limit",
+        ]
+        read_only_fields = fields
+
+    def get_reply_length_limit(self, chat: Chat) -> int:
+        return reply_length_limit(marketplace=chat.account.marketplace)
+
+
+class ChatUpdateSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[Chat.Status.OPEN, Chat.Status.RESOLVED], required=False)
+    assignee = serializers.IntegerField(
+        required=False, allow_null=True, help_text="User id of a member of the account, or null."
+    )
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    sent_by = serializers.IntegerField(source="sent_by_id", read_only=True, allow_null=True)
+    failure_reason = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Message
+        fields = [
+            "id",
+            "external_id",
+            "direction",
+            "author",
+            "text",
+            "attachments",
+            "created_at",
+            "is_read",
+            "delivery_status",
+            "failure_reason",
+            "sent_by",
+        ]
+        read_only_fields = fields
+
+    def get_failure_reason(self, message: Message) -> str:
+        return message.last_error if message.delivery_status == Message.DeliveryStatus.FAILED else ""
+
+
+class SendSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    idempotency_key = serializers.UUIDField(
+        required=False, help_text="Repeat a request with the same key and the reply is queued only once."
+    )
+
+
+class ChatPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    results = ChatSerializer(many=True)
+
+
+class MessagePageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    results = MessageSerializer(many=True)

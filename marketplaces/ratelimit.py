@@ -18,6 +18,8 @@ from marketplaces import errors
 
 MAX_SLEEP_SECONDS = 2.0
 SLOT_POLL_SECONDS = 0.1
+# Epoch seconds as floats lose ~1e-7 s: 1/3 s at 3 tokens/s must still count as a whole token.
+EPSILON = 1e-4
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ class RateLimiter:
                 )
             elapsed = max(now - bucket.updated_at, 0.0)
             tokens = min(spec.capacity, bucket.tokens + elapsed * spec.refill_per_second)
-            wait = 0.0 if tokens >= 1.0 else (1.0 - tokens) / spec.refill_per_second
+            wait = 0.0 if tokens >= 1.0 - EPSILON else (1.0 - tokens) / spec.refill_per_second
             if wait > self.max_sleep:
                 # Do not change the row: a long wait is the scheduler's business, not a reservation.
                 raise errors.RateLimitedError(

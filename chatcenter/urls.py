@@ -10,7 +10,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("inbox/", include("inbox.urls")),
+    # /inbox/ and the push receivers under /hooks/ share the inbox namespace.
+    path("", include("inbox.urls_root")),
     # REST API and its OpenAPI description (assets served locally by drf-spectacular-sidecar).
     path("api/chat/", include("inbox.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

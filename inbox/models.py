@@ -115,6 +115,8 @@ class Message(models.Model):
     last_error = models.TextField(blank=True, default="")
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sending_started_at = models.DateTimeField(null=True, blank=True)
+    # When the marketplace accepted our reply (send receipt or matched echo).
+    sent_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     class Meta:
@@ -129,6 +131,12 @@ class Message(models.Model):
                 fields=["delivery_status", "next_attempt_at"],
                 name="message_outbox_idx",
                 condition=Q(delivery_status__in=["pending", "sending", "unknown"]),
+            ),
+            # Reconciliation looks up our replies whose marketplace echo has not been matched yet.
+            models.Index(
+                fields=["chat", "created_at"],
+                name="message_unmatched_reply_idx",
+                condition=Q(direction="out", external_id__isnull=True),
             ),
         ]
 

@@ -1,10 +1,61 @@
-"""Replies to buyers: an outgoing Message row in `pending`, delivered by a background task."""
+"""Replies to buyers: an outgoing Message row in `pending`, delivered by a background task.
+
+No marketplace send endpoint is idempotent, so a duplicate reply is worse than a late one:
+- delivery claims the row with one conditional UPDATE (pending → sending), so concurrent tasks make
+  at most one HTTP call;
+- a request that left without a clear answer ends in `unknown` and is resolved by reconciliation
+  (the next sync matches the marketplace's echo to this row, see services/ingest.py), and only
+  re-sent when a successful sync after the grace period found no echo, a bounded number of times.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.models import SyncRun, SyncState
 from inbox.models import Chat, Message
+from inbox.queue import task_enqueue, task_enqueue_at
+from marketplaces import registry
+from marketplaces.errors import (
+    AuthError,
+    CapabilityError,
+    DeliveryUnknownError,
+    MarketplaceError,
+    RateLimitedError,
+    RequestRejectedError,
+    TransientError,
+)
+from marketplaces.types import ChatRef, SendReceipt
+
+logger = logging.getLogger(__name__)
+
+DELIVER_TASK = "inbox.tasks.deliver_message"
+# How long an `unknown` reply waits for its echo before a re-send is considered.
+UNKNOWN_GRACE = timedelta(minutes=10)
+# The echo must have had time to appear in the marketplace's feed before a sync can prove its absence.
+ECHO_SETTLE = timedelta(seconds=30)
+# Sends that may have reached the marketplace (rate-limited attempts are not counted).
+MAX_DELIVERY_ATTEMPTS = 3
+# A `sending` row older than this belongs to a worker that died mid-request (task timeout is 240 s).
+STUCK_SENDING_AFTER = timedelta(minutes=5)
+# A pending row without a delay whose task has not run within this time is re-enqueued.
+LOST_TASK_AFTER = timedelta(minutes=2)
+SWEEP_BATCH = 200
+# A send that never left (connection refused, DNS) is retried after this delay times the attempt number.
+TRANSIENT_RETRY_DELAY = timedelta(minutes=1)
+
+
+class DeliveryOutcome:
+    SENT = "sent"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    DELAYED = "delayed"
+    SKIPPED = "skipped"
 
 
 def message_send(*, chat: Chat, user: AbstractBaseUser | None, text: str) -> Message:
@@ -24,9 +75,7 @@ def message_send(*, chat: Chat, user: AbstractBaseUser | None, text: str) -> Mes
 
 
 def message_delivery_enqueue(*, message_id: int) -> None:
-    from django_q.tasks import async_task
-
-    async_task("inbox.tasks.deliver_message", message_id, task_name=f"deliver-{message_id}")
+    task_enqueue(func=DELIVER_TASK, args=(message_id,), name=f"deliver-{message_id}")
 
 
 def message_retry(*, message: Message, user: AbstractBaseUser | None) -> Message:
@@ -42,9 +91,339 @@ def message_retry(*, message: Message, user: AbstractBaseUser | None) -> Message
 
 def chat_remote_read_enqueue(*, chat: Chat) -> None:
     """Tell the marketplace (where its API can) that the agent has read the chat up to its last message."""
-    from django_q.tasks import async_task
-
     chat_id = chat.pk
     transaction.on_commit(
-        lambda: async_task("inbox.tasks.mark_chat_read_remote", chat_id, task_name=f"read-{chat_id}")
+        lambda: task_enqueue(
+            func="inbox.tasks.mark_chat_read_remote", args=(chat_id,), name=f"read-{chat_id}"
+        )
     )
+
+
+def _chat_ref(chat: Chat) -> ChatRef:
+    return ChatRef(external_id=chat.external_id, kind=chat.kind, extras=dict(chat.extras or {}))
+
+
+def _is_stale_reply_sign(*, chat: Chat, error: RequestRejectedError) -> bool:
+    return chat.account.marketplace == "wildberries" and "signature" in error.message.lower()
+
+
+def _finish(*, message_id: int, **values: object) -> bool:
+    """Leave `sending` for a final state; a no-op when reconciliation already matched the echo."""
+    return bool(
+        Message.objects.filter(pk=message_id, delivery_status=Message.DeliveryStatus.SENDING).update(**values)
+    )
+
+
+def _delay(*, message: Message, until: datetime, reason: str) -> str:
+    # The attempt never reached the marketplace, so it does not count towards the re-send bound.
+    _finish(
+        message_id=message.pk,
+        delivery_status=Message.DeliveryStatus.PENDING,
+        attempts=F("attempts") - 1,
+        next_attempt_at=until,
+        last_error=reason,
+    )
+    _enqueue_later(message_id=message.pk, until=until)
+    return DeliveryOutcome.DELAYED
+
+
+def _enqueue_later(*, message_id: int, until: datetime) -> None:
+    transaction.on_commit(
+        lambda: task_enqueue_at(
+            func=DELIVER_TASK, args=(message_id,), name=f"deliver-{message_id}-later", run_at=until
+        )
+    )
+
+
+def _record_sent(*, message: Message, receipt: SendReceipt) -> None:
+    now = timezone.now()
+    values: dict[str, object] = {
+        "delivery_status": Message.DeliveryStatus.SENT,
+        "sent_at": receipt.sent_at or now,
+        "last_error": "",
+        "next_attempt_at": None,
+    }
+    chat = message.chat
+    with transaction.atomic():
+        taken = bool(
+            receipt.external_id
+            and Message.objects.filter(chat=chat, external_id=receipt.external_id)
+            .exclude(pk=message.pk)
+            .exists()
+        )
+        if receipt.external_id and not taken:
+            values["external_id"] = receipt.external_id
+        try:
+            with transaction.atomic():
+                _finish(message_id=message.pk, **values)
+        except IntegrityError:
+            values.pop("external_id", None)
+            _finish(message_id=message.pk, **values)
+        if receipt.extras:
+            chat = Chat.objects.select_for_update().get(pk=chat.pk)
+            merged = {**chat.extras, **receipt.extras}
+            if merged != chat.extras:
+                chat.extras = merged
+                chat.save(update_fields=["extras", "updated_at"])
+        # Our reply answers everything the buyer wrote before it.
+        Chat.objects.filter(pk=chat.pk, awaiting_reply_since__lte=message.created_at).update(
+            awaiting_reply_since=None, updated_at=now
+        )
+
+
+def message_deliver(*, message_id: int) -> str:
+    """Deliver one pending reply; idempotent and safe to run concurrently for the same message."""
+    now = timezone.now()
+    claimed = (
+        Message.objects.filter(
+            pk=message_id, direction=Message.Direction.OUT, delivery_status=Message.DeliveryStatus.PENDING
+        )
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(
+            delivery_status=Message.DeliveryStatus.SENDING,
+            attempts=F("attempts") + 1,
+            sending_started_at=now,
+            next_attempt_at=None,
+        )
+    )
+    if not claimed:
+        return DeliveryOutcome.SKIPPED
+    message = Message.objects.select_related("chat__account").get(pk=message_id)
+    chat = message.chat
+    account = chat.account
+    if not account.is_active:
+        _finish(
+            message_id=message_id,
+            delivery_status=Message.DeliveryStatus.FAILED,
+            attempts=F("attempts") - 1,
+            last_error="Аккаунт маркетплейса отключён: сообщение не отправлено.",
+        )
+        return DeliveryOutcome.FAILED
+    blocked_until = (
+        SyncState.objects.filter(pk=account.pk, rate_limited_until__gt=now)
+        .values_list("rate_limited_until", flat=True)
+        .first()
+    )
+    if blocked_until is not None:
+        return _delay(
+            message=message,
+            until=blocked_until,
+            reason="Маркетплейс ограничил частоту запросов; отправим позже.",
+        )
+    try:
+        connector = registry.get_connector(account)
+    except Exception:
+        logger.exception("message %s: cannot build the connector", message_id)
+        _finish(
+            message_id=message_id,
+            delivery_status=Message.DeliveryStatus.FAILED,
+            attempts=F("attempts") - 1,
+            last_error="Не удалось подготовить отправку: подключение к маркетплейсу не настроено.",
+        )
+        return DeliveryOutcome.FAILED
+
+    reply_sign_refreshed = False
+    while True:
+        try:
+            receipt = connector.send_text(chat=_chat_ref(chat), text=message.text)
+        except RateLimitedError as error:
+            until = timezone.now() + timedelta(seconds=max(error.retry_after, 1))
+            SyncState.objects.filter(pk=account.pk).filter(
+                Q(rate_limited_until__isnull=True) | Q(rate_limited_until__lt=until)
+            ).update(rate_limited_until=until)
+            return _delay(message=message, until=until, reason=error.message)
+        except RequestRejectedError as error:
+            if not reply_sign_refreshed and _is_stale_reply_sign(chat=chat, error=error):
+                reply_sign_refreshed = True
+                if _reply_sign_refresh(connector=connector, chat=chat):
+                    continue
+            _finish(
+                message_id=message_id,
+                delivery_status=Message.DeliveryStatus.FAILED,
+                attempts=F("attempts") - 1,
+                last_error=error.message,
+            )
+            return DeliveryOutcome.FAILED
+        except (AuthError, CapabilityError) as error:
+            _finish(
+                message_id=message_id,
+                delivery_status=Message.DeliveryStatus.FAILED,
+                attempts=F("attempts") - 1,
+                last_error=error.message,
+            )
+            return DeliveryOutcome.FAILED
+        except DeliveryUnknownError as error:
+            _finish(
+                message_id=message_id,
+                delivery_status=Message.DeliveryStatus.UNKNOWN,
+                last_error=f"{error.message}. Проверяем, дошло ли сообщение.",
+            )
+            return DeliveryOutcome.UNKNOWN
+        except TransientError as error:
+            # The HTTP client raises a plain TransientError for a send only when the request never left.
+            if message.attempts >= MAX_DELIVERY_ATTEMPTS:
+                _finish(
+                    message_id=message_id,
+                    delivery_status=Message.DeliveryStatus.FAILED,
+                    last_error=f"{error.message}. Попробуйте отправить позже.",
+                )
+                return DeliveryOutcome.FAILED
+            until = timezone.now() + TRANSIENT_RETRY_DELAY * message.attempts
+            _finish(
+                message_id=message_id,
+                delivery_status=Message.DeliveryStatus.PENDING,
+                next_attempt_at=until,
+                last_error=error.message,
+            )
+            _enqueue_later(message_id=message_id, until=until)
+            return DeliveryOutcome.DELAYED
+        except MarketplaceError as error:
+            # An answer we could not read (UnexpectedResponseError): the send may well have happened.
+            _finish(
+                message_id=message_id,
+                delivery_status=Message.DeliveryStatus.UNKNOWN,
+                last_error=f"{error.message}. Проверяем, дошло ли сообщение.",
+            )
+            return DeliveryOutcome.UNKNOWN
+        except Exception:
+            logger.exception("message %s: unexpected error while sending", message_id)
+            _finish(
+                message_id=message_id,
+                delivery_status=Message.DeliveryStatus.UNKNOWN,
+                last_error="Внутренняя ошибка при отправке. Проверяем, дошло ли сообщение.",
+            )
+            return DeliveryOutcome.UNKNOWN
+        _record_sent(message=message, receipt=receipt)
+        return DeliveryOutcome.SENT
+
+
+def _reply_sign_refresh(*, connector: object, chat: Chat) -> bool:
+    """WB answers "Invalid signature" for a stale replySign: fetch the chat once for a fresh one."""
+    try:
+        remote = connector.fetch_chat(chat_external_id=chat.external_id)  # type: ignore[attr-defined]
+    except MarketplaceError as error:
+        logger.warning("chat %s: replySign refresh failed: %s", chat.pk, error.message)
+        return False
+    if remote is None or not remote.extras:
+        return False
+    merged = {**chat.extras, **remote.extras}
+    if merged == chat.extras:
+        return False
+    chat.extras = merged
+    chat.save(update_fields=["extras", "updated_at"])
+    return True
+
+
+@dataclass
+class SweepResult:
+    enqueued: list[int]
+    stuck_to_unknown: int
+    resent: list[int]
+    gave_up: int
+    syncs_requested: int
+
+
+def outbox_sweep() -> SweepResult:
+    """Periodic repair: lost tasks, workers that died mid-send, and `unknown` replies past the grace."""
+    now = timezone.now()
+    # A worker died after claiming: the request may have left, so this is `unknown`, never `pending`.
+    stuck = Message.objects.filter(
+        delivery_status=Message.DeliveryStatus.SENDING, sending_started_at__lt=now - STUCK_SENDING_AFTER
+    ).update(
+        delivery_status=Message.DeliveryStatus.UNKNOWN,
+        last_error="Отправка прервалась. Проверяем, дошло ли сообщение.",
+    )
+
+    resent: list[int] = []
+    gave_up = 0
+    sync_needed: set[int] = set()
+    unknown = list(
+        Message.objects.filter(
+            delivery_status=Message.DeliveryStatus.UNKNOWN,
+            external_id__isnull=True,
+            sending_started_at__lt=now - UNKNOWN_GRACE,
+        )
+        .select_related("chat")
+        .order_by("sending_started_at")[:SWEEP_BATCH]
+    )
+    for message in unknown:
+        account_id = message.chat.account_id
+        # Absence of the echo is only proven by a successful sync that started after it could appear.
+        looked = SyncRun.objects.filter(
+            account_id=account_id,
+            kind=SyncRun.Kind.SYNC,
+            outcome=SyncRun.Outcome.SUCCESS,
+            started_at__gte=message.sending_started_at + ECHO_SETTLE,
+        ).exists()
+        if not looked:
+            sync_needed.add(account_id)
+            continue
+        if message.attempts >= MAX_DELIVERY_ATTEMPTS:
+            gave_up += Message.objects.filter(
+                pk=message.pk, delivery_status=Message.DeliveryStatus.UNKNOWN
+            ).update(
+                delivery_status=Message.DeliveryStatus.FAILED,
+                last_error=(
+                    "Не удалось подтвердить доставку после нескольких попыток. Проверьте чат в кабинете "
+                    "маркетплейса, прежде чем отправлять снова."
+                ),
+            )
+            continue
+        if Message.objects.filter(pk=message.pk, delivery_status=Message.DeliveryStatus.UNKNOWN).update(
+            delivery_status=Message.DeliveryStatus.PENDING, next_attempt_at=None
+        ):
+            resent.append(message.pk)
+
+    syncs_requested = 0
+    if sync_needed:
+        from inbox.sync import account_sync_request
+
+        for account_id in sorted(sync_needed):
+            syncs_requested += int(account_sync_request(account_id=account_id))
+
+    due = list(
+        Message.objects.filter(delivery_status=Message.DeliveryStatus.PENDING)
+        .filter(
+            Q(next_attempt_at__lte=now)
+            | Q(next_attempt_at__isnull=True, inserted_at__lt=now - LOST_TASK_AFTER)
+        )
+        .order_by("inserted_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    enqueued = sorted(set(due) | set(resent))
+    for message_id in enqueued:
+        message_delivery_enqueue(message_id=message_id)
+    return SweepResult(
+        enqueued=enqueued,
+        stuck_to_unknown=stuck,
+        resent=resent,
+        gave_up=gave_up,
+        syncs_requested=syncs_requested,
+    )
+
+
+def chat_remote_read(*, chat_id: int) -> bool:
+    """Mark the chat read on the marketplace up to its newest incoming message; True when a call was made."""
+    chat = Chat.objects.select_related("account").filter(pk=chat_id).first()
+    if chat is None or not chat.account.is_active:
+        return False
+    connector = registry.get_connector(chat.account)
+    if not connector.capabilities.can_mark_read:
+        return False
+    newest = (
+        Message.objects.filter(chat=chat, direction=Message.Direction.IN, external_id__isnull=False)
+        .order_by("-created_at", "-id")
+        .values_list("external_id", flat=True)
+        .first()
+    )
+    if not newest:
+        return False
+    try:
+        connector.mark_read(chat=_chat_ref(chat), up_to_message_external_id=newest)
+    except RateLimitedError as error:
+        logger.info("chat %s: remote read postponed by rate limit (%s s)", chat_id, error.retry_after)
+        return False
+    except MarketplaceError as error:
+        logger.warning("chat %s: remote read failed: %s", chat_id, error.message)
+        return False
+    return True

@@ -1,0 +1,423 @@
+"""Upserts of marketplace data: one page of chats and messages, applied with a fixed number of queries.
+
+The sync engine calls `page_apply` inside the page's transaction (together with the cursor save), so
+re-applying a page changes nothing and a crash never leaves half a page behind.
+"""
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, DateTimeField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import MarketplaceAccount
+from inbox.models import Chat, Message
+from marketplaces.types import Author, RemoteAttachment, RemoteChat, RemoteMessage, UpdatesPage
+
+PREVIEW_LENGTH = 300
+# An echo of our reply is matched only when it appeared close to the time we sent it.
+ECHO_MATCH_BEFORE = timedelta(minutes=5)
+ECHO_MATCH_AFTER = timedelta(minutes=30)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# Statuses of our own replies that may already have reached the marketplace.
+MAYBE_DELIVERED = (
+    Message.DeliveryStatus.PENDING,  # only with attempts > 0: a re-send waiting after `unknown`
+    Message.DeliveryStatus.SENDING,
+    Message.DeliveryStatus.UNKNOWN,
+    Message.DeliveryStatus.SENT,
+)
+# Seller messages that count as "answered": everything from the marketplace and our confirmed replies.
+ANSWERED_STATUSES = (Message.DeliveryStatus.NONE, Message.DeliveryStatus.SENT)
+
+
+class IngestMode(StrEnum):
+    INCREMENTAL = "incremental"
+    BACKFILL = "backfill"
+
+
+@dataclass
+class IngestResult:
+    chats_created: int = 0
+    chats_updated: int = 0
+    messages_created: int = 0
+    messages_updated: int = 0
+    replies_matched: int = 0
+    skipped: int = 0
+    matched_message_ids: list[int] = field(default_factory=list)
+
+    @property
+    def chats_upserted(self) -> int:
+        return self.chats_created + self.chats_updated
+
+
+def text_normalise(*, text: str) -> str:
+    """What two texts must share to be the same reply: NFC form, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def attachments_serialise(*, attachments: Iterable[RemoteAttachment]) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": str(item.kind),
+            "name": item.name,
+            "content_type": item.content_type,
+            "size": item.size,
+            "remote_id": item.remote_id,
+            "url": item.url,
+            "moderation": str(item.moderation),
+        }
+        for item in attachments
+    ]
+
+
+def message_preview(*, text: str, attachments: list[dict[str, Any]]) -> str:
+    preview = " ".join(text.split())
+    if not preview and attachments:
+        names = ", ".join(item.get("name") or "" for item in attachments).strip(", ")
+        preview = f"📎 {names}" if names else "📎"
+    return preview[:PREVIEW_LENGTH]
+
+
+def _order_key(*, created_at: datetime, external_id: str) -> tuple[datetime, str]:
+    # Equal timestamps happen (WB ms, Ozon per second): break ties by the id, numerically when numeric,
+    # so the "last message" does not depend on which page an item came in.
+    return created_at, external_id.rjust(40, "0") if external_id.isdigit() else external_id
+
+
+def _chat_metadata(remote: RemoteChat) -> dict[str, Any]:
+    """Chat fields a marketplace may tell us; empty values never erase what we already know."""
+    values: dict[str, Any] = {"kind": str(remote.kind)}
+    if remote.buyer_name:
+        values["buyer_name"] = remote.buyer_name[:200]
+    if remote.order_number:
+        values["order_number"] = remote.order_number[:100]
+    if remote.product is not None:
+        if remote.product.sku:
+            values["product_sku"] = remote.product.sku[:100]
+        if remote.product.title:
+            values["product_title"] = remote.product.title[:500]
+        if remote.product.url:
+            values["product_url"] = remote.product.url[:500]
+    if remote.marketplace_status:
+        values["marketplace_status"] = remote.marketplace_status[:64]
+    if remote.reply_deadline is not None:
+        values["reply_deadline"] = remote.reply_deadline
+    return values
+
+
+def _chats_upsert(
+    *, account: MarketplaceAccount, page: UpdatesPage, result: IngestResult, now: datetime
+) -> tuple[dict[str, Chat], set[str]]:
+    remote_chats = {remote.external_id: remote for remote in page.chats}
+    needed = set(remote_chats) | {message.chat_external_id for message in page.messages}
+    if not needed:
+        return {}, set()
+    chats = {chat.external_id: chat for chat in Chat.objects.filter(account=account, external_id__in=needed)}
+    missing = needed - set(chats)
+    if missing:
+        new_chats = []
+        for external_id in sorted(missing):
+            remote = remote_chats.get(external_id)
+            values = _chat_metadata(remote) if remote else {}
+            extras = dict(remote.extras) if remote else {}
+            new_chats.append(Chat(account=account, external_id=external_id, extras=extras, **values))
+        Chat.objects.bulk_create(new_chats, ignore_conflicts=True)
+        chats = {
+            chat.external_id: chat for chat in Chat.objects.filter(account=account, external_id__in=needed)
+        }
+        result.chats_created = len(missing)
+
+    changed: list[Chat] = []
+    changed_fields: set[str] = set()
+    for external_id, remote in remote_chats.items():
+        if external_id in missing:
+            continue
+        chat = chats[external_id]
+        fields = []
+        for name, value in _chat_metadata(remote).items():
+            if getattr(chat, name) != value:
+                setattr(chat, name, value)
+                fields.append(name)
+        if remote.extras:
+            merged = {**chat.extras, **remote.extras}
+            if merged != chat.extras:
+                chat.extras = merged
+                fields.append("extras")
+        if fields:
+            chat.updated_at = now
+            changed.append(chat)
+            changed_fields.update([*fields, "updated_at"])
+    if changed:
+        Chat.objects.bulk_update(changed, sorted(changed_fields))
+        result.chats_updated = len(changed)
+    return chats, missing
+
+
+def _replies_match(*, echoes: list[tuple[Chat, RemoteMessage]], result: IngestResult) -> set[tuple[int, str]]:
+    """Bind marketplace echoes of our replies to the rows we already have instead of adding copies."""
+    chat_ids = {chat.pk for chat, _remote in echoes}
+    candidates = list(
+        Message.objects.filter(
+            chat_id__in=chat_ids,
+            direction=Message.Direction.OUT,
+            external_id__isnull=True,
+            delivery_status__in=MAYBE_DELIVERED,
+            attempts__gt=0,
+        ).order_by("created_at", "id")
+    )
+    if not candidates:
+        return set()
+    used: set[int] = set()
+    matched: set[tuple[int, str]] = set()
+    for chat, remote in sorted(echoes, key=lambda pair: pair[1].created_at):
+        wanted = text_normalise(text=remote.text)
+        for candidate in candidates:
+            if candidate.pk in used or candidate.chat_id != chat.pk:
+                continue
+            if text_normalise(text=candidate.text) != wanted:
+                continue
+            reference = candidate.sending_started_at or candidate.created_at
+            if not (
+                candidate.created_at - ECHO_MATCH_BEFORE <= remote.created_at <= reference + ECHO_MATCH_AFTER
+            ):
+                continue
+            updated = Message.objects.filter(pk=candidate.pk, external_id__isnull=True).update(
+                external_id=remote.external_id,
+                delivery_status=Message.DeliveryStatus.SENT,
+                sent_at=candidate.sent_at or remote.created_at,
+                created_at=remote.created_at,
+                attachments=attachments_serialise(attachments=remote.attachments) or candidate.attachments,
+                last_error="",
+                next_attempt_at=None,
+            )
+            if updated:
+                used.add(candidate.pk)
+                matched.add((chat.pk, remote.external_id))
+                result.replies_matched += 1
+                result.matched_message_ids.append(candidate.pk)
+                break
+    return matched
+
+
+def _messages_upsert(
+    *, chats: dict[str, Chat], page: UpdatesPage, mode: IngestMode, result: IngestResult
+) -> tuple[set[int], list[tuple[Chat, RemoteMessage]]]:
+    """Returns the ids of chats whose messages changed and the newly created messages."""
+    remote_messages: dict[tuple[int, str], tuple[Chat, RemoteMessage]] = {}
+    for remote in page.messages:
+        chat = chats[remote.chat_external_id]
+        remote_messages[(chat.pk, remote.external_id)] = (chat, remote)
+    if not remote_messages:
+        return set(), []
+    existing = {
+        (message.chat_id, message.external_id): message
+        for message in Message.objects.filter(
+            chat_id__in={key[0] for key in remote_messages},
+            external_id__in={key[1] for key in remote_messages},
+        ).only("pk", "chat_id", "external_id", "text", "attachments", "is_read", "direction")
+    }
+    touched: set[int] = set()
+    new_keys = [key for key in remote_messages if key not in existing]
+    echoes = [
+        remote_messages[key]
+        for key in new_keys
+        if remote_messages[key][1].author == Author.SELLER and remote_messages[key][1].text.strip()
+    ]
+    matched = _replies_match(echoes=echoes, result=result) if echoes else set()
+    touched.update(chat_id for chat_id, _external_id in matched)
+
+    created: list[tuple[Chat, RemoteMessage]] = []
+    rows: list[Message] = []
+    for key in new_keys:
+        if key in matched:
+            continue
+        chat, remote = remote_messages[key]
+        incoming = remote.direction == Message.Direction.IN
+        is_read = (not incoming) or mode == IngestMode.BACKFILL or bool(remote.is_read)
+        rows.append(
+            Message(
+                chat=chat,
+                external_id=remote.external_id,
+                direction=remote.direction,
+                author=str(remote.author),
+                text=remote.text,
+                attachments=attachments_serialise(attachments=remote.attachments),
+                created_at=remote.created_at,
+                is_read=is_read,
+            )
+        )
+        created.append((chat, remote))
+        touched.add(chat.pk)
+    if rows:
+        Message.objects.bulk_create(rows, ignore_conflicts=True)
+        result.messages_created = len(rows)
+
+    changed: list[Message] = []
+    for key, message in existing.items():
+        _chat, remote = remote_messages[key]
+        dirty = False
+        if remote.text and remote.text != message.text:
+            message.text = remote.text
+            dirty = True
+        attachments = attachments_serialise(attachments=remote.attachments)
+        if attachments and attachments != message.attachments:
+            message.attachments = attachments
+            dirty = True
+        if message.direction == Message.Direction.IN and remote.is_read and not message.is_read:
+            message.is_read = True
+            dirty = True
+        if dirty:
+            changed.append(message)
+            touched.add(message.chat_id)
+    if changed:
+        Message.objects.bulk_update(changed, ["text", "attachments", "is_read"])
+        result.messages_updated = len(changed)
+    return touched, created
+
+
+def chat_aggregates_refresh(
+    *,
+    chats: Iterable[Chat],
+    page_messages: Iterable[tuple[Chat, RemoteMessage]] = (),
+    reopen_after: dict[int, datetime | None] | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Recompute unread count, last message and awaiting-reply for `chats`; returns how many changed.
+
+    `page_messages` are the marketplace messages just ingested (the last-message fields follow only
+    marketplace data, so they double as the sync position); `reopen_after` maps chat ids to the last
+    message time before the page: a buyer message newer than that reopens a resolved or snoozed chat.
+    """
+    chats = {chat.pk: chat for chat in chats}
+    if not chats:
+        return 0
+    now = now or timezone.now()
+    unread = dict(
+        Message.objects.filter(chat_id__in=chats, direction=Message.Direction.IN, is_read=False)
+        .order_by()
+        .values_list("chat_id")
+        .annotate(count=Count("pk"))
+    )
+    last_seller = (
+        Message.objects.filter(
+            chat=OuterRef("pk"), author=Message.Author.SELLER, delivery_status__in=ANSWERED_STATUSES
+        )
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    first_buyer_after = (
+        Message.objects.filter(
+            chat=OuterRef("pk"), author=Message.Author.BUYER, created_at__gt=OuterRef("last_seller_at")
+        )
+        .order_by("created_at")
+        .values("created_at")[:1]
+    )
+    awaiting = dict(
+        Chat.objects.filter(pk__in=chats)
+        .annotate(last_seller_at=Coalesce(Subquery(last_seller), Value(EPOCH, output_field=DateTimeField())))
+        .annotate(awaiting=Subquery(first_buyer_after))
+        .values_list("pk", "awaiting")
+    )
+    newest: dict[int, RemoteMessage] = {}
+    for chat, remote in page_messages:
+        current = newest.get(chat.pk)
+        key = _order_key(created_at=remote.created_at, external_id=remote.external_id)
+        if current is None or key > _order_key(
+            created_at=current.created_at, external_id=current.external_id
+        ):
+            newest[chat.pk] = remote
+    reopen_after = reopen_after or {}
+
+    changed: list[Chat] = []
+    for chat_id, chat in chats.items():
+        values: dict[str, Any] = {
+            "unread_count": unread.get(chat_id, 0),
+            "awaiting_reply_since": awaiting.get(chat_id),
+        }
+        remote = newest.get(chat_id)
+        if remote is not None:
+            stored = (
+                None
+                if chat.last_message_at is None
+                else _order_key(created_at=chat.last_message_at, external_id=chat.last_message_external_id)
+            )
+            if (
+                stored is None
+                or _order_key(created_at=remote.created_at, external_id=remote.external_id) > stored
+            ):
+                values["last_message_at"] = remote.created_at
+                values["last_message_external_id"] = remote.external_id
+                values["last_message_preview"] = message_preview(
+                    text=remote.text, attachments=attachments_serialise(attachments=remote.attachments)
+                )
+        if chat_id in reopen_after and chat.status != Chat.Status.OPEN:
+            values["status"] = Chat.Status.OPEN
+            values["snoozed_until"] = None
+        fields = [name for name, value in values.items() if getattr(chat, name) != value]
+        if fields:
+            for name in fields:
+                setattr(chat, name, values[name])
+            chat.updated_at = now
+            changed.append(chat)
+    if changed:
+        Chat.objects.bulk_update(
+            changed,
+            [
+                "unread_count",
+                "awaiting_reply_since",
+                "last_message_at",
+                "last_message_external_id",
+                "last_message_preview",
+                "status",
+                "snoozed_until",
+                "updated_at",
+            ],
+        )
+    return len(changed)
+
+
+def page_apply(*, account: MarketplaceAccount, page: UpdatesPage, mode: IngestMode) -> IngestResult:
+    """Upsert one page. Must run inside the caller's transaction (the one that also saves the cursor)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("page_apply must run inside transaction.atomic() together with the cursor save")
+    now = timezone.now()
+    result = IngestResult(skipped=len(page.skipped))
+    chats, created_chat_ids = _chats_upsert(account=account, page=page, result=result, now=now)
+    if not chats:
+        return result
+    previous_last = {chat.pk: chat.last_message_at for chat in chats.values()}
+    touched, created = _messages_upsert(chats=chats, page=page, mode=mode, result=result)
+    reopen_after: dict[int, datetime | None] = {}
+    if mode == IngestMode.INCREMENTAL:
+        for chat, remote in created:
+            before = previous_last.get(chat.pk)
+            if remote.author == Author.BUYER and (before is None or remote.created_at > before):
+                reopen_after[chat.pk] = before
+    affected = [chat for chat in chats.values() if chat.pk in touched or chat.external_id in created_chat_ids]
+    page_messages = [(chats[remote.chat_external_id], remote) for remote in page.messages]
+    chat_aggregates_refresh(chats=affected, page_messages=page_messages, reopen_after=reopen_after, now=now)
+    return result
+
+
+def page_preview(*, account: MarketplaceAccount, page: UpdatesPage) -> IngestResult:
+    """What `page_apply` would create, without writing anything (backfill --dry-run)."""
+    result = IngestResult(skipped=len(page.skipped))
+    needed = {remote.external_id for remote in page.chats} | {m.chat_external_id for m in page.messages}
+    known = dict(
+        Chat.objects.filter(account=account, external_id__in=needed).values_list("external_id", "pk")
+    )
+    result.chats_created = len(needed - set(known))
+    existing = set(
+        Message.objects.filter(
+            chat_id__in=known.values(), external_id__in={m.external_id for m in page.messages}
+        ).values_list("chat__external_id", "external_id")
+    )
+    result.messages_created = len({(m.chat_external_id, m.external_id) for m in page.messages} - existing)
+    return result

@@ -1,0 +1,39 @@
+"""The periodic jobs, created idempotently by name (run it any number of times: one row per job)."""
+
+from django.db import DEFAULT_DB_ALIAS
+from django.utils import timezone
+
+SCHEDULES = {
+    "dispatch-sync": "inbox.tasks.dispatch_sync",
+    "outbox-sweep": "inbox.tasks.outbox_sweep",
+}
+
+
+def schedules_setup(*, using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    from django_q.models import Schedule
+
+    for name, func in SCHEDULES.items():
+        existing = Schedule.objects.using(using).filter(name=name).order_by("pk")
+        # An older install may hold duplicates (django-q has no unique name): keep the first.
+        extra = list(existing.values_list("pk", flat=True)[1:])
+        if extra:
+            Schedule.objects.using(using).filter(pk__in=extra).delete()
+        Schedule.objects.using(using).update_or_create(
+            name=name,
+            defaults={
+                "func": func,
+                "args": None,
+                "kwargs": None,
+                "schedule_type": Schedule.MINUTES,
+                "minutes": 1,
+                "repeats": -1,
+            },
+            create_defaults={
+                "func": func,
+                "schedule_type": Schedule.MINUTES,
+                "minutes": 1,
+                "repeats": -1,
+                "next_run": timezone.now(),
+            },
+        )
+    return list(SCHEDULES)

@@ -1,0 +1,34 @@
+"""django-q2 entry points. Each takes primitive ids, reloads state, calls one service, is idempotent."""
+
+from inbox import sync
+from inbox.services import outbox
+
+
+def dispatch_sync() -> list[int]:
+    """Every minute: enqueue sync_account for the accounts that are due."""
+    return sync.sync_dispatch()
+
+
+def sync_account(account_id: int) -> str:
+    """One incremental pass; a no-op when another worker holds the account or it is not due."""
+    outcome = sync.account_sync(account_id=account_id)
+    return outcome.outcome if outcome.ran else "skipped"
+
+
+def deliver_message(message_id: int) -> str:
+    return outbox.message_deliver(message_id=message_id)
+
+
+def mark_chat_read_remote(chat_id: int) -> bool:
+    return outbox.chat_remote_read(chat_id=chat_id)
+
+
+def outbox_sweep() -> dict[str, int]:
+    result = outbox.outbox_sweep()
+    return {
+        "enqueued": len(result.enqueued),
+        "resent": len(result.resent),
+        "stuck_to_unknown": result.stuck_to_unknown,
+        "gave_up": result.gave_up,
+        "syncs_requested": result.syncs_requested,
+    }

@@ -1,0 +1,165 @@
+"""A scripted connector implementing the marketplaces.base.Connector protocol: no HTTP anywhere."""
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from marketplaces.types import (
+    AccountInfo,
+    Author,
+    Capabilities,
+    ChatRef,
+    Cursor,
+    Download,
+    PositionLookup,
+    RemoteChat,
+    RemoteMessage,
+    SendReceipt,
+    UpdatesPage,
+)
+
+BASE_TIME = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def at(minutes: float) -> datetime:
+    return BASE_TIME + timedelta(minutes=minutes)
+
+
+def remote_message(
+    chat: str,
+    external_id: str,
+    text: str = "",
+    *,
+    author: Author = Author.BUYER,
+    minute: float = 0,
+    **extra: Any,
+) -> RemoteMessage:
+    return RemoteMessage(
+        chat_external_id=chat,
+        external_id=external_id,
+        author=author,
+        text=text or f"сообщение {external_id}",
+        created_at=extra.pop("created_at", at(minute)),
+        **extra,
+    )
+
+
+class FakeConnector:
+    """Pages are served by position: cursor {"page": n} returns pages[n]; the last cursor repeats empty."""
+
+    marketplace = "ozon"
+
+    def __init__(self) -> None:
+        self.capabilities = Capabilities(max_text_length=1000, can_mark_read=True)
+        self.pages: list[UpdatesPage | Exception] = []
+        self.history: list[UpdatesPage | Exception] = []
+        self.fetch_calls: list[Cursor] = []
+        self.history_calls: list[Cursor] = []
+        self.position_lookups: list[dict[str, Any]] = []
+        self.send_results: list[SendReceipt | Exception] = []
+        self.sent: list[tuple[ChatRef, str]] = []
+        self.read_calls: list[tuple[str, str]] = []
+        self.fetch_chat_result: RemoteChat | None = None
+        self.fetch_chat_calls: list[str] = []
+        self.before_fetch: Callable[[], None] | None = None
+        self.before_send: Callable[[], None] | None = None
+        self.lock = threading.Lock()
+
+    def set_pages(self, *pages: UpdatesPage | Exception) -> None:
+        self.pages = [self._numbered(page, index, len(pages)) for index, page in enumerate(pages)]
+
+    def set_history(self, *pages: UpdatesPage | Exception) -> None:
+        self.history = [self._numbered(page, index, len(pages)) for index, page in enumerate(pages)]
+
+    @staticmethod
+    def _numbered(page: UpdatesPage | Exception, index: int, total: int) -> UpdatesPage | Exception:
+        if isinstance(page, Exception):
+            return page
+        return UpdatesPage(
+            chats=page.chats,
+            messages=page.messages,
+            cursor={"page": index + 1},
+            has_more=index + 1 < total,
+            skipped=page.skipped,
+            requests_made=page.requests_made or 1,
+        )
+
+    def _serve(self, pages: list, cursor: Cursor) -> UpdatesPage:
+        index = int((cursor or {}).get("page", 0))
+        if index >= len(pages):
+            return UpdatesPage(cursor=dict(cursor or {"page": 0}), has_more=False, requests_made=1)
+        page = pages[index]
+        if isinstance(page, Exception):
+            pages[index] = UpdatesPage(cursor={"page": index + 1}, has_more=index + 1 < len(pages))
+            raise page
+        return page
+
+    def check_credentials(self) -> AccountInfo:
+        return AccountInfo(external_id="123456")
+
+    def fetch_updates(self, *, cursor: Cursor, positions: PositionLookup) -> UpdatesPage:
+        with self.lock:
+            self.fetch_calls.append(dict(cursor))
+        if self.before_fetch is not None:
+            self.before_fetch()
+        index = int((cursor or {}).get("page", 0))
+        if index < len(self.pages) and isinstance(self.pages[index], UpdatesPage):
+            ids = sorted({message.chat_external_id for message in self.pages[index].messages})
+            self.position_lookups.append(dict(positions(ids)))
+        return self._serve(self.pages, cursor)
+
+    def fetch_history(self, *, cursor: Cursor, since: datetime | None = None) -> UpdatesPage:
+        self.history_calls.append(dict(cursor))
+        return self._serve(self.history, cursor)
+
+    def fetch_chat(self, *, chat_external_id: str) -> RemoteChat | None:
+        self.fetch_chat_calls.append(chat_external_id)
+        return self.fetch_chat_result
+
+    def send_text(self, *, chat: ChatRef, text: str) -> SendReceipt:
+        if self.before_send is not None:
+            self.before_send()
+        with self.lock:
+            self.sent.append((chat, text))
+            result = self.send_results.pop(0) if self.send_results else SendReceipt(sent_at=at(100))
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def send_file(self, *, chat: ChatRef, name: str, content: bytes, content_type: str) -> SendReceipt:
+        raise NotImplementedError
+
+    def mark_read(self, *, chat: ChatRef, up_to_message_external_id: str) -> None:
+        self.read_calls.append((chat.external_id, up_to_message_external_id))
+
+    def download_attachment(self, *, remote_id: str, url: str) -> Download:
+        return Download(content=b"%PDF-1.4", content_type="application/pdf", name=f"{remote_id}.pdf")
+
+
+@pytest.fixture
+def fake_connector(monkeypatch) -> FakeConnector:
+    connector = FakeConnector()
+    built: list[int] = []
+
+    def get_connector(account):
+        built.append(account.pk)
+        return connector
+
+    monkeypatch.setattr("marketplaces.registry.get_connector", get_connector)
+    connector.built = built
+    return connector
+
+
+@pytest.fixture
+def enqueued(monkeypatch) -> list[tuple[str, tuple]]:
+    """Capture django-q enqueues instead of writing them to the broker."""
+    calls: list[tuple[str, tuple]] = []
+
+    def async_task(func, *args, **kwargs):
+        calls.append((func, args))
+
+    monkeypatch.setattr("django_q.tasks.async_task", async_task)
+    return calls

@@ -237,7 +237,10 @@ class WildberriesConnector:
         self.http = HttpClient(
             base_url=chat_api_url,
             dialect=DIALECT,
-            account_key=account_key,
+            # WB limits are per seller account: two of our accounts with tokens of one seller share them.
+            account_key=f"wildberries-seller:{self.decoded.seller_id}"
+            if self.decoded is not None and self.decoded.seller_id
+            else account_key,
             # The security scheme is apiKey in the Authorization header: the raw token, no "Bearer".
             headers={"Authorization": self.token, "Accept": "application/json"},
             secrets=(self.token,),

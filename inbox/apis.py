@@ -190,14 +190,11 @@ class ChatSendApi(APIView):
     )
     def post(self, request: Request, chat_id: int) -> Response:
         chat = _chat(request, chat_id)
-        serializer = SendSerializer(
-            data={
-                "idempotency_key": request.headers.get("Idempotency-Key") or None,
-                **{key: value for key, value in request.data.items() if key in ("text", "idempotency_key")},
-            }
-            if hasattr(request.data, "items")
-            else {}
-        )
+        body = request.data if hasattr(request.data, "get") else {}
+        data = {name: body[name] for name in ("text", "idempotency_key") if name in body}
+        if "idempotency_key" not in data and request.headers.get("Idempotency-Key"):
+            data["idempotency_key"] = request.headers["Idempotency-Key"]
+        serializer = SendSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         try:
             message, _created = message_send_once(

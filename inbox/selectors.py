@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
@@ -106,17 +107,28 @@ def chat_filtered_for_user(*, user: AbstractBaseUser | AnonymousUser, filters: C
         chats = chats.filter(awaiting_reply_since__isnull=False)
     query = filters.query.strip()
     if query:
+        text_match = Q()
+        for variant in _case_variants(query):
+            text_match |= Q(text__icontains=variant)
+        name_match = Q()
+        for variant in _case_variants(query):
+            name_match |= Q(buyer_name__icontains=variant) | Q(product_title__icontains=variant)
         # Order/posting numbers and SKUs are matched by prefix/exactly so their indexes serve them.
-        matching_messages = Message.objects.filter(text__icontains=query).values("chat_id")
         chats = chats.filter(
-            Q(buyer_name__icontains=query)
+            name_match
             | Q(order_number__startswith=query)
             | Q(product_sku=query)
-            | Q(product_title__icontains=query)
             | Q(external_id=query)
-            | Q(pk__in=matching_messages)
+            | Q(pk__in=Message.objects.filter(text_match).values("chat_id"))
         )
     return chats
+
+
+def _case_variants(query: str) -> list[str]:
+    """SQLite's LIKE folds case for ASCII only, so Cyrillic needs the usual spellings spelled out."""
+    if connection.vendor != "sqlite" or query.isascii():
+        return [query]
+    return list(dict.fromkeys([query, query.lower(), query.capitalize(), query.upper()]))
 
 
 def chat_page_for_user(

@@ -135,13 +135,13 @@ def reply_form_context(*, chat: Chat, text: str = "", error: str = "") -> dict:
     }
 
 
-def chat_context(*, chat: Chat, before: str = "") -> dict:
+def chat_context(*, chat: Chat, before: str = "", signature: str = "") -> dict:
     thread = message_recent_for_chat(chat=chat, limit=THREAD_PAGE_SIZE, before=before)
     return {
         "chat": chat,
         "thread_messages": thread.items,
         "earlier_cursor": thread.next_cursor,
         "members": list(member_list_for_account(account=chat.account)),
-        "thread_signature": thread_signature(chat=chat),
+        "thread_signature": signature or thread_signature(chat=chat),
         **reply_form_context(chat=chat),
     }

@@ -70,10 +70,11 @@ def chat_live(request: HttpRequest, chat_id: int) -> HttpResponse:
     """Header and thread of the open chat, polled; 204 while nothing changed."""
     chat = chat_for_request(request=request, chat_id=chat_id)
     chat_mark_read(chat=chat, user=request.user)
-    if request.GET.get("signature") == thread_signature(chat=chat):
+    signature = thread_signature(chat=chat)
+    if request.GET.get("signature") == signature:
         return HttpResponse(status=204)
     filters = filters_from_query(query=request.GET)
-    context = chat_context(chat=chat)
+    context = chat_context(chat=chat, signature=signature)
     return render(request, "inbox/_chat_live.html", {**context, "filters": filters, **_filter_query(filters)})
 
 

@@ -1,0 +1,77 @@
+"""The inbox costs the same number of queries whether an account holds 10 or 200 chats/messages."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+from django.utils import timezone
+
+from inbox.models import Chat, Message
+
+
+def populate(account, *, chats: int, messages: int, assignee: User) -> Chat:
+    now = timezone.now()
+    created = Chat.objects.bulk_create(
+        Chat(
+            account=account,
+            external_id=f"budget-{account.pk}-{index}",
+            buyer_name=f"Покупатель {index}",
+            last_message_at=now - timedelta(minutes=index),
+            awaiting_reply_since=now - timedelta(minutes=index),
+            unread_count=index % 3,
+            assignee=assignee if index % 2 else None,
+        )
+        for index in range(chats)
+    )
+    chat = created[0]
+    Message.objects.bulk_create(
+        Message(
+            chat=chat,
+            direction=Message.Direction.OUT if index % 2 else Message.Direction.IN,
+            author=Message.Author.SELLER if index % 2 else Message.Author.BUYER,
+            sent_by=assignee if index % 2 else None,
+            text=f"Сообщение {index}",
+            created_at=now - timedelta(minutes=messages - index),
+            is_read=True,
+            delivery_status=Message.DeliveryStatus.SENT if index % 2 else "",
+            attachments=[{"kind": "file", "name": "a.pdf"}] if index % 5 == 0 else [],
+        )
+        for index in range(messages)
+    )
+    Chat.objects.filter(pk=chat.pk).update(unread_count=0)
+    chat.refresh_from_db()
+    return chat
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("size", [10, 200])
+def test_inbox_page_and_chat_pane_query_counts_are_constant(
+    client, make_account, agent, other_agent, django_assert_num_queries, size
+):
+    ozon = make_account("ozon", members=[agent, other_agent])
+    wildberries = make_account("wildberries", members=[agent])
+    chat = populate(ozon, chats=size, messages=size, assignee=other_agent)
+    populate(wildberries, chats=size, messages=0, assignee=agent)
+    client.force_login(agent)
+    client.get(reverse("inbox:index"))  # warm the session
+    # session, user, permissions (user + group), accounts (+ sync state), grouped tab counts, one page
+    with django_assert_num_queries(7):
+        client.get(reverse("inbox:index"))
+    with django_assert_num_queries(7):
+        client.get(reverse("inbox:index") + "?tab=ozon&q=Покупатель&unread=1")
+    # + chat, members, newest messages, thread signature
+    with django_assert_num_queries(11):
+        client.get(reverse("inbox:chat", args=[chat.pk]))
+    # the pane alone: session, user, permissions x2, chat, members, newest messages, thread signature
+    with django_assert_num_queries(8):
+        client.get(reverse("inbox:chat", args=[chat.pk]), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="chat-pane")
+    live = reverse("inbox:chat_live", args=[chat.pk])
+    with django_assert_num_queries(8):
+        response = client.get(live + "?signature=stale", HTTP_HX_REQUEST="true")
+    # a poll with nothing new stops after the signature
+    with django_assert_num_queries(6):
+        unchanged = client.get(
+            live, {"signature": response.context["thread_signature"]}, HTTP_HX_REQUEST="true"
+        )
+    assert unchanged.status_code == 204

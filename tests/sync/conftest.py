@@ -1,11 +1,13 @@
 """A scripted connector implementing the marketplaces.base.Connector protocol: no HTTP anywhere."""
 
+import tempfile
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 
 from marketplaces.types import (
     AccountInfo,
@@ -20,6 +22,14 @@ from marketplaces.types import (
     SendReceipt,
     UpdatesPage,
 )
+
+# The lease and delivery-claim tests run real threads. In-memory shared-cache SQLite answers a
+# concurrent writer with SQLITE_LOCKED at once instead of waiting (busy_timeout does not apply), which
+# is not how the production SQLite file (WAL, IMMEDIATE, timeout) behaves: use a temporary file DB.
+# This runs at collection, before pytest-django creates the test database.
+_database = settings.DATABASES["default"]
+if _database["ENGINE"] == "django.db.backends.sqlite3" and not _database.get("TEST", {}).get("NAME"):
+    _database.setdefault("TEST", {})["NAME"] = f"{tempfile.mkdtemp(prefix='chatcenter-sync-')}/test.sqlite3"
 
 BASE_TIME = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 

@@ -275,7 +275,7 @@ class OzonConnector:
             item = pending[0]
             calls += 1
             try:
-                page_messages, done, context = self._history_step(item, since=since)
+                page_messages, done, context = self._history_step(item, since=since, skipped=skipped)
             except errors.RequestRejectedError as exc:
                 # One chat Ozon refuses to show (e.g. 404) must not block the account.
                 skipped.append(SkippedItem(reason=exc.message, reference=item["chat_id"]))
@@ -345,7 +345,7 @@ class OzonConnector:
         }
 
     def _history_step(
-        self, item: dict[str, Any], *, since: datetime | None
+        self, item: dict[str, Any], *, since: datetime | None, skipped: list[SkippedItem]
     ) -> tuple[list[RemoteMessage], bool, dict[str, str]]:
         body: dict[str, Any] = {
             "chat_id": item["chat_id"],
@@ -365,7 +365,13 @@ class OzonConnector:
         for raw in raw_messages:
             try:
                 message, message_context = self._parse_message(item["chat_id"], raw)
-            except (KeyError, TypeError, ValueError):
+            except (KeyError, TypeError, ValueError) as exc:
+                reference = (
+                    f"{item['chat_id']}/{raw.get('message_id', '')}"
+                    if isinstance(raw, dict)
+                    else item["chat_id"]
+                )
+                skipped.append(SkippedItem(reason=f"Сообщение Ozon не разобрано: {exc}", reference=reference))
                 continue
             if message.external_id == item.get("from"):
                 continue
@@ -375,7 +381,11 @@ class OzonConnector:
             messages.append(message)
             for key, value in message_context.items():
                 context.setdefault(key, value)
-        ids = [message_id(raw.get("message_id")) for raw in raw_messages if isinstance(raw, dict)]
+        ids = [
+            str(raw["message_id"])
+            for raw in raw_messages
+            if isinstance(raw, dict) and str(raw.get("message_id", "")).isdigit()
+        ]
         has_next = is_true(parsed.get("has_next")) and bool(ids)
         if has_next and not reached_since:
             # Forward pages run old→new and Backward new→old: continue from the last id of this page.

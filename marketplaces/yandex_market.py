@@ -240,7 +240,7 @@ class YandexMarketConnector:
             item = pending[0]
             calls += 1
             try:
-                page_messages, done = self._history_step(item, since=since)
+                page_messages, done = self._history_step(item, since=since, skipped=skipped)
             except errors.RequestRejectedError as exc:
                 skipped.append(SkippedItem(reason=exc.message, reference=item["chat_id"]))
                 pending.pop(0)
@@ -341,7 +341,7 @@ class YandexMarketConnector:
         )
 
     def _history_step(
-        self, item: dict[str, Any], *, since: datetime | None
+        self, item: dict[str, Any], *, since: datetime | None, skipped: list[SkippedItem]
     ) -> tuple[list[RemoteMessage], bool]:
         params: dict[str, Any] = {"chatId": item["chat_id"], "limit": HISTORY_PAGE_SIZE}
         if item.get("page_token"):
@@ -358,7 +358,15 @@ class YandexMarketConnector:
         for raw in raw_messages:
             try:
                 message = self._parse_message(item["chat_id"], raw)
-            except (KeyError, TypeError, ValueError):
+            except (KeyError, TypeError, ValueError) as exc:
+                reference = (
+                    f"{item['chat_id']}/{raw.get('messageId', '')}"
+                    if isinstance(raw, dict)
+                    else item["chat_id"]
+                )
+                skipped.append(
+                    SkippedItem(reason=f"Сообщение Яндекс Маркета не разобрано: {exc}", reference=reference)
+                )
                 continue
             if message.external_id == item.get("from"):
                 continue

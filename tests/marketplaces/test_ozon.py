@@ -329,3 +329,19 @@ def test_rate_limit_is_shared_per_client_id(clock, limiter) -> None:
     with pytest.raises(errors.RateLimitedError):
         other_account.fetch_updates(cursor={}, positions=lambda ids: {})
     assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_malformed_message_is_recorded_and_skipped(clock) -> None:
+    responses.post(LIST, body=text("chat_list_page_2.json"))
+    responses.post(
+        HISTORY,
+        body='{"has_next": false, "messages": ['
+        '{"message_id": 3000000000900000001, "user": {"type": "Customer"}, "data": ["без даты"]},'
+        '{"message_id": 3000000000900000000, "user": {"type": "Customer"},'
+        ' "created_at": "2026-02-01T09:31:00Z", "data": ["Здравствуйте"]}]}',
+    )
+    page = connector(clock).fetch_updates(cursor={}, positions=lambda ids: {})
+    assert [m.text for m in page.messages] == ["Здравствуйте"]
+    assert [item.reference for item in page.skipped] == [f"{NEW_CHAT}/3000000000900000001"]
+    assert page.skipped[0].reason == "Сообщение Ozon не разобрано: нет даты сообщения"

@@ -151,7 +151,9 @@ class SandboxServer:
         return f"{self.base_url}/_control"
 
     def start(self) -> "SandboxServer":
-        self._thread = threading.Thread(target=self._http.serve_forever, name="sandbox-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, name="sandbox-http", daemon=True
+        )
         self._thread.start()
         self.pushes.start()
         self.buyers.start()

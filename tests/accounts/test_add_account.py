@@ -70,7 +70,7 @@ def test_add_account_sets_the_non_secret_external_id():
         ('{"client_id": "123"}', ["--marketplace", "ozon"], "api_key: Обязательное поле."),
         ('{"api_key": "k", "business_id": "abc"}', ["--marketplace", "yandex_market"], "business_id"),
         ('{"token": "not-a-jwt"}', ["--marketplace", "wildberries"], "token:"),
-        ('["token"]', ["--marketplace", "wildberries"], "must be a JSON object"),
+        ('["token"]', ["--marketplace", "wildberries"], "JSON-объектом"),
         ('{"token": "x"}', ["--marketplace", "aliexpress"], "Unknown marketplace 'aliexpress'"),
         (
             json.dumps(CREDENTIALS["ozon"]),

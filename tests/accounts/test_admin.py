@@ -81,7 +81,7 @@ def test_admin_add_shows_field_errors_and_saves_nothing(admin_client_logged):
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "business ID is a number" in html or "бизнес" in html.lower()
+    assert "ID кабинета Яндекс Маркета — это число" in html
     assert "secret-value-123" not in html
     assert MarketplaceAccount.objects.count() == 0
 

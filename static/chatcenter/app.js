@@ -55,6 +55,10 @@
   });
 
   // --- Chat list: active row, title count, keyboard -----------------------------------------------
+  // A chat opened with the mouse gets the caret in its reply box; one reached with j/k keeps the
+  // keyboard on the list so the agent can keep skimming.
+  var openedByKeyboard = false;
+
   function openChatId() {
     var match = window.location.pathname.match(/\/chats\/(\d+)\//);
     return match ? match[1] : null;
@@ -83,6 +87,7 @@
     var index = rows.findIndex(function (row) { return row.classList.contains("active"); });
     var next = index === -1 ? 0 : Math.min(rows.length - 1, Math.max(0, index + step));
     if (next === index) return;
+    openedByKeyboard = true;
     rows[next].click();
     rows[next].scrollIntoView({ block: "nearest" });
   }
@@ -134,7 +139,8 @@
     var target = event.detail.target;
     if (target && (target.id === "chat-pane" || target.id === "chat-live")) {
       if (target.id === "chat-pane" || stickToBottom) scrollThreadToEnd();
-      if (target.id === "chat-pane" && replyText()) replyText().focus({ preventScroll: true });
+      if (target.id === "chat-pane" && replyText() && !openedByKeyboard) replyText().focus({ preventScroll: true });
+      if (target.id === "chat-pane") openedByKeyboard = false;
     }
     markActiveRow();
     updateTitle();

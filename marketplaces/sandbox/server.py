@@ -40,6 +40,8 @@ class _HTTPServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, each response waits ~40 ms for a delayed ACK.
+    disable_nagle_algorithm = True
     server: _HTTPServer
     server_version = "MarketplaceSandbox/1.0"
 

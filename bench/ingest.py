@@ -1,0 +1,118 @@
+"""Ingest speed: a 50,000-message Ozon backfill from the sandbox, then the same pages through our bulk
+ingest and through a naive loop (per message: look up, then create; commit per chat), same database."""
+
+import time
+
+from django.db import transaction
+from django.test import override_settings
+
+from accounts.models import MarketplaceAccount, SyncState
+from inbox.models import Chat, Message
+from inbox.services.ingest import IngestMode, page_apply
+from inbox.sync import account_backfill
+from marketplaces import registry
+from marketplaces.sandbox import SandboxServer, WorldOptions
+from marketplaces.types import UpdatesPage
+
+TARGET_RATIO = 20.0
+
+
+def account_new(*, name: str, credentials: dict) -> MarketplaceAccount:
+    account = MarketplaceAccount.objects.create(marketplace="ozon", name=name, credentials=credentials)
+    SyncState.objects.create(account=account)
+    return account
+
+
+def pages_fetch(account: MarketplaceAccount) -> list[UpdatesPage]:
+    connector = registry.get_connector(account)
+    pages, cursor = [], {}
+    while True:
+        page = connector.fetch_history(cursor=cursor, since=None)
+        pages.append(page)
+        if not page.has_more:
+            return pages
+        cursor = page.cursor
+
+
+def naive_ingest(*, account: MarketplaceAccount, pages: list[UpdatesPage]) -> int:
+    """The obvious loop a first version would write: one lookup and one insert per message."""
+    created = 0
+    by_chat: dict[str, list] = {}
+    for page in pages:
+        for message in page.messages:
+            by_chat.setdefault(message.chat_external_id, []).append(message)
+    for chat_external_id, messages in by_chat.items():
+        with transaction.atomic():
+            chat = Chat.objects.filter(account=account, external_id=chat_external_id).first()
+            if chat is None:
+                chat = Chat.objects.create(account=account, external_id=chat_external_id)
+            for remote in messages:
+                if Message.objects.filter(chat=chat, external_id=remote.external_id).exists():
+                    continue
+                Message.objects.create(
+                    chat=chat,
+                    external_id=remote.external_id,
+                    direction=remote.direction,
+                    author=str(remote.author),
+                    text=remote.text,
+                    created_at=remote.created_at,
+                    is_read=True,
+                )
+                created += 1
+    return created
+
+
+def bulk_ingest(*, account: MarketplaceAccount, pages: list[UpdatesPage]) -> int:
+    created = 0
+    for page in pages:
+        with transaction.atomic():
+            created += page_apply(account=account, page=page, mode=IngestMode.BACKFILL).messages_created
+    return created
+
+
+def run(*, messages: int) -> None:
+    per_chat = 50
+    chats = messages // per_chat
+    options = WorldOptions(
+        seed=11, cabinets_per_marketplace=1, chats=chats, messages_per_chat=per_chat, questions=0
+    )
+    with SandboxServer(options=options) as sandbox, override_settings(**sandbox.urls):
+        cabinet = sandbox.world.cabinet_find(marketplace="ozon", reference=0)
+        stamp = time.strftime("%H%M%S")
+        backfilled = account_new(name=f"bench backfill {stamp}", credentials=dict(cabinet.credentials))
+        started = time.perf_counter()
+        progress = account_backfill(account_id=backfilled.pk)
+        backfill_seconds = time.perf_counter() - started
+        stored = Message.objects.filter(chat__account=backfilled).count()
+        print(
+            f"  backfill from sandbox (HTTP + ingest): {stored:,} messages in {backfill_seconds:.1f} s = "
+            f"{stored / backfill_seconds:,.0f} messages/s ({progress.requests} requests)"
+        )
+
+        fetch_account = account_new(name=f"bench fetch {stamp}", credentials=dict(cabinet.credentials))
+        started = time.perf_counter()
+        pages = pages_fetch(fetch_account)
+        print(f"  fetching the same pages only: {time.perf_counter() - started:.1f} s")
+
+    bulk_account = account_new(name=f"bench bulk {stamp}", credentials={"client_id": "1", "api_key": "x"})
+    started = time.perf_counter()
+    bulk_created = bulk_ingest(account=bulk_account, pages=pages)
+    bulk_seconds = time.perf_counter() - started
+
+    naive_account = account_new(name=f"bench naive {stamp}", credentials={"client_id": "1", "api_key": "x"})
+    started = time.perf_counter()
+    naive_created = naive_ingest(account=naive_account, pages=pages)
+    naive_seconds = time.perf_counter() - started
+
+    assert bulk_created == naive_created == stored, (bulk_created, naive_created, stored)
+    bulk_rate, naive_rate = bulk_created / bulk_seconds, naive_created / naive_seconds
+    ratio = bulk_rate / naive_rate
+    print(
+        f"  bulk ingest (page_apply):  {bulk_created:,} messages in {bulk_seconds:6.1f} s = {bulk_rate:9,.0f} /s"
+    )
+    print(
+        f"  naive loop:                {naive_created:,} messages in {naive_seconds:6.1f} s = {naive_rate:9,.0f} /s"
+    )
+    verdict = "ok" if ratio >= TARGET_RATIO else "BELOW TARGET"
+    print(f"  ratio bulk / naive: {ratio:.1f}x (target >= {TARGET_RATIO:.0f}x: {verdict})")
+    print(f"  ratio full backfill incl. HTTP / naive DB-only: {stored / backfill_seconds / naive_rate:.1f}x")

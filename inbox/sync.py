@@ -86,9 +86,10 @@ def sync_lease_acquire(
     (SQLite), so of two concurrent callers exactly one updates the row.
     """
     now = timezone.now()
-    condition = Q(pk=account_id, account__is_active=True) & (
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-    )
+    # Every lease condition must sit on the syncstate row itself: a join would make Django move the
+    # whole WHERE into a subquery, which PostgreSQL does not re-check after waiting for the row lock.
+    active = MarketplaceAccount.objects.filter(pk=account_id, is_active=True).values("pk")
+    condition = Q(pk=account_id) & Q(pk__in=active) & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
     if require_due:
         condition &= Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=now)
         condition &= Q(rate_limited_until__isnull=True) | Q(rate_limited_until__lte=now)
@@ -329,7 +330,11 @@ def account_sync_request(*, account_id: int) -> bool:
     """
     now = timezone.now()
     updated = (
-        SyncState.objects.filter(pk=account_id, account__is_active=True, consecutive_failures=0)
+        SyncState.objects.filter(
+            pk=account_id,
+            pk__in=MarketplaceAccount.objects.filter(pk=account_id, is_active=True).values("pk"),
+            consecutive_failures=0,
+        )
         .filter(Q(next_sync_at__isnull=True) | Q(next_sync_at__gt=now))
         .update(next_sync_at=now)
     )

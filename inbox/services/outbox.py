@@ -43,6 +43,8 @@ ECHO_SETTLE = timedelta(seconds=30)
 MAX_DELIVERY_ATTEMPTS = 3
 # A `sending` row older than this belongs to a worker that died mid-request (task timeout is 240 s).
 STUCK_SENDING_AFTER = timedelta(minutes=5)
+# An `unknown` reply that could never be confirmed either way is handed back to a human.
+UNKNOWN_GIVE_UP_AFTER = timedelta(hours=24)
 # A pending row without a delay whose task has not run within this time is re-enqueued.
 LOST_TASK_AFTER = timedelta(minutes=2)
 SWEEP_BATCH = 200
@@ -343,7 +345,7 @@ def outbox_sweep() -> SweepResult:
             external_id__isnull=True,
             sending_started_at__lt=now - UNKNOWN_GRACE,
         )
-        .select_related("chat")
+        .select_related("chat__account")
         .order_by("sending_started_at")[:SWEEP_BATCH]
     )
     for message in unknown:
@@ -358,16 +360,16 @@ def outbox_sweep() -> SweepResult:
         if not looked:
             sync_needed.add(account_id)
             continue
+        if message.sending_started_at < now - UNKNOWN_GIVE_UP_AFTER:
+            gave_up += _give_up(message_id=message.pk)
+            continue
         if message.attempts >= MAX_DELIVERY_ATTEMPTS:
-            gave_up += Message.objects.filter(
-                pk=message.pk, delivery_status=Message.DeliveryStatus.UNKNOWN
-            ).update(
-                delivery_status=Message.DeliveryStatus.FAILED,
-                last_error=(
-                    "Не удалось подтвердить доставку после нескольких попыток. Проверьте чат в кабинете "
-                    "маркетплейса, прежде чем отправлять снова."
-                ),
-            )
+            gave_up += _give_up(message_id=message.pk)
+            continue
+        if _unseen_activity(chat=message.chat):
+            # The marketplace shows messages we have not ingested (YM, for one, skips answered chats
+            # between full sweeps): our echo may be among them, so wait for the sync instead.
+            sync_needed.add(account_id)
             continue
         if Message.objects.filter(pk=message.pk, delivery_status=Message.DeliveryStatus.UNKNOWN).update(
             delivery_status=Message.DeliveryStatus.PENDING, next_attempt_at=None
@@ -399,6 +401,35 @@ def outbox_sweep() -> SweepResult:
         resent=resent,
         gave_up=gave_up,
         syncs_requested=syncs_requested,
+    )
+
+
+def _give_up(*, message_id: int) -> int:
+    return Message.objects.filter(pk=message_id, delivery_status=Message.DeliveryStatus.UNKNOWN).update(
+        delivery_status=Message.DeliveryStatus.FAILED,
+        last_error=(
+            "Не удалось подтвердить доставку. Проверьте чат в кабинете маркетплейса, "
+            "прежде чем отправлять снова."
+        ),
+    )
+
+
+def _unseen_activity(*, chat: Chat) -> bool:
+    """Does the marketplace show a newer last message than we hold? Unverifiable counts as yes."""
+    try:
+        connector = registry.get_connector(chat.account)
+        remote = connector.fetch_chat(chat_external_id=chat.external_id)
+    except MarketplaceError as error:
+        logger.info("chat %s: cannot check for an echo: %s", chat.pk, error.message)
+        return True
+    if remote is None:
+        # No single-chat lookup (Ozon): its sync lists every chat, so the successful sync is the proof.
+        return False
+    if remote.last_message_external_id and remote.last_message_external_id != chat.last_message_external_id:
+        return True
+    return bool(
+        remote.last_message_at
+        and (chat.last_message_at is None or remote.last_message_at > chat.last_message_at)
     )
 
 

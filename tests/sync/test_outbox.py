@@ -358,3 +358,21 @@ def test_two_concurrent_deliveries_make_one_http_call(make_account, make_chat, f
     assert sorted(results) == ["sent", "skipped"]
     assert len(fake_connector.sent) == 1
     assert Message.objects.get(pk=message.pk).attempts == 1
+
+
+def test_unknown_is_not_resent_while_the_marketplace_shows_unseen_activity(chat, fake_connector):
+    message = queue_reply(chat)
+    fake_connector.send_results = [DeliveryUnknownError("нет ответа")]
+    outbox.message_deliver(message_id=message.pk)
+    make_overdue(message, synced_after=True)
+    # e.g. Yandex Market: the answered chat left the "waiting" list, so the quick sync did not see it.
+    fake_connector.fetch_chat_result = RemoteChat(
+        external_id="c1", last_message_at=timezone.now(), last_message_external_id="777"
+    )
+
+    result = outbox.outbox_sweep()
+
+    assert result.resent == [] and result.syncs_requested == 1
+    assert fake_connector.fetch_chat_calls == ["c1"]
+    assert Message.objects.get(pk=message.pk).delivery_status == "unknown"
+    assert len(fake_connector.sent) == 1

@@ -3,6 +3,7 @@
 import random
 import string
 from dataclasses import dataclass
+from typing import Any
 
 from marketplaces.sandbox import assets, texts, tokens
 from marketplaces.sandbox.world import (
@@ -38,6 +39,18 @@ class WorldOptions:
     # 0 = a natural 1–7 messages per chat; N = exactly N (benchmarks).
     messages_per_chat: int = 0
     questions: int = 8
+
+
+def _pick(rng: random.Random, items: tuple | list) -> Any:
+    # Hot-loop stand-ins for rng.choice/randint: several times faster, still fully seeded.
+    return items[int(rng.random() * len(items))]
+
+
+def _between(rng: random.Random, low: int, high: int) -> int:
+    return low + int(rng.random() * (high - low + 1))
+
+
+IMAGE_COLORS = ((203, 17, 171), (0, 91, 255), (255, 196, 0), (46, 160, 67), (230, 57, 70), (120, 120, 120))
 
 
 def world_create(options: WorldOptions, *, world: World | None = None) -> World:
@@ -120,7 +133,7 @@ def buyer_name(rng: random.Random) -> str:
 
 def attachment_create(world: World, rng: random.Random, *, image: bool) -> Attachment:
     if image:
-        color = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+        color = _pick(rng, IMAGE_COLORS)
         return Attachment(
             world.random_uuid(rng),
             rng.choice(texts.ATTACHMENT_IMAGE_NAMES),
@@ -185,8 +198,8 @@ def _populate(world: World, rng: random.Random, cabinet: Cabinet, options: World
     pending: list[tuple[Chat, Message]] = []
     span = 30 * DAY_MS
     for position, chat in enumerate(chats):
-        chat.created_ms = world.started_ms - rng.randint(3_600_000, span)
-        count = options.messages_per_chat or rng.randint(1, 7)
+        chat.created_ms = world.started_ms - _between(rng, 3_600_000, span)
+        count = options.messages_per_chat or _between(rng, 1, 7)
         moment = chat.created_ms
         for number in range(count):
             if number == 0:
@@ -207,7 +220,9 @@ def _populate(world: World, rng: random.Random, cabinet: Cabinet, options: World
             message.is_read = rng.random() < 0.7
             message.opens_chat = number == 0
             pending.append((chat, message))
-            moment += rng.randint(60_000, max(60_001, (world.started_ms - moment) // max(1, count - number)))
+            moment += _between(
+                rng, 60_000, max(60_001, (world.started_ms - moment) // max(1, count - number))
+            )
             moment = min(moment, world.started_ms - 1000)
         _decorate_chat(cabinet, chat, position, rng)
     _assign_times_and_ids(world, cabinet, pending, rng)
@@ -223,10 +238,10 @@ def _populate(world: World, rng: random.Random, cabinet: Cabinet, options: World
 
 def _seed_text(rng: random.Random, author: str, number: int) -> str:
     if author == AUTHOR_SELLER:
-        return rng.choice(texts.SELLER_TEXTS)
+        return _pick(rng, texts.SELLER_TEXTS)
     if author == AUTHOR_MARKETPLACE:
-        return rng.choice(texts.MARKETPLACE_TEXTS)
-    return rng.choice(texts.OPENING_TEXTS if number == 0 else texts.FOLLOW_UP_TEXTS)
+        return _pick(rng, texts.MARKETPLACE_TEXTS)
+    return _pick(rng, texts.OPENING_TEXTS if number == 0 else texts.FOLLOW_UP_TEXTS)
 
 
 def _seed_source(rng: random.Random, marketplace: str, author: str) -> str:
@@ -236,7 +251,7 @@ def _seed_source(rng: random.Random, marketplace: str, author: str) -> str:
         return "seller-portal"
     if author == AUTHOR_MARKETPLACE:
         return ""
-    return rng.choice(("rusite", "rusite", "android", "ios", "global"))
+    return _pick(rng, ("rusite", "rusite", "android", "ios", "global"))
 
 
 def _decorate_chat(cabinet: Cabinet, chat: Chat, position: int, rng: random.Random) -> None:

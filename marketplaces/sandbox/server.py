@@ -1,5 +1,6 @@
 """One threaded HTTP server for all fake marketplaces, each under its own base-URL prefix."""
 
+import collections
 import logging
 import threading
 import time
@@ -140,6 +141,8 @@ class SandboxServer:
         }
         self.control = ControlApp(self)
         self._thread: threading.Thread | None = None
+        self.request_counts: collections.Counter[str] = collections.Counter()
+        self.request_counts_lock = threading.Lock()
 
     # Lifecycle ---------------------------------------------------------------------------------
 
@@ -233,5 +236,8 @@ class SandboxServer:
         return Response(200, attachment.content, attachment.content_type or JSON_CONTENT_TYPE)
 
     def log_request(self, request: Request, status: int, seconds: float) -> None:
+        # Benchmarks read these to count the API calls a sync cycle really made.
+        with self.request_counts_lock:
+            self.request_counts[f"{request.method} {request.path}"] += 1
         if self.log_requests:
             logger.info("%s %s → %s in %.0f ms", request.method, request.path, status, seconds * 1000)

@@ -38,7 +38,9 @@ def server_time(*, chats: int, messages_per_chat: int, requests: int) -> dict[st
 
     results = {
         "inbox page": time_calls(lambda i: get("/inbox/"), count=requests),
-        "chat pane": time_calls(lambda i: get(f"/inbox/chats/{chat_ids[i % len(chat_ids)]}/"), count=requests),
+        "chat pane": time_calls(
+            lambda i: get(f"/inbox/chats/{chat_ids[i % len(chat_ids)]}/"), count=requests
+        ),
         "chats API": time_calls(lambda i: get("/api/chat/chats"), count=requests),
         "chats API, Ozon tab": time_calls(lambda i: get("/api/chat/chats?marketplace=ozon"), count=requests),
     }
@@ -76,7 +78,11 @@ def load_test(*, clients: int, seconds: float, port: int = 8765) -> None:
             turn = 0
             while time.monotonic() < deadline:
                 turn += 1
-                paths = ["/inbox/", f"/inbox/chats/{chat_ids[(index * 31 + turn) % len(chat_ids)]}/", "/api/chat/chats"]
+                paths = [
+                    "/inbox/",
+                    f"/inbox/chats/{chat_ids[(index * 31 + turn) % len(chat_ids)]}/",
+                    "/api/chat/chats",
+                ]
                 path = paths[turn % 3]
                 started = time.perf_counter()
                 try:

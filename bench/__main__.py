@@ -25,7 +25,7 @@ def postgres_ready() -> bool:
             if not exists:
                 connection.execute(f'CREATE DATABASE "{name}"')
         return True
-    except Exception as error:  # noqa: BLE001 - report and skip PostgreSQL
+    except Exception as error:
         print(f"PostgreSQL not reachable ({error.__class__.__name__}); benchmarking SQLite only.")
         return False
 

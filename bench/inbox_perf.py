@@ -62,7 +62,7 @@ def load_test(*, clients: int, seconds: float, port: int = 8765) -> None:
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
-                urllib.request.urlopen(f"{base}/login/", timeout=1)  # noqa: S310 - loopback only
+                urllib.request.urlopen(f"{base}/login/", timeout=1)
                 break
             except OSError:
                 time.sleep(0.2)

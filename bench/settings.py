@@ -5,10 +5,10 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-secret-key-not-for-production-0123456789abcdefghijkl")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 
-from tests.settings import *  # noqa: E402,F403
-from tests.settings import BASE_DIR  # noqa: E402
+import environ
 
-import environ  # noqa: E402
+from tests.settings import *  # noqa: F403
+from tests.settings import BASE_DIR
 
 DEBUG = False
 DATABASES = {

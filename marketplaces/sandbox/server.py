@@ -1,9 +1,10 @@
 """One threaded HTTP server for all fake marketplaces, each under its own base-URL prefix."""
 
-import collections
+import json
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -127,6 +128,9 @@ class SandboxServer:
         self.pushes = PushSender(self.world)
         self.buyers = SimulatedBuyers(self.world, interval=buyers_interval, seed=self.options.seed)
         self.log_requests = log_requests
+        # "METHOD /prefix/path" → marketplace API calls; benchmarks count what a sync cycle really made.
+        self.request_counts: Counter[str] = Counter()
+        self.request_counts_lock = threading.Lock()
         self._stopping = threading.Event()
         self._http = _HTTPServer((host, port), _Handler)
         self._http.sandbox = self
@@ -141,8 +145,6 @@ class SandboxServer:
         }
         self.control = ControlApp(self)
         self._thread: threading.Thread | None = None
-        self.request_counts: collections.Counter[str] = collections.Counter()
-        self.request_counts_lock = threading.Lock()
 
     # Lifecycle ---------------------------------------------------------------------------------
 
@@ -186,8 +188,6 @@ class SandboxServer:
             self.buyers.start()
 
     def cabinet_lines(self) -> list[str]:
-        import json
-
         return [
             f"CABINET {cabinet.marketplace} {json.dumps(cabinet.credentials, ensure_ascii=False)}"
             for cabinet in self.world.cabinets
@@ -206,6 +206,8 @@ class SandboxServer:
         app = self.apps.get(prefix)
         if app is None:
             return json_response(404, {"error": f"unknown sandbox prefix {prefix!r}", "urls": self.urls})
+        with self.request_counts_lock:
+            self.request_counts[f"{request.method} {request.path}"] += 1
         request.path = request.path[len(prefix) :] or "/"
         draw = self.faults.draw(app.marketplace)
         settings = self.faults.settings[app.marketplace]
@@ -236,8 +238,5 @@ class SandboxServer:
         return Response(200, attachment.content, attachment.content_type or JSON_CONTENT_TYPE)
 
     def log_request(self, request: Request, status: int, seconds: float) -> None:
-        # Benchmarks read these to count the API calls a sync cycle really made.
-        with self.request_counts_lock:
-            self.request_counts[f"{request.method} {request.path}"] += 1
         if self.log_requests:
             logger.info("%s %s → %s in %.0f ms", request.method, request.path, status, seconds * 1000)

@@ -201,3 +201,13 @@ def test_unknown_prefix_and_path(client):
     assert client.http.get(client.sandbox.base_url + "/nowhere", timeout=5).status_code == 404
     response = client.ozon("/v1/chat/list", {})
     assert response.status_code == 404 and response.json()["code"] == 5
+
+
+def test_request_counts_record_marketplace_calls_only(client):
+    client.wildberries("GET", "/api/v1/seller/chats")
+    client.ozon("/v3/chat/list", {"limit": 1})
+    client.control("GET", "/health")
+
+    with client.sandbox.request_counts_lock:
+        counts = dict(client.sandbox.request_counts)
+    assert counts == {"GET /wildberries-chat/api/v1/seller/chats": 1, "POST /ozon/v3/chat/list": 1}

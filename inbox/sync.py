@@ -11,7 +11,7 @@ import random
 import socket
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,6 +25,7 @@ from accounts.models import MarketplaceAccount, SyncRun, SyncState
 from inbox.models import Chat
 from inbox.queue import task_enqueue
 from inbox.services.ingest import IngestMode, IngestResult, page_apply, page_preview
+from inbox.services.schedules import schedule_generation
 from marketplaces import registry
 from marketplaces.errors import (
     AuthError,
@@ -47,6 +48,12 @@ AUTH_BACKOFF_SECONDS = 3600
 AUTH_BACKOFF_CAP_SECONDS = 6 * 3600
 # Backfill waits out short rate limits in place; a longer block (WB Base token: 1 req/h) stops it.
 BACKFILL_MAX_WAIT_SECONDS = 120
+# The dispatcher loop must end before the task timeout (Q_CLUSTER timeout 240 s); the next scheduled
+# run normally replaces it after about a minute.
+DISPATCH_LOOP_SECONDS = 200.0
+DISPATCH_TICK_SECONDS = 2.0
+# An account handed to the queue is not handed again for this long (the worker may be busy).
+DISPATCH_REPEAT_SECONDS = 60.0
 
 
 class LeaseLostError(Exception):
@@ -297,7 +304,7 @@ def _outcome_counts(*, outcome: SyncOutcome, run: SyncRun) -> None:
     outcome.skipped = run.items_skipped
 
 
-def sync_dispatch() -> list[int]:
+def sync_dispatch(*, exclude: Collection[int] = ()) -> list[int]:
     """Enqueue sync_account for every active account that is due, not rate-limited and not leased."""
     now = timezone.now()
     due = list(
@@ -308,9 +315,41 @@ def sync_dispatch() -> list[int]:
         .order_by("next_sync_at")
         .values_list("account_id", flat=True)
     )
+    due = [account_id for account_id in due if account_id not in exclude]
     for account_id in due:
         task_enqueue(func="inbox.tasks.sync_account", args=(account_id,), name=f"sync-{account_id}")
     return due
+
+
+def sync_dispatch_loop(
+    *,
+    seconds: float = DISPATCH_LOOP_SECONDS,
+    tick: float = DISPATCH_TICK_SECONDS,
+    generation: Callable[[], object] = schedule_generation,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> int:
+    """Dispatch due accounts every `tick` seconds until the scheduler starts the next loop.
+
+    django-q2 fires schedules at most every minute (checked every 30 s), which alone would add up to
+    90 s to the polling interval. One loop at a time keeps due accounts moving within seconds: each
+    scheduled run takes over, and the previous loop exits when it sees the newer generation.
+    """
+    started = clock()
+    sleep(min(tick, 1.0))  # the scheduler records the task id just after enqueueing it
+    mine = generation()
+    recently: dict[int, float] = {}
+    dispatched = 0
+    while clock() - started < seconds:
+        now = clock()
+        recently = {pk: at for pk, at in recently.items() if now - at < DISPATCH_REPEAT_SECONDS}
+        enqueued = sync_dispatch(exclude=set(recently))
+        recently.update(dict.fromkeys(enqueued, now))
+        dispatched += len(enqueued)
+        sleep(tick)
+        if generation() != mine:
+            break
+    return dispatched
 
 
 def sync_states_ensure() -> int:

@@ -4,9 +4,9 @@ from inbox import sync
 from inbox.services import outbox
 
 
-def dispatch_sync() -> list[int]:
-    """Every minute: enqueue sync_account for the accounts that are due."""
-    return sync.sync_dispatch()
+def dispatch_sync() -> int:
+    """Every minute: keep enqueueing sync_account for due accounts until the next run takes over."""
+    return sync.sync_dispatch_loop()
 
 
 def sync_account(account_id: int) -> str:

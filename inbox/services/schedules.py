@@ -37,3 +37,10 @@ def schedules_setup(*, using: str = DEFAULT_DB_ALIAS) -> list[str]:
             },
         )
     return list(SCHEDULES)
+
+
+def schedule_generation(*, name: str = "dispatch-sync") -> str | None:
+    """The id of the task the scheduler last started for `name`; it changes each time the job fires."""
+    from django_q.models import Schedule
+
+    return Schedule.objects.filter(name=name).values_list("task", flat=True).first()

@@ -54,7 +54,18 @@ def server_time(*, chats: int, messages_per_chat: int, requests: int) -> dict[st
 def load_test(*, clients: int, seconds: float, port: int = 8765) -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "chatcenter.wsgi", "-w", "3", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "chatcenter.wsgi",
+            "-w",
+            "3",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
         cwd=ROOT,
         env=env,
     )

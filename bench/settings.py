@@ -25,3 +25,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = 60
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+
+# Subprocesses started by benchmarks (web server, worker) point at the sandbox through the environment.
+for _variable in (
+    "WILDBERRIES_CHAT_API_URL",
+    "WILDBERRIES_FEEDBACKS_API_URL",
+    "OZON_API_URL",
+    "YANDEX_MARKET_API_URL",
+):
+    if os.environ.get(_variable):
+        globals()[_variable] = os.environ[_variable]
+SYNC_INTERVAL_SECONDS = int(os.environ.get("SYNC_INTERVAL_SECONDS", "60"))
+Q_CLUSTER = {**Q_CLUSTER, "sync": False, "workers": 2}  # noqa: F405

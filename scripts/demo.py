@@ -40,7 +40,7 @@ DEMO_CABINETS = {
 
 
 def manage(*args: str, env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, **kwargs)  # noqa: S603 - fixed argv: our own manage.py
+    return subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, **kwargs)
 
 
 def demo_password() -> str:
@@ -65,7 +65,7 @@ class Sandbox:
     """`manage.py run_sandbox` as a child process; parses its NAME=URL and CABINET lines."""
 
     def __init__(self, env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 - fixed argv: our own manage.py
+        self.process = subprocess.Popen(
             [
                 PYTHON,
                 "manage.py",
@@ -156,13 +156,13 @@ def connect_cabinets(env: dict[str, str], sandbox: Sandbox) -> list[str]:
             "--member",
             DEMO_USER,
         ]
-        checked = subprocess.run(  # noqa: S603 - fixed argv: our own manage.py
+        checked = subprocess.run(
             command, cwd=ROOT, env=env, input=credentials, capture_output=True, text=True
         )
         if checked.returncode == 0:
             notes.append(f"{name}: connected (credentials checked against the sandbox)")
             continue
-        unchecked = subprocess.run(  # noqa: S603 - fixed argv: our own manage.py
+        unchecked = subprocess.run(
             [*command, "--no-check"], cwd=ROOT, env=env, input=credentials, capture_output=True, text=True
         )
         if unchecked.returncode == 0:
@@ -174,7 +174,7 @@ def connect_cabinets(env: dict[str, str], sandbox: Sandbox) -> list[str]:
 
 
 def setup_schedules(env: dict[str, str]) -> str:
-    done = subprocess.run(  # noqa: S603 - fixed argv: our own manage.py
+    done = subprocess.run(
         [PYTHON, "manage.py", "setup_schedules"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     if done.returncode == 0:
@@ -254,8 +254,8 @@ def main() -> int:
     try:
         notes = connect_cabinets(env, sandbox)
         notes.append(setup_schedules(env))
-        worker = subprocess.Popen([PYTHON, "manage.py", "qcluster"], cwd=ROOT, env=env)  # noqa: S603 - fixed argv: our own manage.py
-        web = subprocess.Popen(  # noqa: S603 - fixed argv: our own manage.py
+        worker = subprocess.Popen([PYTHON, "manage.py", "qcluster"], cwd=ROOT, env=env)
+        web = subprocess.Popen(
             [PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{options.port}"], cwd=ROOT, env=env
         )
         # Stop order: web and worker first, the sandbox they talk to last.

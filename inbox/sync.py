@@ -11,7 +11,7 @@ import random
 import socket
 import time
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -304,21 +304,30 @@ def _outcome_counts(*, outcome: SyncOutcome, run: SyncRun) -> None:
     outcome.skipped = run.items_skipped
 
 
-def sync_dispatch(*, exclude: Collection[int] = ()) -> list[int]:
-    """Enqueue sync_account for every active account that is due, not rate-limited and not leased."""
+def sync_dispatch(*, handed: dict[int, datetime | None] | None = None) -> list[int]:
+    """Enqueue sync_account for every active account that is due, not rate-limited and not leased.
+
+    `handed` (account id -> next_sync_at when it was handed to the queue) lets the dispatcher loop skip
+    accounts still waiting in the queue; a sync moves next_sync_at, which makes the account eligible again.
+    """
     now = timezone.now()
-    due = list(
+    due = (
         SyncState.objects.filter(account__is_active=True)
         .filter(Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=now))
         .filter(Q(rate_limited_until__isnull=True) | Q(rate_limited_until__lte=now))
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .order_by("next_sync_at")
-        .values_list("account_id", flat=True)
+        .values_list("account_id", "next_sync_at")
     )
-    due = [account_id for account_id in due if account_id not in exclude]
-    for account_id in due:
+    enqueued = []
+    for account_id, next_sync_at in due:
+        if handed is not None:
+            if account_id in handed and handed[account_id] == next_sync_at:
+                continue
+            handed[account_id] = next_sync_at
         task_enqueue(func="inbox.tasks.sync_account", args=(account_id,), name=f"sync-{account_id}")
-    return due
+        enqueued.append(account_id)
+    return enqueued
 
 
 def sync_dispatch_loop(
@@ -338,14 +347,15 @@ def sync_dispatch_loop(
     started = clock()
     sleep(min(tick, 1.0))  # the scheduler records the task id just after enqueueing it
     mine = generation()
-    recently: dict[int, float] = {}
+    handed: dict[int, datetime | None] = {}
+    handed_at = clock()
     dispatched = 0
     while clock() - started < seconds:
-        now = clock()
-        recently = {pk: at for pk, at in recently.items() if now - at < DISPATCH_REPEAT_SECONDS}
-        enqueued = sync_dispatch(exclude=set(recently))
-        recently.update(dict.fromkeys(enqueued, now))
-        dispatched += len(enqueued)
+        if clock() - handed_at >= DISPATCH_REPEAT_SECONDS:
+            # A task can be lost (worker killed); hand everything due over again now and then.
+            handed.clear()
+            handed_at = clock()
+        dispatched += len(sync_dispatch(handed=handed))
         sleep(tick)
         if generation() != mine:
             break

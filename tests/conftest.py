@@ -5,9 +5,9 @@ from accounts.models import MarketplaceAccount, SyncState
 from inbox.models import Chat
 
 WILDBERRIES_TEST_TOKEN = (
-    # JWT: header . payload (acc=3 personal token, scope bits, sid) . signature
+    # JWT: header . payload (acc=3 personal, s=16126 = every category incl. chat and questions) . sig
     "eyJhbGciOiJFUzI1NiIsImtpZCI6InRlc3QifQ."
-    "eyJhY2MiOjMsImV4cCI6MTk1NjUyODAwMCwiaWQiOiIwMTkyYjNhMC0wMDAwLTcwMDAtODAwMC0wMDAwMDAwMDAwMDEiLCJzIjozMjMyLCJzaWQiOiJhMWIyYzNkNC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDEiLCJ0IjpmYWxzZX0."
+    "eyJhY2MiOjMsImV4cCI6MTk1NjUyODAwMCwiaWQiOiIwMTkyYjNhMC0wMDAwLTcwMDAtODAwMC0wMDAwMDAwMDAwMDEiLCJzIjoxNjEyNiwic2lkIjoiYTFiMmMzZDQtMDAwMC00MDAwLTgwMDAtMDAwMDAwMDAwMDAxIiwidCI6ZmFsc2V9."
     "c2lnbmF0dXJl"
 )
 

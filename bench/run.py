@@ -8,6 +8,9 @@ import django
 
 def main() -> int:
     django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
     quick = os.environ.get("BENCH_QUICK") == "1"
     name = sys.argv[1]
     if name == "inbox":

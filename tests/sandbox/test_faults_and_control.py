@@ -199,7 +199,7 @@ def test_simulated_buyers_write(client):
 
 def test_unknown_prefix_and_path(client):
     assert client.http.get(client.sandbox.base_url + "/nowhere", timeout=5).status_code == 404
-    response = client.ozon("/v1/chat/list", {})
+    response = client.ozon("/v9/chat/nothing", {})
     assert response.status_code == 404 and response.json()["code"] == 5
 
 

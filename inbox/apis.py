@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -144,15 +145,22 @@ class ChatDetailApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            if "assignee" in data:
-                assignee = None
-                if data["assignee"] is not None:
-                    assignee = get_user_model().objects.filter(pk=data["assignee"]).first()
-                    if assignee is None:
-                        raise ValidationError({"assignee": ["No such user."]})
-                chat_assign(chat=chat, user=request.user, assignee=assignee)
-            if "status" in data:
-                chat_set_status(chat=chat, user=request.user, status=data["status"])
+            # All or nothing: a refused snooze time must not leave the assignee changed.
+            with transaction.atomic():
+                if "assignee" in data:
+                    assignee = None
+                    if data["assignee"] is not None:
+                        assignee = get_user_model().objects.filter(pk=data["assignee"]).first()
+                        if assignee is None:
+                            raise ValidationError({"assignee": ["No such user."]})
+                    chat_assign(chat=chat, user=request.user, assignee=assignee)
+                if "status" in data:
+                    chat_set_status(
+                        chat=chat,
+                        user=request.user,
+                        status=data["status"],
+                        snoozed_until=data.get("snoozed_until"),
+                    )
         except DjangoValidationError as error:
             raise _django_errors(error) from None
         return Response(ChatSerializer(chat).data)

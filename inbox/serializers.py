@@ -1,10 +1,13 @@
 """API shapes. Thin: validation of business rules lives in services, reads in selectors."""
 
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Marketplace, MarketplaceAccount, SyncState
 from inbox.limits import reply_length_limit
 from inbox.models import Chat, Message
+from inbox.snooze import chat_snooze_active, chat_status_effective
 
 
 class SyncStateSerializer(serializers.ModelSerializer):
@@ -57,6 +60,8 @@ class ChatSerializer(serializers.ModelSerializer):
     account_name = serializers.CharField(source="account.name", read_only=True)
     product = ProductSerializer(source="*", read_only=True)
     assignee = serializers.IntegerField(source="assignee_id", read_only=True, allow_null=True)
+    status = serializers.SerializerMethodField()
+    snoozed_until = serializers.SerializerMethodField()
     reply_length_limit = serializers.SerializerMethodField()
 
     class Meta:
@@ -73,6 +78,7 @@ class ChatSerializer(serializers.ModelSerializer):
             "product",
             "marketplace_status",
             "status",
+            "snoozed_until",
             "unread_count",
             "last_message_at",
             "last_message_preview",
@@ -86,12 +92,38 @@ class ChatSerializer(serializers.ModelSerializer):
     def get_reply_length_limit(self, chat: Chat) -> int:
         return reply_length_limit(marketplace=chat.account.marketplace)
 
+    @extend_schema_field(serializers.ChoiceField(choices=Chat.Status.choices))
+    def get_status(self, chat: Chat) -> str:
+        """A snooze that has passed reads "open", as in the inbox, before the wake-up task stores it."""
+        return chat_status_effective(chat=chat)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_snoozed_until(self, chat: Chat) -> str | None:
+        if not chat_snooze_active(chat=chat):
+            return None
+        return serializers.DateTimeField().to_representation(chat.snoozed_until)
+
 
 class ChatUpdateSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=[Chat.Status.OPEN, Chat.Status.RESOLVED], required=False)
+    status = serializers.ChoiceField(
+        choices=[Chat.Status.OPEN, Chat.Status.RESOLVED, Chat.Status.SNOOZED], required=False
+    )
+    snoozed_until = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text='With status "snoozed" (then required): when the chat comes back, in the future.',
+    )
     assignee = serializers.IntegerField(
         required=False, allow_null=True, help_text="User id of a member of the account, or null."
     )
+
+    def validate(self, data: dict) -> dict:
+        # Whether the time is given and in the future is the service's rule (the web form shares it).
+        if "snoozed_until" in data and data.get("status") != Chat.Status.SNOOZED:
+            raise serializers.ValidationError(
+                {"snoozed_until": [_("Send it together with the status “snoozed”.")]}
+            )
+        return data
 
 
 class MessageSerializer(serializers.ModelSerializer):

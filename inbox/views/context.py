@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Marketplace, MarketplaceAccount
@@ -20,6 +21,7 @@ from inbox.selectors import (
     message_recent_for_chat,
     thread_signature,
 )
+from inbox.snooze import PRESET_TOMORROW, snooze_input_value, snooze_presets
 from inbox.views.filters import filters_query_string
 
 CHAT_PAGE_SIZE = 50
@@ -144,4 +146,19 @@ def chat_context(*, chat: Chat, before: str = "", signature: str = "") -> dict:
         "members": list(member_list_for_account(account=chat.account)),
         "thread_signature": signature or thread_signature(chat=chat),
         **reply_form_context(chat=chat),
+        **snooze_context(),
+    }
+
+
+def snooze_context(*, value: str = "", error: str = "") -> dict:
+    """The snooze menu: presets with their concrete times, and the custom time field (pre-filled with
+    tomorrow morning, or with what the agent typed when it was refused)."""
+    now = timezone.now()
+    presets = snooze_presets(now=now)
+    tomorrow = next(preset.until for preset in presets if preset.value == PRESET_TOMORROW)
+    return {
+        "snooze_presets": presets,
+        "snooze_minimum": snooze_input_value(moment=now),
+        "snooze_value": value or snooze_input_value(moment=tomorrow),
+        "snooze_error": error,
     }

@@ -109,7 +109,30 @@
     } else if (event.key === "e") {
       var resolve = document.getElementById("resolve-button");
       if (resolve) resolve.click();
+    } else if (event.key === "s") {
+      var menu = document.getElementById("snooze-menu");
+      if (menu) {
+        event.preventDefault();
+        menu.open = true;
+        var first = menu.querySelector("button[name=preset]");
+        if (first) first.focus();
+      }
+    } else if (event.key === "Escape") {
+      closeSnoozeMenu(true);
     }
+  });
+
+  // --- Snooze menu: a <details>, so it works without JS; close it like a menu ----------------------
+  function closeSnoozeMenu(returnFocus) {
+    var menu = document.querySelector("#snooze-menu[open]");
+    if (!menu) return;
+    menu.open = false;
+    if (returnFocus) menu.querySelector("summary").focus();
+  }
+
+  document.addEventListener("click", function (event) {
+    var menu = document.querySelector("#snooze-menu[open]");
+    if (menu && !menu.contains(event.target)) closeSnoozeMenu(false);
   });
 
   document.addEventListener("click", function (event) {

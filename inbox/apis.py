@@ -31,6 +31,7 @@ from inbox.serializers import (
     ChatUpdateSerializer,
     MessagePageSerializer,
     MessageSerializer,
+    SendFileSerializer,
     SendSerializer,
 )
 from inbox.services import chat_assign, chat_mark_read, chat_set_status, message_send_once
@@ -185,7 +186,9 @@ class ChatMessagesApi(APIView):
 
 class ChatSendApi(APIView):
     @extend_schema(
-        request=SendSerializer,
+        description="Queue a reply: JSON with `text`, or multipart/form-data with `file` (and an optional "
+        "`text`). 400 with field messages when the text or the file is refused; nothing is stored then.",
+        request={"application/json": SendSerializer, "multipart/form-data": SendFileSerializer},
         responses={202: MessageSerializer},
         parameters=[
             OpenApiParameter(
@@ -210,6 +213,7 @@ class ChatSendApi(APIView):
                 user=request.user,
                 text=serializer.validated_data["text"],
                 idempotency_key=serializer.validated_data.get("idempotency_key"),
+                files=request.FILES.getlist("file"),
             )
         except DjangoValidationError as error:
             raise _django_errors(error) from None

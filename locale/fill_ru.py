@@ -219,6 +219,24 @@ RUSSIAN = {
     "Wrong username or password. Please try again.": "Неверное имя пользователя или пароль. Попробуйте ещё раз.",
     "Username": "Имя пользователя",
     "Password": "Пароль",
+    # Files in replies
+    "outgoing file": "исходящий файл",
+    "outgoing files": "исходящие файлы",
+    "Attach a file": "Прикрепить файл",
+    "The file is larger than %(megabytes)s MB: %(name)s": "Файл больше %(megabytes)s МБ: %(name)s",
+    "%(marketplace)s accepts only %(extensions)s files: %(name)s": "%(marketplace)s принимает только файлы %(extensions)s: %(name)s",
+    "Files %(extensions)s up to %(megabytes)s MB": "Файлы %(extensions)s до %(megabytes)s МБ",
+    "Any file up to %(megabytes)s MB": "Любой файл до %(megabytes)s МБ",
+    "Files cannot be sent to this chat.": "В этот чат нельзя отправить файл.",
+    ("Attach at most %(count)s file to one reply.", "Attach at most %(count)s files to one reply."): [
+        "К одному ответу можно приложить не больше %(count)s файла.",
+        "К одному ответу можно приложить не больше %(count)s файлов.",
+        "К одному ответу можно приложить не больше %(count)s файлов.",
+        "К одному ответу можно приложить не больше %(count)s файла.",
+    ],
+    "The file name needs an extension, e.g. .pdf: %(name)s": "У имени файла должно быть расширение, например .pdf: %(name)s",
+    "The file is empty: %(name)s": "Файл пустой: %(name)s",
+    "The file content does not match its extension: %(name)s": "Содержимое файла не соответствует расширению: %(name)s",
 }
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import MarketplaceAccount
 from inbox.models import Chat, Message
+from inbox.services.echoes import echo_attachments_merge, reply_echo_matches
 from marketplaces.types import Author, RemoteAttachment, RemoteChat, RemoteMessage, UpdatesPage
 
 PREVIEW_LENGTH = 300
@@ -181,7 +182,10 @@ def _replies_match(*, echoes: list[tuple[Chat, RemoteMessage]], result: IngestRe
         for candidate in candidates:
             if candidate.pk in used or candidate.chat_id != chat.pk:
                 continue
-            if text_normalise(text=candidate.text) != wanted:
+            texts_equal = text_normalise(text=candidate.text) == wanted
+            if not reply_echo_matches(
+                text=candidate.text, attachments=candidate.attachments, remote=remote, texts_equal=texts_equal
+            ):
                 continue
             reference = candidate.sending_started_at or candidate.created_at
             if not (
@@ -193,7 +197,9 @@ def _replies_match(*, echoes: list[tuple[Chat, RemoteMessage]], result: IngestRe
                 delivery_status=Message.DeliveryStatus.SENT,
                 sent_at=candidate.sent_at or remote.created_at,
                 created_at=remote.created_at,
-                attachments=attachments_serialise(attachments=remote.attachments) or candidate.attachments,
+                attachments=echo_attachments_merge(
+                    ours=candidate.attachments, echoed=attachments_serialise(attachments=remote.attachments)
+                ),
                 last_error="",
                 next_attempt_at=None,
             )
@@ -228,7 +234,8 @@ def _messages_upsert(
     echoes = [
         remote_messages[key]
         for key in new_keys
-        if remote_messages[key][1].author == Author.SELLER and remote_messages[key][1].text.strip()
+        if remote_messages[key][1].author == Author.SELLER
+        and (remote_messages[key][1].text.strip() or remote_messages[key][1].attachments)
     ]
     matched = _replies_match(echoes=echoes, result=result) if echoes else set()
     touched.update(chat_id for chat_id, _external_id in matched)

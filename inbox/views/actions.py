@@ -66,7 +66,13 @@ def chat_reply(request: HttpRequest, chat_id: int) -> HttpResponse:
     except ValueError:
         idempotency_key = None
     try:
-        message_send_once(chat=chat, user=request.user, text=text, idempotency_key=idempotency_key)
+        message_send_once(
+            chat=chat,
+            user=request.user,
+            text=text,
+            idempotency_key=idempotency_key,
+            files=request.FILES.getlist("file"),
+        )
     except ValidationError as error:
         return _reply_refused(request, chat, text=text, error=error)
     return _after_action(request, chat, fresh_reply_form=True)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Marketplace, MarketplaceAccount
 from accounts.selectors import account_list_for_user
-from inbox.limits import reply_length_limit
+from inbox.limits import reply_file_limits, reply_length_limit
 from inbox.models import Chat
 from inbox.selectors import (
     ChatFilters,
@@ -21,6 +21,7 @@ from inbox.selectors import (
     message_recent_for_chat,
     thread_signature,
 )
+from inbox.services.files import file_hint, file_too_large_message, file_type_message
 from inbox.snooze import PRESET_TOMORROW, snooze_input_value, snooze_presets
 from inbox.views.filters import filters_query_string
 
@@ -129,11 +130,22 @@ def account_has_trouble(*, account: MarketplaceAccount) -> bool:
 
 
 def reply_form_context(*, chat: Chat, text: str = "", error: str = "") -> dict:
+    marketplace = chat.account.marketplace
+    file_limits = reply_file_limits(marketplace=marketplace, chat_kind=chat.kind)
     return {
-        "reply_limit": reply_length_limit(marketplace=chat.account.marketplace),
+        "reply_limit": reply_length_limit(marketplace=marketplace),
         "reply_text": text,
         "reply_error": error,
         "idempotency_key": uuid.uuid4(),
+        "file_limits": file_limits,
+        # The browser's pre-check shows the server's own messages; "{name}" becomes the file name.
+        "file_too_large": file_too_large_message(limits=file_limits, name="{name}")
+        if file_limits.supported
+        else "",
+        "file_wrong_type": file_type_message(marketplace=marketplace, limits=file_limits, name="{name}")
+        if file_limits.extensions
+        else "",
+        "file_hint": file_hint(limits=file_limits) if file_limits.supported else "",
     }
 
 

@@ -116,7 +116,7 @@ RUSSIAN = {
     "Until a date and time": "До даты и времени",
     "Snoozed": "Отложенные",
     "snooze": "отложить",
-    "until %(until)s": "до %(until)s",
+    "snoozed until %(until)s": "отложен до %(until)s",
     "tomorrow %(time)s": "завтра %(time)s",
     "The assignee must be a member of this chat’s account.": "Ответственный должен быть сотрудником кабинета этого чата.",
     "Write a reply first.": "Сначала напишите ответ.",
@@ -287,6 +287,7 @@ def fill(text: str) -> tuple[str, list[str]]:
             missing.append(msgid)
             continue
         kept = [line for line in lines if not line.startswith(("msgstr", '"')) or _in(lines, line)]
+        kept = [line.replace("#, fuzzy, ", "#, ") for line in kept]
         kept = [line for line in kept if line != "#, fuzzy" and not line.startswith("#| ")]
         if isinstance(translation, list):
             kept += [f"msgstr[{index}] {_quote(form)}" for index, form in enumerate(translation)]

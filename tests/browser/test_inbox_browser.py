@@ -189,5 +189,10 @@ def test_narrow_screen_shows_one_pane(browser, live_server, inbox_data, artifact
         page.wait_for_selector(".chat-header h1:has-text('Ольга')")
         assert page.locator(".list-pane").is_hidden()
         page.screenshot(path=str(artifacts / "inbox-mobile.png"))
+        # The snooze menu opens inside the narrow screen, not beyond its edge.
+        page.click("#snooze-menu summary")
+        for preset in page.locator("#snooze-menu button[name=preset]").all():
+            box = preset.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
     finally:
         context.close()

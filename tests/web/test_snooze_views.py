@@ -79,7 +79,7 @@ def test_a_preset_snoozes_and_the_chat_moves_to_the_snoozed_filter(logged_in, se
     assert listed(logged_in, "?status=snoozed") == [chat.pk]
     snoozed_list = logged_in.get(reverse("inbox:index") + "?status=snoozed").content.decode()
     assert '<option value="snoozed" selected>Отложенные</option>' in snoozed_list
-    assert "до завтра 09:00" in snoozed_list
+    assert "отложен до завтра 09:00" in snoozed_list
     assert set(listed(logged_in, "?status=all")) == {chat.pk, setup["other_chat"].pk}
     tabs = logged_in.get(reverse("inbox:index")).context["tabs"]
     assert tabs[0].counts.open_chats == 1

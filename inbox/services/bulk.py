@@ -3,8 +3,7 @@
 Django's `bulk_create` / `bulk_update` compile every row through the ORM (and `bulk_update` builds one
 large CASE expression); for thousands of messages per page that compilation costs far more than the
 database work itself. These helpers prepare each column with the field's own database conversion and
-hand the rows to the driver's `executemany`, which SQLite and psycopg both run as one prepared
-statement (psycopg in pipeline mode).
+send the rows in as few statements as each database handles best.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -82,29 +81,75 @@ def rows_insert_ignoring_conflicts(
         else:
             converted.append((field, convert))
     fields = [*plain, *(field for field, _convert in converted), *constant]
-    columns = ", ".join(database.ops.quote_name(field.column) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    table = database.ops.quote_name(model._meta.db_table)
-    # Identifiers come from the model's metadata, quoted by the backend; values are all parameters.
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING"  # noqa: S608
     constants = tuple(_value_for_missing(field, database, now=now) for field in constant)
     # itemgetter of a single name returns the bare value, not a tuple.
     plain_values = itemgetter(*(field.attname for field in plain)) if len(plain) > 1 else None
     single_plain = plain[0].attname if len(plain) == 1 else None
     conversions = [(field.attname, convert) for field, convert in converted]
-    parameters = []
+    parameters: list[Any] = []
     for row in rows:
         if plain_values is not None:
-            values = [*plain_values(row)]
-        else:
-            values = [row[single_plain]] if single_plain is not None else []
-        values.extend(convert(row[name]) for name, convert in conversions)
-        values.extend(constants)
-        parameters.append(values)
+            parameters.extend(plain_values(row))
+        elif single_plain is not None:
+            parameters.append(row[single_plain])
+        parameters.extend(convert(row[name]) for name, convert in conversions)
+        parameters.extend(constants)
+
+    table = database.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(database.ops.quote_name(field.column) for field in fields)
+    row_placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+
+    def statement(row_count: int) -> str:
+        # Identifiers come from the model's metadata, quoted by the backend; values are parameters.
+        values = ", ".join([row_placeholder] * row_count)
+        return f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING"  # noqa: S608
+
+    width = len(fields)
+    if database.vendor == "postgresql":
+        return _postgresql_insert(database, table=table, fields=fields, parameters=parameters, width=width)
     with database.cursor() as cursor:
-        cursor.executemany(sql, parameters)
-        inserted = cursor.rowcount
-    return inserted if inserted is not None and inserted >= 0 else len(rows)
+        # SQLite reuses one prepared statement across executemany at C speed.
+        cursor.executemany(
+            statement(1), [parameters[index : index + width] for index in range(0, len(parameters), width)]
+        )
+        return _reported(cursor.rowcount, fallback=len(rows))
+
+
+def _postgresql_insert(
+    database: BaseDatabaseWrapper,
+    *,
+    table: str,
+    fields: list[models.Field],
+    parameters: list[Any],
+    width: int,
+) -> int:
+    """One `INSERT … SELECT FROM unnest(array, …)` with one array parameter per column.
+
+    Per-row statements cost the server an executor start each, a multi-row VALUES list costs it a
+    parse of tens of thousands of parameters, and Django's psycopg cursors bind client-side (quoting
+    every value in Python). A server-side binding cursor on the same connection (so in the same
+    transaction) sends the arrays in psycopg's C dumpers.
+    """
+    import psycopg
+
+    columns = ", ".join(database.ops.quote_name(field.column) for field in fields)
+    arrays = ", ".join(
+        f"%s::{field.rel_db_type(database) if field.is_relation else field.db_type(database)}[]"
+        for field in fields
+    )
+    sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"  # noqa: S608
+    column_values = [parameters[index::width] for index in range(width)]
+    database.ensure_connection()
+    binding = psycopg.Cursor(database.connection)
+    # Wrapped like Django's own cursors, so query logging and execute_wrapper hooks still see it.
+    cursor = database.make_debug_cursor(binding) if database.queries_logged else database.make_cursor(binding)
+    with cursor:
+        cursor.execute(sql, column_values)
+        return _reported(cursor.rowcount, fallback=len(parameters) // width)
+
+
+def _reported(rowcount: int | None, *, fallback: int) -> int:
+    return rowcount if rowcount is not None and rowcount >= 0 else fallback
 
 
 def rows_update_by_pk(

@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -30,6 +31,7 @@ from inbox.serializers import (
     ChatUpdateSerializer,
     MessagePageSerializer,
     MessageSerializer,
+    SendFileSerializer,
     SendSerializer,
 )
 from inbox.services import chat_assign, chat_mark_read, chat_set_status, message_send_once
@@ -144,15 +146,22 @@ class ChatDetailApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            if "assignee" in data:
-                assignee = None
-                if data["assignee"] is not None:
-                    assignee = get_user_model().objects.filter(pk=data["assignee"]).first()
-                    if assignee is None:
-                        raise ValidationError({"assignee": ["No such user."]})
-                chat_assign(chat=chat, user=request.user, assignee=assignee)
-            if "status" in data:
-                chat_set_status(chat=chat, user=request.user, status=data["status"])
+            # All or nothing: a refused snooze time must not leave the assignee changed.
+            with transaction.atomic():
+                if "assignee" in data:
+                    assignee = None
+                    if data["assignee"] is not None:
+                        assignee = get_user_model().objects.filter(pk=data["assignee"]).first()
+                        if assignee is None:
+                            raise ValidationError({"assignee": ["No such user."]})
+                    chat_assign(chat=chat, user=request.user, assignee=assignee)
+                if "status" in data:
+                    chat_set_status(
+                        chat=chat,
+                        user=request.user,
+                        status=data["status"],
+                        snoozed_until=data.get("snoozed_until"),
+                    )
         except DjangoValidationError as error:
             raise _django_errors(error) from None
         return Response(ChatSerializer(chat).data)
@@ -177,7 +186,9 @@ class ChatMessagesApi(APIView):
 
 class ChatSendApi(APIView):
     @extend_schema(
-        request=SendSerializer,
+        description="Queue a reply: JSON with `text`, or multipart/form-data with `file` (and an optional "
+        "`text`). 400 with field messages when the text or the file is refused; nothing is stored then.",
+        request={"application/json": SendSerializer, "multipart/form-data": SendFileSerializer},
         responses={202: MessageSerializer},
         parameters=[
             OpenApiParameter(
@@ -202,6 +213,7 @@ class ChatSendApi(APIView):
                 user=request.user,
                 text=serializer.validated_data["text"],
                 idempotency_key=serializer.validated_data.get("idempotency_key"),
+                files=request.FILES.getlist("file"),
             )
         except DjangoValidationError as error:
             raise _django_errors(error) from None

@@ -156,3 +156,22 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.external_id or self.pk}"
+
+
+class OutgoingFile(models.Model):
+    """The file of a reply, kept in the database so it commits (or rolls back) with its outbox row and
+    any worker on any host can deliver it."""
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="outgoing_file")
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    content = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("outgoing file")
+        verbose_name_plural = _("outgoing files")
+
+    def __str__(self) -> str:
+        return self.name

@@ -8,11 +8,13 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import MarketplaceAccount
 from accounts.selectors import user_sees_all_accounts
 from inbox.models import Chat, Message
+from inbox.snooze import chat_status_effective, snooze_passed_condition
 
 SORT_ACTIVITY = "activity"
 SORT_WAITING = "waiting"
@@ -89,6 +91,16 @@ def cursor_decode(*, cursor: str) -> tuple[datetime, int] | None:
     return moment, row_id
 
 
+def chat_status_condition(*, status: str, now: datetime) -> Q:
+    """Chats an agent sees under `status`. A snooze whose time has passed counts as open at once, so
+    the list never depends on the wake-up task having run yet (services.chat_snoozes_wake)."""
+    if status == Chat.Status.OPEN:
+        return Q(status=Chat.Status.OPEN) | snooze_passed_condition(now=now)
+    if status == Chat.Status.SNOOZED:
+        return Q(status=Chat.Status.SNOOZED, snoozed_until__gt=now)
+    return Q(status=status)
+
+
 def chat_filtered_for_user(*, user: AbstractBaseUser | AnonymousUser, filters: ChatFilters) -> QuerySet[Chat]:
     chats = chat_queryset_for_user(user=user)
     if filters.marketplace:
@@ -96,7 +108,7 @@ def chat_filtered_for_user(*, user: AbstractBaseUser | AnonymousUser, filters: C
     if filters.account_id is not None:
         chats = chats.filter(account_id=filters.account_id)
     if filters.status and filters.status != STATUS_ALL:
-        chats = chats.filter(status=filters.status)
+        chats = chats.filter(chat_status_condition(status=filters.status, now=timezone.now()))
     if filters.unread_only:
         chats = chats.filter(unread_count__gt=0)
     if filters.assigned == ASSIGNED_MINE:
@@ -175,12 +187,13 @@ class MarketplaceCounts:
 
 def chat_counts_by_marketplace(*, user: AbstractBaseUser | AnonymousUser) -> dict[str, MarketplaceCounts]:
     """Open and unread chats per marketplace in one grouped query (chats, never messages)."""
+    is_open = chat_status_condition(status=Chat.Status.OPEN, now=timezone.now())
     rows = (
         chat_queryset_for_user(user=user)
-        .filter(Q(status=Chat.Status.OPEN) | Q(unread_count__gt=0))
+        .filter(is_open | Q(unread_count__gt=0))
         .values("account__marketplace")
         .annotate(
-            open_chats=Count("id", filter=Q(status=Chat.Status.OPEN)),
+            open_chats=Count("id", filter=is_open),
             unread_chats=Count("id", filter=Q(unread_count__gt=0)),
         )
         .order_by()
@@ -257,9 +270,11 @@ def thread_signature(*, chat: Chat) -> str:
         matched=Count("id", filter=Q(external_id__isnull=False)),
     )
     updated = chat.updated_at.timestamp() if chat.updated_at else 0
+    # The effective status: the header drops "snoozed until …" the moment that time passes.
+    status = chat_status_effective(chat=chat)
     return (
         f"{summary['count']}.{summary['in_flight']}.{summary['failed']}.{summary['matched']}."
-        f"{chat.status}.{chat.assignee_id or 0}.{updated:.6f}"
+        f"{status}.{chat.assignee_id or 0}.{updated:.6f}"
     )
 
 

@@ -1,10 +1,14 @@
 """API shapes. Thin: validation of business rules lives in services, reads in selectors."""
 
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Marketplace, MarketplaceAccount, SyncState
-from inbox.limits import reply_length_limit
+from inbox.limits import reply_file_limits, reply_length_limit
 from inbox.models import Chat, Message
+from inbox.snooze import chat_snooze_active, chat_status_effective
 
 
 class SyncStateSerializer(serializers.ModelSerializer):
@@ -51,13 +55,25 @@ class ProductSerializer(serializers.Serializer):
     url = serializers.CharField(source="product_url")
 
 
+class FileLimitsSerializer(serializers.Serializer):
+    supported = serializers.BooleanField(help_text="Whether a reply in this chat may carry a file.")
+    extensions = serializers.ListField(
+        child=serializers.CharField(), help_text='Allowed extensions, e.g. ".pdf"; empty: any type.'
+    )
+    max_bytes = serializers.IntegerField()
+    max_files = serializers.IntegerField(help_text="Files per reply.")
+
+
 class ChatSerializer(serializers.ModelSerializer):
     marketplace = serializers.CharField(source="account.marketplace", read_only=True)
     account = serializers.IntegerField(source="account_id", read_only=True)
     account_name = serializers.CharField(source="account.name", read_only=True)
     product = ProductSerializer(source="*", read_only=True)
     assignee = serializers.IntegerField(source="assignee_id", read_only=True, allow_null=True)
+    status = serializers.SerializerMethodField()
+    snoozed_until = serializers.SerializerMethodField()
     reply_length_limit = serializers.SerializerMethodField()
+    file_limits = serializers.SerializerMethodField()
 
     class Meta:
         model = Chat
@@ -73,6 +89,7 @@ class ChatSerializer(serializers.ModelSerializer):
             "product",
             "marketplace_status",
             "status",
+            "snoozed_until",
             "unread_count",
             "last_message_at",
             "last_message_preview",
@@ -80,18 +97,55 @@ class ChatSerializer(serializers.ModelSerializer):
             "reply_deadline",
             "assignee",
             "reply_length_limit",
+            "file_limits",
         ]
         read_only_fields = fields
 
     def get_reply_length_limit(self, chat: Chat) -> int:
         return reply_length_limit(marketplace=chat.account.marketplace)
 
+    @extend_schema_field(FileLimitsSerializer)
+    def get_file_limits(self, chat: Chat) -> dict:
+        limits = reply_file_limits(marketplace=chat.account.marketplace, chat_kind=chat.kind)
+        return {
+            "supported": limits.supported,
+            "extensions": list(limits.extensions),
+            "max_bytes": limits.max_bytes,
+            "max_files": limits.max_files,
+        }
+
+    @extend_schema_field(serializers.ChoiceField(choices=Chat.Status.choices))
+    def get_status(self, chat: Chat) -> str:
+        """A snooze that has passed reads "open", as in the inbox, before the wake-up task stores it."""
+        return chat_status_effective(chat=chat)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_snoozed_until(self, chat: Chat) -> str | None:
+        if not chat_snooze_active(chat=chat):
+            return None
+        return serializers.DateTimeField().to_representation(chat.snoozed_until)
+
 
 class ChatUpdateSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=[Chat.Status.OPEN, Chat.Status.RESOLVED], required=False)
+    status = serializers.ChoiceField(
+        choices=[Chat.Status.OPEN, Chat.Status.RESOLVED, Chat.Status.SNOOZED], required=False
+    )
+    snoozed_until = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text='With status "snoozed" (then required): when the chat comes back, in the future.',
+    )
     assignee = serializers.IntegerField(
         required=False, allow_null=True, help_text="User id of a member of the account, or null."
     )
+
+    def validate(self, data: dict) -> dict:
+        # Whether the time is given and in the future is the service's rule (the web form shares it).
+        if "snoozed_until" in data and data.get("status") != Chat.Status.SNOOZED:
+            raise serializers.ValidationError(
+                {"snoozed_until": [_("Send it together with the status “snoozed”.")]}
+            )
+        return data
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -120,9 +174,25 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class SendSerializer(serializers.Serializer):
-    text = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    text = serializers.CharField(required=False, default="", allow_blank=True, trim_whitespace=False)
     idempotency_key = serializers.UUIDField(
         required=False, help_text="Repeat a request with the same key and the reply is queued only once."
+    )
+
+
+@extend_schema_field(OpenApiTypes.BINARY)
+class UploadField(serializers.FileField):
+    """A file sent as a multipart part (drf-spectacular would describe a plain FileField as a URI)."""
+
+
+class SendFileSerializer(SendSerializer):
+    """The multipart/form-data form of a send: one file, the text optional. Only for the schema: the
+    file itself is checked by the service against the chat's `file_limits`."""
+
+    file = UploadField(
+        help_text="One file within the chat's `file_limits`. On Ozon and Yandex Market a file is a "
+        "message of its own: with a text, two messages are queued (the text first) and the one with "
+        "the file is returned."
     )
 
 

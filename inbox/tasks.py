@@ -1,7 +1,7 @@
 """django-q2 entry points. Each takes primitive ids, reloads state, calls one service, is idempotent."""
 
 from inbox import sync
-from inbox.services import outbox
+from inbox.services import chat_snoozes_wake, outbox
 
 
 def dispatch_sync() -> int:
@@ -32,3 +32,8 @@ def outbox_sweep() -> dict[str, int]:
         "gave_up": result.gave_up,
         "syncs_requested": result.syncs_requested,
     }
+
+
+def wake_snoozed_chats() -> int:
+    """Every minute: store "open" for chats whose snooze has passed (the inbox already shows them open)."""
+    return chat_snoozes_wake()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("chats/<int:chat_id>/live/", pages.chat_live, name="chat_live"),
     path("chats/<int:chat_id>/reply/", actions.chat_reply, name="chat_reply"),
     path("chats/<int:chat_id>/status/", actions.chat_status, name="chat_status"),
+    path("chats/<int:chat_id>/snooze/", actions.chat_snooze_view, name="chat_snooze"),
     path("chats/<int:chat_id>/assignee/", actions.chat_assignee, name="chat_assignee"),
     path("chats/<int:chat_id>/unread/", actions.chat_unread, name="chat_unread"),
     path(

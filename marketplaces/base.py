@@ -40,7 +40,11 @@ class Connector(Protocol):
         """Send a reply. Raises DeliveryUnknownError when the request left but no answer came back."""
         ...
 
-    def send_file(self, *, chat: ChatRef, name: str, content: bytes, content_type: str) -> SendReceipt: ...
+    def send_file(
+        self, *, chat: ChatRef, name: str, content: bytes, content_type: str, text: str = ""
+    ) -> SendReceipt:
+        """Send one file; `text` goes in the same request where the API allows it (WB), else it is refused."""
+        ...
 
     def mark_read(self, *, chat: ChatRef, up_to_message_external_id: str) -> None:
         """Mark messages read on the marketplace where the API can; a no-op elsewhere."""

@@ -457,7 +457,11 @@ class OzonConnector:
         )
         return SendReceipt(sent_at=datetime.fromtimestamp(self.clock(), UTC))
 
-    def send_file(self, *, chat: ChatRef, name: str, content: bytes, content_type: str) -> SendReceipt:
+    def send_file(
+        self, *, chat: ChatRef, name: str, content: bytes, content_type: str, text: str = ""
+    ) -> SendReceipt:
+        if text.strip():
+            raise errors.RequestRejectedError("Ozon принимает текст и файл отдельными сообщениями")
         if not content:
             raise errors.RequestRejectedError("Пустой файл отправить нельзя")
         self._post(

@@ -661,14 +661,23 @@ class WildberriesConnector:
             return SendReceipt(sent_at=datetime.fromtimestamp(self.clock(), UTC))
         return self._send_message(chat=chat, parts=[("message", (None, text))])
 
-    def send_file(self, *, chat: ChatRef, name: str, content: bytes, content_type: str) -> SendReceipt:
+    def send_file(
+        self, *, chat: ChatRef, name: str, content: bytes, content_type: str, text: str = ""
+    ) -> SendReceipt:
+        """Text and file in one multipart request, as POST /api/v1/seller/message takes them."""
         if chat.kind == ChatKind.QUESTION or chat.external_id.startswith(QUESTION_PREFIX):
             raise errors.RequestRejectedError("К ответу на вопрос Wildberries нельзя приложить файл")
         if content_type.lower() not in FILE_CONTENT_TYPES:
             raise errors.RequestRejectedError("Wildberries принимает только файлы JPEG, PNG и PDF")
         if len(content) > MAX_FILE_BYTES:
             raise errors.RequestRejectedError("Wildberries принимает файлы не больше 5 МБ")
-        return self._send_message(chat=chat, parts=[("file", (name, content, content_type.lower()))])
+        if len(text) > MAX_TEXT_LENGTH:
+            raise errors.RequestRejectedError(
+                f"Сообщение длиннее {MAX_TEXT_LENGTH} символов ({len(text)}): Wildberries его не примет"
+            )
+        parts: list[tuple[str, Any]] = [("message", (None, text))] if text.strip() else []
+        parts.append(("file", (name, content, content_type.lower())))
+        return self._send_message(chat=chat, parts=parts)
 
     def _send_message(self, *, chat: ChatRef, parts: list[tuple[str, Any]]) -> SendReceipt:
         reply_sign = str(chat.extras.get("reply_sign") or "")

@@ -445,7 +445,11 @@ class YandexMarketConnector:
         )
         return SendReceipt(sent_at=datetime.fromtimestamp(self.clock(), UTC))
 
-    def send_file(self, *, chat: ChatRef, name: str, content: bytes, content_type: str) -> SendReceipt:
+    def send_file(
+        self, *, chat: ChatRef, name: str, content: bytes, content_type: str, text: str = ""
+    ) -> SendReceipt:
+        if text.strip():
+            raise errors.RequestRejectedError("Яндекс Маркет принимает текст и файл отдельными сообщениями")
         if not content:
             raise errors.RequestRejectedError("Пустой файл отправить нельзя")
         if len(content) > MAX_FILE_BYTES:

@@ -1,7 +1,7 @@
 """Writes for the inbox. Split by concern; import from here.
 
 - outbox.py: replies (message_send, message_retry) and their delivery; remote read marks.
-- chats.py: agent actions on chats (read, resolve, assign).
+- chats.py: agent actions on chats (read, resolve, snooze, assign).
 - ingest.py: upserts of marketplace data.
 """
 
@@ -10,6 +10,8 @@ from inbox.services.chats import (  # noqa: F401  agent actions, re-exported
     chat_mark_read,
     chat_mark_unread,
     chat_set_status,
+    chat_snooze,
+    chat_snoozes_wake,
     message_send_once,
     reply_text_validate,
 )

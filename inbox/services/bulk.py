@@ -86,44 +86,33 @@ def rows_insert_ignoring_conflicts(
     plain_values = itemgetter(*(field.attname for field in plain)) if len(plain) > 1 else None
     single_plain = plain[0].attname if len(plain) == 1 else None
     conversions = [(field.attname, convert) for field, convert in converted]
-    parameters: list[Any] = []
+    rows_values: list[list[Any]] = []
     for row in rows:
         if plain_values is not None:
-            parameters.extend(plain_values(row))
-        elif single_plain is not None:
-            parameters.append(row[single_plain])
-        parameters.extend(convert(row[name]) for name, convert in conversions)
-        parameters.extend(constants)
+            values = list(plain_values(row))
+        else:
+            values = [row[single_plain]] if single_plain is not None else []
+        values.extend(convert(row[name]) for name, convert in conversions)
+        values.extend(constants)
+        rows_values.append(values)
 
     table = database.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(database.ops.quote_name(field.column) for field in fields)
-    row_placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
-
-    def statement(row_count: int) -> str:
-        # Identifiers come from the model's metadata, quoted by the backend; values are parameters.
-        values = ", ".join([row_placeholder] * row_count)
-        return f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING"  # noqa: S608
-
-    width = len(fields)
     if database.vendor == "postgresql":
-        return _postgresql_insert(database, table=table, fields=fields, parameters=parameters, width=width)
+        return _postgresql_insert(database, table=table, fields=fields, rows_values=rows_values)
+    columns = ", ".join(database.ops.quote_name(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    # Identifiers come from the model's metadata, quoted by the backend; values are all parameters.
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING"  # noqa: S608
     with database.cursor() as cursor:
         # SQLite reuses one prepared statement across executemany at C speed.
-        cursor.executemany(
-            statement(1), [parameters[index : index + width] for index in range(0, len(parameters), width)]
-        )
+        cursor.executemany(sql, rows_values)
         return _reported(cursor.rowcount, fallback=len(rows))
 
 
 def _postgresql_insert(
-    database: BaseDatabaseWrapper,
-    *,
-    table: str,
-    fields: list[models.Field],
-    parameters: list[Any],
-    width: int,
+    database: BaseDatabaseWrapper, *, table: str, fields: list[models.Field], rows_values: list[list[Any]]
 ) -> int:
-    """One `INSERT … SELECT FROM unnest(array, …)` with one array parameter per column.
+    """One `INSERT … SELECT unnest(array), …` with one binary array parameter per column.
 
     Per-row statements cost the server an executor start each, a multi-row VALUES list costs it a
     parse of tens of thousands of parameters, and Django's psycopg cursors bind client-side (quoting
@@ -133,19 +122,28 @@ def _postgresql_insert(
     import psycopg
 
     columns = ", ".join(database.ops.quote_name(field.column) for field in fields)
-    arrays = ", ".join(
-        f"%s::{field.rel_db_type(database) if field.is_relation else field.db_type(database)}[]"
-        for field in fields
-    )
-    sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"  # noqa: S608
-    column_values = [parameters[index::width] for index in range(width)]
+    expressions, arrays = [], []
+    for field, column in zip(fields, zip(*rows_values, strict=True), strict=True):
+        db_type = field.rel_db_type(database) if field.is_relation else field.db_type(database)
+        if all(value is None for value in column):
+            # Columns left NULL on every row (most of a marketplace message's outbox fields) are sent
+            # once, not as an array.
+            expressions.append(f"NULL::{db_type}")
+        else:
+            expressions.append(f"unnest(%b::{db_type}[])")
+            arrays.append(list(column))
+    if not arrays:
+        raise ValueError("at least one column must carry values")
+    # Identifiers and types come from the model's metadata; values are all parameters. Several
+    # unnest() calls in one SELECT list advance in step, row by row.
+    sql = f"INSERT INTO {table} ({columns}) SELECT {', '.join(expressions)} ON CONFLICT DO NOTHING"
     database.ensure_connection()
     binding = psycopg.Cursor(database.connection)
     # Wrapped like Django's own cursors, so query logging and execute_wrapper hooks still see it.
     cursor = database.make_debug_cursor(binding) if database.queries_logged else database.make_cursor(binding)
     with cursor:
-        cursor.execute(sql, column_values)
-        return _reported(cursor.rowcount, fallback=len(parameters) // width)
+        cursor.execute(sql, arrays)
+        return _reported(cursor.rowcount, fallback=len(rows_values))
 
 
 def _reported(rowcount: int | None, *, fallback: int) -> int:

@@ -1,18 +1,25 @@
-"""Agent actions on chats: read state, status, assignment, and the idempotent reply entry point."""
+"""Agent actions on chats: read state, status, snooze, assignment, and the idempotent reply entry point."""
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inbox.limits import reply_length_limit
 from inbox.models import Chat, Message
-from inbox.services.outbox import chat_remote_read_enqueue, message_send
+from inbox.services.files import reply_files_validate
+from inbox.services.outbox import chat_remote_read_enqueue, reply_queue
+from inbox.snooze import snooze_passed_condition
 
 AGENT_STATUSES = (Chat.Status.OPEN, Chat.Status.RESOLVED)
+# A snooze further out is almost certainly a typo in the year.
+MAXIMUM_SNOOZE = timedelta(days=366)
 
 
 def chat_mark_read(*, chat: Chat, user: AbstractBaseUser | None) -> Chat:
@@ -40,16 +47,56 @@ def chat_mark_unread(*, chat: Chat, user: AbstractBaseUser | None) -> Chat:
     return chat
 
 
-def chat_set_status(*, chat: Chat, user: AbstractBaseUser | None, status: str) -> Chat:
-    """Resolve or reopen a chat."""
+def chat_set_status(
+    *, chat: Chat, user: AbstractBaseUser | None, status: str, snoozed_until: datetime | None = None
+) -> Chat:
+    """Resolve, reopen or snooze a chat (a snooze needs `snoozed_until`, see chat_snooze)."""
+    if status == Chat.Status.SNOOZED:
+        return chat_snooze(chat=chat, user=user, until=snoozed_until)
     if status not in AGENT_STATUSES:
-        raise ValidationError({"status": _("Choose “open” or “resolved”.")})
+        raise ValidationError({"status": _("Choose “open”, “resolved” or “snoozed”.")})
     now = timezone.now()
     Chat.objects.filter(pk=chat.pk).update(status=status, snoozed_until=None, updated_at=now)
     chat.status = status
     chat.snoozed_until = None
     chat.updated_at = now
     return chat
+
+
+def chat_snooze(
+    *, chat: Chat, user: AbstractBaseUser | None, until: datetime | None, now: datetime | None = None
+) -> Chat:
+    """Take the chat out of the open list until `until`; it comes back then, or when the buyer writes.
+
+    Raises ValidationError keyed "snoozed_until" when the time is missing, not in the future or over a
+    year away.
+    """
+    now = now or timezone.now()
+    if until is None:
+        raise ValidationError({"snoozed_until": _("Choose when the chat should come back.")})
+    if timezone.is_naive(until):
+        until = timezone.make_aware(until, timezone.get_current_timezone())
+    if until <= now:
+        raise ValidationError({"snoozed_until": _("Choose a time in the future.")})
+    if until - now > MAXIMUM_SNOOZE:
+        raise ValidationError({"snoozed_until": _("A chat can be snoozed for at most a year.")})
+    Chat.objects.filter(pk=chat.pk).update(status=Chat.Status.SNOOZED, snoozed_until=until, updated_at=now)
+    chat.status = Chat.Status.SNOOZED
+    chat.snoozed_until = until
+    chat.updated_at = now
+    return chat
+
+
+def chat_snoozes_wake(*, now: datetime | None = None) -> int:
+    """Reopen the chats whose snooze has passed; returns how many.
+
+    Reads already count them as open (see selectors), so this only has to run now and then; it keeps
+    the stored status honest for the API, the admin and the other filters.
+    """
+    now = now or timezone.now()
+    return Chat.objects.filter(snooze_passed_condition(now=now)).update(
+        status=Chat.Status.OPEN, snoozed_until=None, updated_at=now
+    )
 
 
 def chat_assign(*, chat: Chat, user: AbstractBaseUser | None, assignee: AbstractBaseUser | None) -> Chat:
@@ -65,10 +112,13 @@ def chat_assign(*, chat: Chat, user: AbstractBaseUser | None, assignee: Abstract
     return chat
 
 
-def reply_text_validate(*, chat: Chat, text: str) -> str:
-    """The text to send, or ValidationError keyed "text" (empty, or longer than the marketplace allows)."""
+def reply_text_validate(*, chat: Chat, text: str, allow_empty: bool = False) -> str:
+    """The text to send, or ValidationError keyed "text" (empty, or longer than the marketplace allows).
+
+    `allow_empty`: the reply carries a file, so it needs no text.
+    """
     cleaned = text.strip()
-    if not cleaned:
+    if not cleaned and not allow_empty:
         raise ValidationError({"text": _("Write a reply first.")})
     limit = reply_length_limit(marketplace=chat.account.marketplace)
     if len(cleaned) > limit:
@@ -84,20 +134,27 @@ def reply_text_validate(*, chat: Chat, text: str) -> str:
 
 
 def message_send_once(
-    *, chat: Chat, user: AbstractBaseUser | None, text: str, idempotency_key: uuid.UUID | None
+    *,
+    chat: Chat,
+    user: AbstractBaseUser | None,
+    text: str,
+    idempotency_key: uuid.UUID | None,
+    files: Sequence[UploadedFile] = (),
 ) -> tuple[Message, bool]:
     """Queue a reply unless one with the same idempotency key exists; returns (message, created).
 
     A double click or a retried request carries the same key, so the buyer never gets the reply twice.
+    With a file, the returned message is the one carrying it (see outbox.reply_queue).
     """
-    cleaned = reply_text_validate(chat=chat, text=text)
+    file = reply_files_validate(chat=chat, uploads=files)
+    cleaned = reply_text_validate(chat=chat, text=text, allow_empty=file is not None)
     if idempotency_key is not None:
         existing = Message.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return _existing_for_chat(chat=chat, message=existing), False
     try:
         with transaction.atomic():
-            message = message_send(chat=chat, user=user, text=cleaned)
+            message = reply_queue(chat=chat, user=user, text=cleaned, file=file)
             if idempotency_key is not None:
                 Message.objects.filter(pk=message.pk).update(idempotency_key=idempotency_key)
                 message.idempotency_key = idempotency_key

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import MarketplaceAccount
 from inbox.models import Chat, Message
 from inbox.services.bulk import rows_insert_ignoring_conflicts, rows_update_by_pk
+from inbox.services.echoes import echo_attachments_merge, reply_echo_matches
 from marketplaces.types import Author, RemoteAttachment, RemoteChat, RemoteMessage, UpdatesPage
 
 PREVIEW_LENGTH = 300
@@ -213,7 +214,10 @@ def _replies_match(*, echoes: list[tuple[Chat, RemoteMessage]], result: IngestRe
         for candidate in candidates:
             if candidate.pk in used or candidate.chat_id != chat.pk:
                 continue
-            if text_normalise(text=candidate.text) != wanted:
+            texts_equal = text_normalise(text=candidate.text) == wanted
+            if not reply_echo_matches(
+                text=candidate.text, attachments=candidate.attachments, remote=remote, texts_equal=texts_equal
+            ):
                 continue
             reference = candidate.sending_started_at or candidate.created_at
             if not (
@@ -225,7 +229,9 @@ def _replies_match(*, echoes: list[tuple[Chat, RemoteMessage]], result: IngestRe
                 delivery_status=Message.DeliveryStatus.SENT,
                 sent_at=candidate.sent_at or remote.created_at,
                 created_at=remote.created_at,
-                attachments=attachments_serialise(attachments=remote.attachments) or candidate.attachments,
+                attachments=echo_attachments_merge(
+                    ours=candidate.attachments, echoed=attachments_serialise(attachments=remote.attachments)
+                ),
                 last_error="",
                 next_attempt_at=None,
             )
@@ -249,7 +255,9 @@ def _messages_existing(
         (message.chat_id, message.external_id): message
         for message in Message.objects.filter(
             chat_id__in={key[0] for key in wanted}, external_id__in={key[1] for key in wanted}
-        ).only("pk", "chat_id", "external_id", "text", "attachments", "is_read", "direction")
+        ).only(
+            "pk", "chat_id", "external_id", "text", "attachments", "is_read", "direction", "delivery_status"
+        )
     }
 
 
@@ -278,7 +286,7 @@ def _messages_upsert(
         for key in new_keys
         if key[0] not in new_chat_ids
         and remote_messages[key][1].author == Author.SELLER
-        and remote_messages[key][1].text.strip()
+        and (remote_messages[key][1].text.strip() or remote_messages[key][1].attachments)
     ]
     matched = _replies_match(echoes=echoes, result=result) if echoes else set()
     touched.update(chat_id for chat_id, _external_id in matched)
@@ -312,6 +320,10 @@ def _messages_upsert(
     for key, message in existing.items():
         _chat, remote = remote_messages[key]
         dirty = False
+        if message.delivery_status != Message.DeliveryStatus.NONE:
+            # Our own reply, already bound to its echo: keep what the agent wrote and attached (an Ozon
+            # file echo, for one, carries a Markdown link as its text).
+            continue
         if remote.text and remote.text != message.text:
             message.text = remote.text
             dirty = True

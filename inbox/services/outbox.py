@@ -18,9 +18,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import SyncRun, SyncState
-from inbox.models import Chat, Message
+from inbox.limits import reply_file_limits
+from inbox.models import Chat, Message, OutgoingFile
 from inbox.queue import task_enqueue, task_enqueue_at
+from inbox.services.files import ReplyFile, reply_file_attachments
 from marketplaces import registry
+from marketplaces.base import Connector
 from marketplaces.errors import (
     AuthError,
     CapabilityError,
@@ -60,20 +63,49 @@ class DeliveryOutcome:
     SKIPPED = "skipped"
 
 
-def message_send(*, chat: Chat, user: AbstractBaseUser | None, text: str) -> Message:
-    """Queue a reply. The delivery task is enqueued only when the surrounding transaction commits."""
-    message = Message.objects.create(
-        chat=chat,
-        direction=Message.Direction.OUT,
-        author=Message.Author.SELLER,
-        sent_by=user,
-        text=text,
-        created_at=timezone.now(),
-        is_read=True,
-        delivery_status=Message.DeliveryStatus.PENDING,
-    )
+def message_send(
+    *, chat: Chat, user: AbstractBaseUser | None, text: str, file: ReplyFile | None = None
+) -> Message:
+    """Queue a reply (one marketplace message). The delivery task is enqueued only when the surrounding
+    transaction commits; a file is stored in the same transaction as its row."""
+    with transaction.atomic():
+        message = Message.objects.create(
+            chat=chat,
+            direction=Message.Direction.OUT,
+            author=Message.Author.SELLER,
+            sent_by=user,
+            text=text,
+            attachments=reply_file_attachments(file=file) if file is not None else [],
+            created_at=timezone.now(),
+            is_read=True,
+            delivery_status=Message.DeliveryStatus.PENDING,
+        )
+        if file is not None:
+            OutgoingFile.objects.create(
+                message=message,
+                name=file.name,
+                content_type=file.content_type,
+                size=file.size,
+                content=file.content,
+            )
     transaction.on_commit(lambda: message_delivery_enqueue(message_id=message.pk))
     return message
+
+
+def reply_queue(*, chat: Chat, user: AbstractBaseUser | None, text: str, file: ReplyFile | None) -> Message:
+    """Queue a validated reply as one row per marketplace call, each delivered and reconciled on its own.
+
+    Where the marketplace takes text and file in one request (WB), that is one row; elsewhere (Ozon,
+    Yandex Market) the text goes first as a row of its own, as the buyer will see it. Returns the row
+    carrying the file, if any.
+    """
+    if file is None:
+        return message_send(chat=chat, user=user, text=text)
+    limits = reply_file_limits(marketplace=chat.account.marketplace, chat_kind=chat.kind)
+    if text and not limits.text_with_file:
+        message_send(chat=chat, user=user, text=text)
+        text = ""
+    return message_send(chat=chat, user=user, text=text, file=file)
 
 
 def message_delivery_enqueue(*, message_id: int) -> None:
@@ -224,10 +256,11 @@ def message_deliver(*, message_id: int) -> str:
         )
         return DeliveryOutcome.FAILED
 
+    outgoing = OutgoingFile.objects.filter(message_id=message_id).first()
     reply_sign_refreshed = False
     while True:
         try:
-            receipt = connector.send_text(chat=_chat_ref(chat), text=message.text)
+            receipt = _send(connector=connector, chat=chat, message=message, outgoing=outgoing)
         except RateLimitedError as error:
             until = timezone.now() + timedelta(seconds=max(error.retry_after, 1))
             SyncState.objects.filter(pk=account.pk).filter(
@@ -297,6 +330,22 @@ def message_deliver(*, message_id: int) -> str:
             return DeliveryOutcome.UNKNOWN
         _record_sent(message=message, receipt=receipt)
         return DeliveryOutcome.SENT
+
+
+def _send(
+    *, connector: Connector, chat: Chat, message: Message, outgoing: OutgoingFile | None
+) -> SendReceipt:
+    """One marketplace call per row: a row with a file carries its text only where the API takes both
+    in one request (reply_queue splits the reply elsewhere)."""
+    if outgoing is None:
+        return connector.send_text(chat=_chat_ref(chat), text=message.text)
+    return connector.send_file(
+        chat=_chat_ref(chat),
+        name=outgoing.name,
+        content=bytes(outgoing.content),
+        content_type=outgoing.content_type,
+        text=message.text,
+    )
 
 
 def _reply_sign_refresh(*, connector: object, chat: Chat) -> bool:

@@ -6,6 +6,7 @@ from django.utils import timezone
 SCHEDULES = {
     "dispatch-sync": "inbox.tasks.dispatch_sync",
     "outbox-sweep": "inbox.tasks.outbox_sweep",
+    "snooze-wake": "inbox.tasks.wake_snoozed_chats",
 }
 
 

@@ -1,4 +1,4 @@
-"""POST views: reply, retry, resolve/reopen, assign, mark unread.
+"""POST views: reply, retry, resolve/reopen, snooze, assign, mark unread.
 
 htmx requests get fragments back; plain form posts are redirected (post/redirect/get).
 """
@@ -19,10 +19,12 @@ from inbox.services import (
     chat_assign,
     chat_mark_unread,
     chat_set_status,
+    chat_snooze,
     message_retry,
     message_send_once,
 )
-from inbox.views.context import chat_context, list_context, reply_form_context
+from inbox.snooze import PRESET_CUSTOM, PRESET_LABELS, snooze_until_for_preset, snooze_until_parse
+from inbox.views.context import chat_context, list_context, reply_form_context, snooze_context
 from inbox.views.filters import filters_from_query, filters_query_string
 from inbox.views.pages import chat_for_request
 
@@ -64,7 +66,13 @@ def chat_reply(request: HttpRequest, chat_id: int) -> HttpResponse:
     except ValueError:
         idempotency_key = None
     try:
-        message_send_once(chat=chat, user=request.user, text=text, idempotency_key=idempotency_key)
+        message_send_once(
+            chat=chat,
+            user=request.user,
+            text=text,
+            idempotency_key=idempotency_key,
+            files=request.FILES.getlist("file"),
+        )
     except ValidationError as error:
         return _reply_refused(request, chat, text=text, error=error)
     return _after_action(request, chat, fresh_reply_form=True)
@@ -112,6 +120,42 @@ def chat_status(request: HttpRequest, chat_id: int) -> HttpResponse:
     except ValidationError:
         return HttpResponse(status=400)
     return _after_action(request, chat)
+
+
+@login_required
+@require_POST
+def chat_snooze_view(request: HttpRequest, chat_id: int) -> HttpResponse:
+    """A preset button ("preset": hour | tomorrow | monday) or a custom time ("preset": custom, "until")."""
+    chat = chat_for_request(request=request, chat_id=chat_id)
+    preset = request.POST.get("preset", PRESET_CUSTOM)
+    typed = request.POST.get("until", "")
+    if preset in PRESET_LABELS:
+        until = snooze_until_for_preset(preset=preset)
+    elif preset == PRESET_CUSTOM:
+        until = snooze_until_parse(value=typed)
+    else:
+        return HttpResponse(status=400)
+    try:
+        chat_snooze(chat=chat, user=request.user, until=until)
+    except ValidationError as error:
+        return _snooze_refused(request, chat, typed=typed, error=error)
+    return _after_action(request, chat)
+
+
+def _snooze_refused(request: HttpRequest, chat: Chat, *, typed: str, error: ValidationError) -> HttpResponse:
+    """The header again with the menu open and the reason; htmx swaps it like a success (422)."""
+    filters = filters_from_query(query=request.GET)
+    refusal = snooze_context(value=typed, error=_error_message(error, "snoozed_until"))
+    if request.htmx:
+        context = {
+            **chat_context(chat=chat),
+            **refusal,
+            "filters": filters,
+            "filter_query": filters_query_string(filters=filters),
+        }
+        return render(request, "inbox/_chat_live.html", context, status=422)
+    context = {**chat_context(chat=chat), **list_context(request=request, filters=filters), **refusal}
+    return render(request, "inbox/index.html", {**context, "open_chat_id": chat.pk}, status=400)
 
 
 @login_required

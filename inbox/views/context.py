@@ -5,11 +5,12 @@ import uuid
 from dataclasses import dataclass
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Marketplace, MarketplaceAccount
 from accounts.selectors import account_list_for_user
-from inbox.limits import reply_length_limit
+from inbox.limits import reply_file_limits, reply_length_limit
 from inbox.models import Chat
 from inbox.selectors import (
     ChatFilters,
@@ -20,6 +21,8 @@ from inbox.selectors import (
     message_recent_for_chat,
     thread_signature,
 )
+from inbox.services.files import file_hint, file_too_large_message, file_type_message
+from inbox.snooze import PRESET_TOMORROW, snooze_input_value, snooze_presets
 from inbox.views.filters import filters_query_string
 
 CHAT_PAGE_SIZE = 50
@@ -127,11 +130,22 @@ def account_has_trouble(*, account: MarketplaceAccount) -> bool:
 
 
 def reply_form_context(*, chat: Chat, text: str = "", error: str = "") -> dict:
+    marketplace = chat.account.marketplace
+    file_limits = reply_file_limits(marketplace=marketplace, chat_kind=chat.kind)
     return {
-        "reply_limit": reply_length_limit(marketplace=chat.account.marketplace),
+        "reply_limit": reply_length_limit(marketplace=marketplace),
         "reply_text": text,
         "reply_error": error,
         "idempotency_key": uuid.uuid4(),
+        "file_limits": file_limits,
+        # The browser's pre-check shows the server's own messages; "{name}" becomes the file name.
+        "file_too_large": file_too_large_message(limits=file_limits, name="{name}")
+        if file_limits.supported
+        else "",
+        "file_wrong_type": file_type_message(marketplace=marketplace, limits=file_limits, name="{name}")
+        if file_limits.extensions
+        else "",
+        "file_hint": file_hint(limits=file_limits) if file_limits.supported else "",
     }
 
 
@@ -144,4 +158,19 @@ def chat_context(*, chat: Chat, before: str = "", signature: str = "") -> dict:
         "members": list(member_list_for_account(account=chat.account)),
         "thread_signature": signature or thread_signature(chat=chat),
         **reply_form_context(chat=chat),
+        **snooze_context(),
+    }
+
+
+def snooze_context(*, value: str = "", error: str = "") -> dict:
+    """The snooze menu: presets with their concrete times, and the custom time field (pre-filled with
+    tomorrow morning, or with what the agent typed when it was refused)."""
+    now = timezone.now()
+    presets = snooze_presets(now=now)
+    tomorrow = next(preset.until for preset in presets if preset.value == PRESET_TOMORROW)
+    return {
+        "snooze_presets": presets,
+        "snooze_minimum": snooze_input_value(moment=now),
+        "snooze_value": value or snooze_input_value(moment=tomorrow),
+        "snooze_error": error,
     }

@@ -15,7 +15,7 @@ from inbox.selectors import (
     ChatFilters,
 )
 
-STATUS_CHOICES = (Chat.Status.OPEN.value, Chat.Status.RESOLVED.value, STATUS_ALL)
+STATUS_CHOICES = (Chat.Status.OPEN.value, Chat.Status.SNOOZED.value, Chat.Status.RESOLVED.value, STATUS_ALL)
 DEFAULTS = {"status": Chat.Status.OPEN.value, "sort": SORT_ACTIVITY}
 FILTER_PARAMETERS = ("tab", "account", "status", "unread", "assigned", "awaiting", "q", "sort")
 

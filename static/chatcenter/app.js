@@ -4,12 +4,32 @@
   "use strict";
 
   function replyText() { return document.getElementById("reply-text"); }
+  function replyFile() { return document.getElementById("reply-file"); }
 
   function isTyping(target) {
     return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
   }
 
-  // --- Reply box: counter, limit, Enter to send -------------------------------------------------
+  // --- Reply box: counter, limit, attached file, Enter to send ------------------------------------
+  function chosenFile() {
+    var input = replyFile();
+    return input && input.files && input.files.length ? input.files[0] : null;
+  }
+
+  // What is wrong with the chosen file, in the server's own words ("" when nothing is).
+  function fileProblem() {
+    var input = replyFile();
+    var file = chosenFile();
+    if (!file) return "";
+    var named = function (template) { return (template || "").replace("{name}", function () { return file.name; }); };
+    var extensions = (input.dataset.extensions || "").split(",").filter(Boolean);
+    var dot = file.name.lastIndexOf(".");
+    var extension = dot > 0 ? file.name.slice(dot).toLowerCase() : "";
+    if (extensions.length && extensions.indexOf(extension) === -1) return named(input.dataset.wrongType);
+    if (file.size > parseInt(input.dataset.maxBytes, 10)) return named(input.dataset.tooLarge);
+    return "";
+  }
+
   function updateCounter() {
     var textarea = replyText();
     if (!textarea) return true;
@@ -19,6 +39,7 @@
     var error = document.getElementById("reply-error");
     var form = textarea.form;
     var tooLong = length > limit;
+    var problem = fileProblem();
     if (counter) {
       counter.textContent = length + " / " + limit;
       counter.classList.toggle("over", tooLong);
@@ -26,16 +47,22 @@
     }
     if (error) {
       if (tooLong) { error.textContent = error.dataset.tooLong; }
+      else if (problem) { error.textContent = problem; }
       else if (error.dataset.shownTooLong) { error.textContent = ""; }
-      error.dataset.shownTooLong = tooLong ? "1" : "";
+      error.dataset.shownTooLong = tooLong || problem ? "1" : "";
     }
+    // A file alone is a reply too.
+    var ready = !tooLong && !problem && (length > 0 || !!chosenFile());
     var button = form && form.querySelector("button[type=submit]");
-    if (button) button.disabled = tooLong || length === 0;
-    return !tooLong && length > 0;
+    if (button) button.disabled = !ready;
+    return ready;
   }
 
   document.addEventListener("input", function (event) {
     if (event.target.id === "reply-text") updateCounter();
+  });
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "reply-file") updateCounter();
   });
 
   document.addEventListener("keydown", function (event) {
@@ -109,7 +136,30 @@
     } else if (event.key === "e") {
       var resolve = document.getElementById("resolve-button");
       if (resolve) resolve.click();
+    } else if (event.key === "s") {
+      var menu = document.getElementById("snooze-menu");
+      if (menu) {
+        event.preventDefault();
+        menu.open = true;
+        var first = menu.querySelector("button[name=preset]");
+        if (first) first.focus();
+      }
+    } else if (event.key === "Escape") {
+      closeSnoozeMenu(true);
     }
+  });
+
+  // --- Snooze menu: a <details>, so it works without JS; close it like a menu ----------------------
+  function closeSnoozeMenu(returnFocus) {
+    var menu = document.querySelector("#snooze-menu[open]");
+    if (!menu) return;
+    menu.open = false;
+    if (returnFocus) menu.querySelector("summary").focus();
+  }
+
+  document.addEventListener("click", function (event) {
+    var menu = document.querySelector("#snooze-menu[open]");
+    if (menu && !menu.contains(event.target)) closeSnoozeMenu(false);
   });
 
   document.addEventListener("click", function (event) {

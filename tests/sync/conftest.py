@@ -71,6 +71,8 @@ class FakeConnector:
         self.position_lookups: list[dict[str, Any]] = []
         self.send_results: list[SendReceipt | Exception] = []
         self.sent: list[tuple[ChatRef, str]] = []
+        # (chat, name, content, content_type, text) of every send_file call.
+        self.files_sent: list[tuple[ChatRef, str, bytes, str, str]] = []
         self.read_calls: list[tuple[str, str]] = []
         self.fetch_chat_result: RemoteChat | None = None
         self.fetch_chat_calls: list[str] = []
@@ -139,8 +141,17 @@ class FakeConnector:
             raise result
         return result
 
-    def send_file(self, *, chat: ChatRef, name: str, content: bytes, content_type: str) -> SendReceipt:
-        raise NotImplementedError
+    def send_file(
+        self, *, chat: ChatRef, name: str, content: bytes, content_type: str, text: str = ""
+    ) -> SendReceipt:
+        if self.before_send is not None:
+            self.before_send()
+        with self.lock:
+            self.files_sent.append((chat, name, content, content_type, text))
+            result = self.send_results.pop(0) if self.send_results else SendReceipt(sent_at=at(100))
+        if isinstance(result, Exception):
+            raise result
+        return result
 
     def mark_read(self, *, chat: ChatRef, up_to_message_external_id: str) -> None:
         self.read_calls.append((chat.external_id, up_to_message_external_id))

@@ -27,7 +27,11 @@ def run(command: str, *args: str) -> str:
 
 def test_setup_schedules_is_idempotent():
     # post_migrate already created them once for the test database.
-    assert set(Schedule.objects.values_list("name", flat=True)) == {"dispatch-sync", "outbox-sweep"}
+    assert set(Schedule.objects.values_list("name", flat=True)) == {
+        "dispatch-sync",
+        "outbox-sweep",
+        "snooze-wake",
+    }
     Schedule.objects.filter(name="dispatch-sync").update(minutes=15)
 
     run("setup_schedules")

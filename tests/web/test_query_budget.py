@@ -75,3 +75,42 @@ def test_inbox_page_and_chat_pane_query_counts_are_constant(
             live, {"signature": response.context["thread_signature"]}, HTTP_HX_REQUEST="true"
         )
     assert unchanged.status_code == 204
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("size", [10, 200])
+def test_snoozed_filter_and_snoozed_chat_pane_query_counts_are_constant(
+    client, make_account, agent, other_agent, django_assert_num_queries, size
+):
+    ozon = make_account("ozon", members=[agent, other_agent])
+    chat = populate(ozon, chats=size, messages=size, assignee=other_agent)
+    now = timezone.now()
+    # Half still snoozed, a quarter past their time (they count as open), a quarter plainly open.
+    for index, pk in enumerate(Chat.objects.filter(account=ozon).order_by("pk").values_list("pk", flat=True)):
+        if index % 4 == 3:
+            continue
+        until = now + timedelta(hours=index + 1) if index % 2 == 0 else now - timedelta(minutes=index + 1)
+        Chat.objects.filter(pk=pk).update(status=Chat.Status.SNOOZED, snoozed_until=until)
+    snoozed_count = len(range(0, size, 2))
+    client.force_login(agent)
+    client.get(reverse("inbox:index"))  # warm the session
+    # session, user, permissions (user + group), accounts (+ sync state), grouped tab counts, one page
+    with django_assert_num_queries(7):
+        snoozed = client.get(reverse("inbox:index") + "?status=snoozed")
+    assert len(snoozed.context["chats"]) == min(snoozed_count, 50)
+    assert snoozed.content.decode().count('class="snoozed-mark"') == min(snoozed_count, 50)
+    with django_assert_num_queries(7):
+        opened = client.get(reverse("inbox:index"))
+    assert opened.content.decode().count('class="snoozed-mark"') == 0
+    assert opened.context["tabs"][0].counts.open_chats == size - snoozed_count
+    with django_assert_num_queries(7):
+        client.get(
+            reverse("inbox:index") + "?status=snoozed&tab=ozon&q=Покупатель&unread=1",
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_TARGET="chat-list-region",
+        )
+    Chat.objects.filter(pk=chat.pk).update(status=Chat.Status.SNOOZED, snoozed_until=now + timedelta(days=1))
+    # + chat, members, newest messages, thread signature: the snooze menu costs nothing
+    with django_assert_num_queries(11):
+        pane = client.get(reverse("inbox:chat", args=[chat.pk]) + "?status=snoozed")
+    assert 'id="snooze-menu"' in pane.content.decode()

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0002_message_sent_at_unmatched_reply_index'),
+        ('inbox', '0003_outgoing_files'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

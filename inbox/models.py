@@ -95,13 +95,19 @@ class Message(models.Model):
         FAILED = "failed", _("failed")
         UNKNOWN = "unknown", _("unknown")
 
-    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="messages")
+    # Unindexed on its own: the (chat, external_id) and thread indexes both start with chat_id.
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="messages", db_index=False)
     # NULL (not "") until the echo is matched: the unique (chat, external_id) constraint ignores NULLs.
     external_id = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001
     direction = models.CharField(max_length=3, choices=Direction.choices)
     author = models.CharField(max_length=16, choices=Author.choices)
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     text = models.TextField(blank=True, default="")
     attachments = models.JSONField(default=list, blank=True)
@@ -117,13 +123,20 @@ class Message(models.Model):
     sending_started_at = models.DateTimeField(null=True, blank=True)
     # When the marketplace accepted our reply (send receipt or matched echo).
     sent_at = models.DateTimeField(null=True, blank=True)
-    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Our replies get one; marketplace messages are stored without, so the ingest hot path does not
+    # generate and index a random key per row (the unique constraint below covers non-NULL keys only).
+    idempotency_key = models.UUIDField(default=uuid.uuid4, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         constraints = [
             models.UniqueConstraint(fields=["chat", "external_id"], name="message_chat_external_id_uniq"),
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                name="message_idempotency_key_uniq",
+                condition=Q(idempotency_key__isnull=False),
+            ),
         ]
         indexes = [
             models.Index(fields=["chat", "created_at", "id"], name="message_chat_thread_idx"),
@@ -138,6 +151,7 @@ class Message(models.Model):
                 name="message_unmatched_reply_idx",
                 condition=Q(direction="out", external_id__isnull=True),
             ),
+            models.Index(fields=["sent_by"], name="message_sent_by_idx", condition=Q(sent_by__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -504,14 +504,18 @@ def account_backfill(
                 progress.stopped_reason = "Коннектор вернул тот же курсор; обход остановлен."
                 break
             cursor = page.cursor
-    except Exception as error:
+    except BaseException as error:
+        # Also on Ctrl-C (KeyboardInterrupt): the regular sync must not wait for the lease to expire,
+        # and the run must not stay "running" forever.
         sync_lease_release(account_id=account_id, owner=owner)
         if run is not None:
-            _run_finish(
-                run=run,
-                outcome=SyncRun.Outcome.FAILED,
-                error=error_describe(error=error) if not isinstance(error, LeaseLostError) else "busy",
-            )
+            if isinstance(error, KeyboardInterrupt):
+                reason = "Прервано; запустите команду снова — она продолжит с последней страницы."
+            elif isinstance(error, LeaseLostError):
+                reason = "busy"
+            else:
+                reason = error_describe(error=error)
+            _run_finish(run=run, outcome=SyncRun.Outcome.FAILED, error=reason)
         raise
     if run is not None:
         _run_finish(

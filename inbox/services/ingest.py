@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import MarketplaceAccount
 from inbox.models import Chat, Message
+from inbox.services.bulk import rows_insert_ignoring_conflicts, rows_update_by_pk
 from inbox.services.echoes import echo_attachments_merge, reply_echo_matches
 from marketplaces.types import Author, RemoteAttachment, RemoteChat, RemoteMessage, UpdatesPage
 
@@ -36,6 +37,27 @@ MAYBE_DELIVERED = (
 )
 # Seller messages that count as "answered": everything from the marketplace and our confirmed replies.
 ANSWERED_STATUSES = (Message.DeliveryStatus.NONE, Message.DeliveryStatus.SENT)
+# Every field `_chat_metadata` may set, so that all rows of one insert carry the same columns.
+NEW_CHAT_METADATA: dict[str, Any] = {
+    "kind": str(Chat.Kind.CHAT),
+    "buyer_name": "",
+    "order_number": "",
+    "product_sku": "",
+    "product_title": "",
+    "product_url": "",
+    "marketplace_status": "",
+    "reply_deadline": None,
+}
+AGGREGATE_FIELDS = (
+    "unread_count",
+    "awaiting_reply_since",
+    "last_message_at",
+    "last_message_external_id",
+    "last_message_preview",
+    "status",
+    "snoozed_until",
+    "updated_at",
+)
 
 
 class IngestMode(StrEnum):
@@ -113,6 +135,18 @@ def _chat_metadata(remote: RemoteChat) -> dict[str, Any]:
     return values
 
 
+def _chat_row(*, account: MarketplaceAccount, external_id: str, remote: RemoteChat | None) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "account_id": account.pk,
+        "external_id": external_id,
+        **NEW_CHAT_METADATA,
+        "extras": dict(remote.extras) if remote else {},
+    }
+    if remote is not None:
+        row.update(_chat_metadata(remote))
+    return row
+
+
 def _chats_upsert(
     *, account: MarketplaceAccount, page: UpdatesPage, result: IngestResult, now: datetime
 ) -> tuple[dict[str, Chat], set[str]]:
@@ -123,16 +157,14 @@ def _chats_upsert(
     chats = {chat.external_id: chat for chat in Chat.objects.filter(account=account, external_id__in=needed)}
     missing = needed - set(chats)
     if missing:
-        new_chats = []
-        for external_id in sorted(missing):
-            remote = remote_chats.get(external_id)
-            values = _chat_metadata(remote) if remote else {}
-            extras = dict(remote.extras) if remote else {}
-            new_chats.append(Chat(account=account, external_id=external_id, extras=extras, **values))
-        Chat.objects.bulk_create(new_chats, ignore_conflicts=True)
-        chats = {
-            chat.external_id: chat for chat in Chat.objects.filter(account=account, external_id__in=needed)
-        }
+        rows = [
+            _chat_row(account=account, external_id=external_id, remote=remote_chats.get(external_id))
+            for external_id in sorted(missing)
+        ]
+        rows_insert_ignoring_conflicts(model=Chat, rows=rows, now=now)
+        chats.update(
+            (chat.external_id, chat) for chat in Chat.objects.filter(account=account, external_id__in=missing)
+        )
         result.chats_created = len(missing)
 
     changed: list[Chat] = []
@@ -212,64 +244,86 @@ def _replies_match(*, echoes: list[tuple[Chat, RemoteMessage]], result: IngestRe
     return matched
 
 
+def _messages_existing(
+    *, keys: Iterable[tuple[int, str]], new_chat_ids: set[int]
+) -> dict[tuple[int, str], Message]:
+    # A chat created by this page has no stored messages yet, so a backfill skips the lookup entirely.
+    wanted = [key for key in keys if key[0] not in new_chat_ids]
+    if not wanted:
+        return {}
+    return {
+        (message.chat_id, message.external_id): message
+        for message in Message.objects.filter(
+            chat_id__in={key[0] for key in wanted}, external_id__in={key[1] for key in wanted}
+        ).only(
+            "pk", "chat_id", "external_id", "text", "attachments", "is_read", "direction", "delivery_status"
+        )
+    }
+
+
 def _messages_upsert(
-    *, chats: dict[str, Chat], page: UpdatesPage, mode: IngestMode, result: IngestResult
-) -> tuple[set[int], list[tuple[Chat, RemoteMessage]]]:
-    """Returns the ids of chats whose messages changed and the newly created messages."""
+    *,
+    chats: dict[str, Chat],
+    new_chat_ids: set[int],
+    page: UpdatesPage,
+    mode: IngestMode,
+    result: IngestResult,
+    now: datetime,
+) -> tuple[set[int], list[tuple[Chat, RemoteMessage]], list[dict[str, Any]]]:
+    """Returns the ids of chats whose messages changed, the newly created messages, and the rows
+    inserted into chats this page created (they are those chats' whole history)."""
     remote_messages: dict[tuple[int, str], tuple[Chat, RemoteMessage]] = {}
     for remote in page.messages:
         chat = chats[remote.chat_external_id]
         remote_messages[(chat.pk, remote.external_id)] = (chat, remote)
     if not remote_messages:
-        return set(), []
-    existing = {
-        (message.chat_id, message.external_id): message
-        for message in Message.objects.filter(
-            chat_id__in={key[0] for key in remote_messages},
-            external_id__in={key[1] for key in remote_messages},
-        ).only("pk", "chat_id", "external_id", "text", "attachments", "is_read", "direction")
-    }
+        return set(), [], []
+    existing = _messages_existing(keys=remote_messages, new_chat_ids=new_chat_ids)
     touched: set[int] = set()
     new_keys = [key for key in remote_messages if key not in existing]
     echoes = [
         remote_messages[key]
         for key in new_keys
-        if remote_messages[key][1].author == Author.SELLER
+        if key[0] not in new_chat_ids
+        and remote_messages[key][1].author == Author.SELLER
         and (remote_messages[key][1].text.strip() or remote_messages[key][1].attachments)
     ]
     matched = _replies_match(echoes=echoes, result=result) if echoes else set()
     touched.update(chat_id for chat_id, _external_id in matched)
 
     created: list[tuple[Chat, RemoteMessage]] = []
-    rows: list[Message] = []
+    rows: list[dict[str, Any]] = []
     for key in new_keys:
         if key in matched:
             continue
         chat, remote = remote_messages[key]
         incoming = remote.direction == Message.Direction.IN
-        is_read = (not incoming) or mode == IngestMode.BACKFILL or bool(remote.is_read)
         rows.append(
-            Message(
-                chat=chat,
-                external_id=remote.external_id,
-                direction=remote.direction,
-                author=str(remote.author),
-                text=remote.text,
-                attachments=attachments_serialise(attachments=remote.attachments),
-                created_at=remote.created_at,
-                is_read=is_read,
-            )
+            {
+                "chat_id": chat.pk,
+                "external_id": remote.external_id,
+                "direction": remote.direction,
+                "author": str(remote.author),
+                "text": remote.text,
+                "attachments": attachments_serialise(attachments=remote.attachments),
+                "created_at": remote.created_at,
+                "idempotency_key": None,
+                "is_read": (not incoming) or mode == IngestMode.BACKFILL or bool(remote.is_read),
+            }
         )
         created.append((chat, remote))
         touched.add(chat.pk)
-    if rows:
-        Message.objects.bulk_create(rows, ignore_conflicts=True)
-        result.messages_created = len(rows)
+    result.messages_created = rows_insert_ignoring_conflicts(model=Message, rows=rows, now=now)
+    new_chat_rows = [row for row in rows if row["chat_id"] in new_chat_ids]
 
     changed: list[Message] = []
     for key, message in existing.items():
         _chat, remote = remote_messages[key]
         dirty = False
+        if message.delivery_status != Message.DeliveryStatus.NONE:
+            # Our own reply, already bound to its echo: keep what the agent wrote and attached (an Ozon
+            # file echo, for one, carries a Markdown link as its text).
+            continue
         if remote.text and remote.text != message.text:
             message.text = remote.text
             dirty = True
@@ -286,28 +340,15 @@ def _messages_upsert(
     if changed:
         Message.objects.bulk_update(changed, ["text", "attachments", "is_read"])
         result.messages_updated = len(changed)
-    return touched, created
+    return touched, created, new_chat_rows
 
 
-def chat_aggregates_refresh(
-    *,
-    chats: Iterable[Chat],
-    page_messages: Iterable[tuple[Chat, RemoteMessage]] = (),
-    reopen_after: dict[int, datetime | None] | None = None,
-    now: datetime | None = None,
-) -> int:
-    """Recompute unread count, last message and awaiting-reply for `chats`; returns how many changed.
-
-    `page_messages` are the marketplace messages just ingested (the last-message fields follow only
-    marketplace data, so they double as the sync position); `reopen_after` maps chat ids to the last
-    message time before the page: a buyer message newer than that reopens a resolved or snoozed chat.
-    """
-    chats = {chat.pk: chat for chat in chats}
-    if not chats:
-        return 0
-    now = now or timezone.now()
+def _counts_query(*, chat_ids: set[int]) -> dict[int, tuple[int, datetime | None]]:
+    """Unread count and awaiting-reply-since of each chat, from its stored messages."""
+    if not chat_ids:
+        return {}
     unread = dict(
-        Message.objects.filter(chat_id__in=chats, direction=Message.Direction.IN, is_read=False)
+        Message.objects.filter(chat_id__in=chat_ids, direction=Message.Direction.IN, is_read=False)
         .order_by()
         .values_list("chat_id")
         .annotate(count=Count("pk"))
@@ -327,11 +368,64 @@ def chat_aggregates_refresh(
         .values("created_at")[:1]
     )
     awaiting = dict(
-        Chat.objects.filter(pk__in=chats)
+        Chat.objects.filter(pk__in=chat_ids)
         .annotate(last_seller_at=Coalesce(Subquery(last_seller), Value(EPOCH, output_field=DateTimeField())))
         .annotate(awaiting=Subquery(first_buyer_after))
         .values_list("pk", "awaiting")
     )
+    return {chat_id: (unread.get(chat_id, 0), awaiting.get(chat_id)) for chat_id in chat_ids}
+
+
+def _counts_from_rows(
+    *, chat_ids: Iterable[int], rows: Iterable[dict[str, Any]]
+) -> dict[int, tuple[int, datetime | None]]:
+    """The same figures as `_counts_query` for chats whose whole history is `rows` (chats new in this
+    page), computed without a query. Inserted marketplace messages all count as answered."""
+    by_chat: dict[int, list[dict[str, Any]]] = {chat_id: [] for chat_id in chat_ids}
+    for row in rows:
+        by_chat[row["chat_id"]].append(row)
+    counts: dict[int, tuple[int, datetime | None]] = {}
+    for chat_id, chat_rows in by_chat.items():
+        unread = sum(
+            1 for row in chat_rows if row["direction"] == Message.Direction.IN and not row["is_read"]
+        )
+        last_seller = max(
+            (row["created_at"] for row in chat_rows if row["author"] == Message.Author.SELLER), default=EPOCH
+        )
+        awaiting = min(
+            (
+                row["created_at"]
+                for row in chat_rows
+                if row["author"] == Message.Author.BUYER and row["created_at"] > last_seller
+            ),
+            default=None,
+        )
+        counts[chat_id] = (unread, awaiting)
+    return counts
+
+
+def chat_aggregates_refresh(
+    *,
+    chats: Iterable[Chat],
+    page_messages: Iterable[tuple[Chat, RemoteMessage]] = (),
+    reopen_after: dict[int, datetime | None] | None = None,
+    now: datetime | None = None,
+    known_counts: dict[int, tuple[int, datetime | None]] | None = None,
+) -> int:
+    """Recompute unread count, last message and awaiting-reply for `chats`; returns how many changed.
+
+    `page_messages` are the marketplace messages just ingested (the last-message fields follow only
+    marketplace data, so they double as the sync position); `reopen_after` maps chat ids to the last
+    message time before the page: a buyer message newer than that reopens a resolved or snoozed chat.
+    `known_counts` gives the unread count and awaiting-reply time of chats already computed elsewhere;
+    the others are counted from the database.
+    """
+    chats = {chat.pk: chat for chat in chats}
+    if not chats:
+        return 0
+    now = now or timezone.now()
+    counts = dict(known_counts or {})
+    counts.update(_counts_query(chat_ids={chat_id for chat_id in chats if chat_id not in counts}))
     newest: dict[int, RemoteMessage] = {}
     for chat, remote in page_messages:
         current = newest.get(chat.pk)
@@ -344,10 +438,8 @@ def chat_aggregates_refresh(
 
     changed: list[Chat] = []
     for chat_id, chat in chats.items():
-        values: dict[str, Any] = {
-            "unread_count": unread.get(chat_id, 0),
-            "awaiting_reply_since": awaiting.get(chat_id),
-        }
+        unread_count, awaiting_since = counts[chat_id]
+        values: dict[str, Any] = {"unread_count": unread_count, "awaiting_reply_since": awaiting_since}
         remote = newest.get(chat_id)
         if remote is not None:
             stored = (
@@ -373,20 +465,11 @@ def chat_aggregates_refresh(
                 setattr(chat, name, values[name])
             chat.updated_at = now
             changed.append(chat)
-    if changed:
-        Chat.objects.bulk_update(
-            changed,
-            [
-                "unread_count",
-                "awaiting_reply_since",
-                "last_message_at",
-                "last_message_external_id",
-                "last_message_preview",
-                "status",
-                "snoozed_until",
-                "updated_at",
-            ],
-        )
+    rows_update_by_pk(
+        model=Chat,
+        field_names=AGGREGATE_FIELDS,
+        rows=((chat.pk, [getattr(chat, name) for name in AGGREGATE_FIELDS]) for chat in changed),
+    )
     return len(changed)
 
 
@@ -400,7 +483,10 @@ def page_apply(*, account: MarketplaceAccount, page: UpdatesPage, mode: IngestMo
     if not chats:
         return result
     previous_last = {chat.pk: chat.last_message_at for chat in chats.values()}
-    touched, created = _messages_upsert(chats=chats, page=page, mode=mode, result=result)
+    new_chat_ids = {chats[external_id].pk for external_id in created_chat_ids}
+    touched, created, new_chat_rows = _messages_upsert(
+        chats=chats, new_chat_ids=new_chat_ids, page=page, mode=mode, result=result, now=now
+    )
     reopen_after: dict[int, datetime | None] = {}
     if mode == IngestMode.INCREMENTAL:
         for chat, remote in created:
@@ -409,7 +495,13 @@ def page_apply(*, account: MarketplaceAccount, page: UpdatesPage, mode: IngestMo
                 reopen_after[chat.pk] = before
     affected = [chat for chat in chats.values() if chat.pk in touched or chat.external_id in created_chat_ids]
     page_messages = [(chats[remote.chat_external_id], remote) for remote in page.messages]
-    chat_aggregates_refresh(chats=affected, page_messages=page_messages, reopen_after=reopen_after, now=now)
+    chat_aggregates_refresh(
+        chats=affected,
+        page_messages=page_messages,
+        reopen_after=reopen_after,
+        now=now,
+        known_counts=_counts_from_rows(chat_ids=new_chat_ids, rows=new_chat_rows),
+    )
     return result
 
 

@@ -225,6 +225,10 @@ def _populate(world: World, rng: random.Random, cabinet: Cabinet, options: World
             )
             moment = min(moment, world.started_ms - 1000)
         _decorate_chat(cabinet, chat, position, rng)
+    if cabinet.marketplace == OZON:
+        support, support_messages = _support_chat(world, rng, cabinet)
+        chats.append(support)
+        pending.extend((support, message) for message in support_messages)
     _assign_times_and_ids(world, cabinet, pending, rng)
     for chat in chats:
         cabinet.chats[chat.chat_id] = chat
@@ -232,8 +236,6 @@ def _populate(world: World, rng: random.Random, cabinet: Cabinet, options: World
     if cabinet.marketplace == WILDBERRIES:
         _mark_moderation(cabinet)
         _populate_questions(world, rng, cabinet, options.questions)
-    if cabinet.marketplace == OZON:
-        _add_support_chat(world, rng, cabinet)
 
 
 def _seed_text(rng: random.Random, author: str, number: int) -> str:
@@ -333,19 +335,20 @@ def _populate_questions(world: World, rng: random.Random, cabinet: Cabinet, coun
     cabinet.questions.sort(key=lambda item: item.created_ms)
 
 
-def _add_support_chat(world: World, rng: random.Random, cabinet: Cabinet) -> None:
+def _support_chat(world: World, rng: random.Random, cabinet: Cabinet) -> tuple[Chat, list[Message]]:
+    """A seller ↔ Ozon support chat from five days ago; its messages join the cabinet's time and id
+    assignment, so they are in the past and Ozon ids keep following time."""
     chat = chat_create(world, rng, cabinet, world.started_ms - 5 * DAY_MS)
     chat.chat_type = "SELLER_SUPPORT"
     chat.buyer_id = "0"
+    messages = []
     moment = chat.created_ms
     for author, text in (
         (AUTHOR_SELLER, "Здравствуйте! Не приходит выплата за прошлую неделю."),
         (AUTHOR_SUPPORT, rng.choice(texts.SUPPORT_TEXTS)),
     ):
-        moment = max(moment + 600_000, cabinet.last_time_ms + 1)
-        cabinet.last_time_ms = moment
-        message = Message(world.numeric_message_id(OZON, moment), chat.chat_id, author, text, moment)
+        moment += 600_000
+        message = Message("", chat.chat_id, author, text, moment)
         message.is_read = True
-        chat.messages.append(message)
-    cabinet.last_time_ms = max(cabinet.last_time_ms, world.started_ms - 1)
-    cabinet.chats[chat.chat_id] = chat
+        messages.append(message)
+    return chat, messages

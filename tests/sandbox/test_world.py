@@ -56,6 +56,15 @@ def test_ids_and_times_are_ordered_per_cabinet():
     assert wildberries.event_times == sorted(wildberries.event_times)
 
 
+def test_no_generated_message_is_dated_after_the_world_started():
+    world = world_create(WorldOptions(seed=3, chats=200, messages_per_chat=8))
+    for cabinet in world.cabinets:
+        latest = max(
+            (message.created_ms for chat in cabinet.chats.values() for message in chat.messages), default=0
+        )
+        assert latest <= world.started_ms, (cabinet.marketplace, latest - world.started_ms)
+
+
 def test_scale_generation_is_fast_enough_for_benchmarks():
     started = time.monotonic()
     world = world_create(WorldOptions(seed=1, cabinets_per_marketplace=1, chats=300, messages_per_chat=50))

@@ -88,7 +88,7 @@ class FakeConnector:
 
     @staticmethod
     def _numbered(page: UpdatesPage | Exception, index: int, total: int) -> UpdatesPage | Exception:
-        if isinstance(page, Exception):
+        if isinstance(page, BaseException):
             return page
         return UpdatesPage(
             chats=page.chats,
@@ -104,7 +104,7 @@ class FakeConnector:
         if index >= len(pages):
             return UpdatesPage(cursor=dict(cursor or {"page": 0}), has_more=False, requests_made=1)
         page = pages[index]
-        if isinstance(page, Exception):
+        if isinstance(page, BaseException):
             pages[index] = UpdatesPage(cursor={"page": index + 1}, has_more=index + 1 < len(pages))
             raise page
         return page

@@ -145,6 +145,22 @@ def test_backfill_resumes_after_an_interruption(make_account, fake_connector):
     assert progress.finished and Message.objects.count() == 4
 
 
+def test_ctrl_c_during_a_backfill_releases_the_lease_and_closes_the_run(make_account, fake_connector):
+    account = make_account("ozon")
+    first, second = history_pages()
+    fake_connector.set_history(first, KeyboardInterrupt(), second)
+
+    with pytest.raises(KeyboardInterrupt):
+        sync.account_backfill(account_id=account.pk, since=date(2025, 1, 1))
+
+    assert SyncState.objects.get(pk=account.pk).lease_owner == ""
+    run_record = SyncRun.objects.get(account=account, kind=SyncRun.Kind.BACKFILL)
+    assert run_record.outcome == SyncRun.Outcome.FAILED
+    assert "Прервано" in run_record.error
+    # The regular sync can take the account straight away.
+    assert sync.sync_lease_acquire(account_id=account.pk, owner="worker", require_due=False)
+
+
 def test_backfill_dry_run_writes_nothing(make_account, fake_connector):
     account = make_account("ozon")
     fake_connector.set_history(*history_pages())

@@ -167,6 +167,22 @@ def test_timeout_then_file_echo_resolves_to_sent_with_one_row_and_one_call(ozon_
     assert len(fake_connector.files_sent) == 1
 
 
+def test_the_echo_seen_again_on_a_later_sync_keeps_the_agents_text_and_file(ozon_chat, fake_connector):
+    message = queue(ozon_chat, text="")
+    assert outbox.message_deliver(message_id=message.pk) == "sent"
+    echo = file_echo(ozon_chat, name="Чек №5.pdf", text="Чек №5.pdf (https://cdn.example/Чек №5.pdf)")
+    ingest(ozon_chat, echo)
+    matched = Message.objects.get(pk=message.pk)
+    assert matched.external_id == "9001"
+
+    ingest(ozon_chat, echo)  # Ozon lists the same message again (e.g. a re-walked history page)
+
+    again = Message.objects.get(pk=message.pk)
+    assert (again.text, again.attachments) == ("", matched.attachments)
+    assert again.attachments[0]["name"] == "Чек №5.pdf" and again.attachments[0]["size"] == len(pdf_bytes())
+    assert Message.objects.filter(chat=ozon_chat).count() == 1
+
+
 def test_echo_with_another_file_name_is_a_new_message(ozon_chat, fake_connector):
     message = queue(ozon_chat)
     fake_connector.send_results = [DeliveryUnknownError("нет ответа")]

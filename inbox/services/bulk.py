@@ -1,0 +1,173 @@
+"""Set-based writes for the ingest hot path, with SQL built once per call instead of once per row.
+
+Django's `bulk_create` / `bulk_update` compile every row through the ORM (and `bulk_update` builds one
+large CASE expression); for thousands of messages per page that compilation costs far more than the
+database work itself. These helpers prepare each column with the field's own database conversion and
+send the rows in as few statements as each database handles best.
+"""
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from enum import Enum
+from operator import itemgetter
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+ValueConverter = Callable[[Any], Any]
+# Field classes whose Python values the drivers take unchanged on both databases.
+PASS_THROUGH = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.ForeignKey,
+)
+
+
+def _converter(field: models.Field, database: BaseDatabaseWrapper) -> ValueConverter | None:
+    """None when the driver takes the Python value as it is."""
+    if isinstance(field, PASS_THROUGH) and not isinstance(field, models.AutoField):
+        return None
+    if isinstance(field, models.JSONField):
+        adapt_json = database.ops.adapt_json_value
+        return lambda value: None if value is None else adapt_json(value, field.encoder)
+    if isinstance(field, models.DateTimeField):
+        adapt_datetime = database.ops.adapt_datetimefield_value
+        return lambda value: None if value is None else adapt_datetime(value)
+    return lambda value: None if value is None else field.get_db_prep_save(value, database)
+
+
+def _value_for_missing(field: models.Field, database: BaseDatabaseWrapper, *, now: Any) -> Any:
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        value = now
+    elif field.has_default() and callable(field.default):
+        raise ValueError(f"{field.attname} has a per-row default; give it in every row")
+    else:
+        value = field.get_default()
+    if isinstance(value, Enum):
+        # Choices members are str/int subclasses; the sqlite3 driver adapts those per row far more slowly.
+        value = value.value
+    convert = _converter(field, database)
+    return value if convert is None else convert(value)
+
+
+def rows_insert_ignoring_conflicts(
+    *, model: type[models.Model], rows: Sequence[Mapping[str, Any]], now: Any
+) -> int:
+    """Insert `rows` (dicts keyed by field attname, all with the same keys); rows that hit a unique
+    constraint are skipped.
+
+    Columns the rows leave out take the field's constant default (`auto_now`/`auto_now_add` fields
+    take `now`); a field whose default is a callable must be given. Returns how many rows the database
+    reports inserted.
+    """
+    if not rows:
+        return 0
+    database = connections[DEFAULT_DB_ALIAS]
+    given = set(rows[0])
+    plain: list[models.Field] = []
+    converted: list[tuple[models.Field, ValueConverter]] = []
+    constant: list[models.Field] = []
+    for field in model._meta.concrete_fields:
+        if isinstance(field, models.AutoField):
+            continue
+        if field.attname not in given:
+            constant.append(field)
+            continue
+        convert = _converter(field, database)
+        if convert is None:
+            plain.append(field)
+        else:
+            converted.append((field, convert))
+    fields = [*plain, *(field for field, _convert in converted), *constant]
+    constants = tuple(_value_for_missing(field, database, now=now) for field in constant)
+    # itemgetter of a single name returns the bare value, not a tuple.
+    plain_values = itemgetter(*(field.attname for field in plain)) if len(plain) > 1 else None
+    single_plain = plain[0].attname if len(plain) == 1 else None
+    conversions = [(field.attname, convert) for field, convert in converted]
+    rows_values: list[list[Any]] = []
+    for row in rows:
+        if plain_values is not None:
+            values = list(plain_values(row))
+        else:
+            values = [row[single_plain]] if single_plain is not None else []
+        values.extend(convert(row[name]) for name, convert in conversions)
+        values.extend(constants)
+        rows_values.append(values)
+
+    table = database.ops.quote_name(model._meta.db_table)
+    if database.vendor == "postgresql":
+        return _postgresql_insert(database, table=table, fields=fields, rows_values=rows_values)
+    columns = ", ".join(database.ops.quote_name(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    # Identifiers come from the model's metadata, quoted by the backend; values are all parameters.
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING"  # noqa: S608
+    with database.cursor() as cursor:
+        # SQLite reuses one prepared statement across executemany at C speed.
+        cursor.executemany(sql, rows_values)
+        return _reported(cursor.rowcount, fallback=len(rows))
+
+
+def _postgresql_insert(
+    database: BaseDatabaseWrapper, *, table: str, fields: list[models.Field], rows_values: list[list[Any]]
+) -> int:
+    """One `INSERT … SELECT unnest(array), …` with one binary array parameter per column.
+
+    Per-row statements cost the server an executor start each, a multi-row VALUES list costs it a
+    parse of tens of thousands of parameters, and Django's psycopg cursors bind client-side (quoting
+    every value in Python). A server-side binding cursor on the same connection (so in the same
+    transaction) sends the arrays in psycopg's C dumpers.
+    """
+    import psycopg
+
+    columns = ", ".join(database.ops.quote_name(field.column) for field in fields)
+    expressions, arrays = [], []
+    for field, column in zip(fields, zip(*rows_values, strict=True), strict=True):
+        db_type = field.rel_db_type(database) if field.is_relation else field.db_type(database)
+        if all(value is None for value in column):
+            # Columns left NULL on every row (most of a marketplace message's outbox fields) are sent
+            # once, not as an array.
+            expressions.append(f"NULL::{db_type}")
+        else:
+            expressions.append(f"unnest(%b::{db_type}[])")
+            arrays.append(list(column))
+    if not arrays:
+        raise ValueError("at least one column must carry values")
+    # Identifiers and types come from the model's metadata; values are all parameters. Several
+    # unnest() calls in one SELECT list advance in step, row by row.
+    sql = f"INSERT INTO {table} ({columns}) SELECT {', '.join(expressions)} ON CONFLICT DO NOTHING"
+    database.ensure_connection()
+    binding = psycopg.Cursor(database.connection)
+    # Wrapped like Django's own cursors, so query logging and execute_wrapper hooks still see it.
+    cursor = database.make_debug_cursor(binding) if database.queries_logged else database.make_cursor(binding)
+    with cursor:
+        cursor.execute(sql, arrays)
+        return _reported(cursor.rowcount, fallback=len(rows_values))
+
+
+def _reported(rowcount: int | None, *, fallback: int) -> int:
+    return rowcount if rowcount is not None and rowcount >= 0 else fallback
+
+
+def rows_update_by_pk(
+    *, model: type[models.Model], field_names: Sequence[str], rows: Iterable[tuple[int, Sequence[Any]]]
+) -> int:
+    """Set `field_names` to the given values on each row `(pk, values)`; one prepared UPDATE for all."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    database = connections[DEFAULT_DB_ALIAS]
+    fields = [model._meta.get_field(name) for name in field_names]
+    converters = [_converter(field, database) or (lambda value: value) for field in fields]
+    assignments = ", ".join(f"{database.ops.quote_name(field.column)} = %s" for field in fields)
+    table = database.ops.quote_name(model._meta.db_table)
+    primary_key = database.ops.quote_name(model._meta.pk.column)
+    sql = f"UPDATE {table} SET {assignments} WHERE {primary_key} = %s"  # noqa: S608
+    parameters = [
+        [convert(value) for convert, value in zip(converters, values, strict=True)] + [pk]
+        for pk, values in rows
+    ]
+    with database.cursor() as cursor:
+        cursor.executemany(sql, parameters)
+    return len(rows)

@@ -1,0 +1,177 @@
+"""The set-based write path: raw inserts and updates agree with the ORM, and a new chat's aggregates
+computed from the page equal the ones counted in the database."""
+
+import random
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from inbox.models import Chat, Message
+from inbox.services.bulk import rows_insert_ignoring_conflicts, rows_update_by_pk
+from inbox.services.ingest import (
+    AGGREGATE_FIELDS,
+    IngestMode,
+    _counts_from_rows,
+    _counts_query,
+    chat_aggregates_refresh,
+    page_apply,
+)
+from marketplaces.types import Author, RemoteAttachment, RemoteChat, UpdatesPage
+from tests.sync.conftest import at, remote_message
+
+pytestmark = pytest.mark.django_db
+
+
+def message_row(chat: Chat, external_id: str, **values) -> dict:
+    return {
+        "chat_id": chat.pk,
+        "external_id": external_id,
+        "direction": "in",
+        "author": "buyer",
+        "text": "Здравствуйте",
+        "attachments": [],
+        "created_at": at(1),
+        "idempotency_key": None,
+        "is_read": False,
+        **values,
+    }
+
+
+def test_raw_insert_round_trips_every_column_type_and_skips_conflicts(make_account):
+    chat = Chat.objects.create(account=make_account("ozon"), external_id="c1")
+    now = timezone.now()
+    rows = [
+        message_row(
+            chat,
+            "1",
+            attachments=[{"kind": "image", "name": "фото <1>.jpg", "size": 10}],
+            created_at=at(1) + timedelta(microseconds=123456),
+        ),
+        message_row(chat, "2", direction="out", author="seller", is_read=True, text=""),
+    ]
+    with transaction.atomic():
+        assert rows_insert_ignoring_conflicts(model=Message, rows=rows, now=now) == 2
+        assert rows_insert_ignoring_conflicts(model=Message, rows=rows, now=now) == 0
+
+    first, second = Message.objects.order_by("external_id")
+    assert first.attachments == [{"kind": "image", "name": "фото <1>.jpg", "size": 10}]
+    assert first.created_at == at(1) + timedelta(microseconds=123456)
+    assert first.inserted_at == now
+    assert (first.delivery_status, first.attempts, first.idempotency_key, first.is_read) == (
+        "",
+        0,
+        None,
+        False,
+    )
+    assert (second.direction, second.author, second.is_read, second.text) == ("out", "seller", True, "")
+    # Stored in the same format as ORM writes, so range filters and ordering agree.
+    assert list(Message.objects.filter(created_at__gt=at(1)).values_list("external_id", flat=True)) == ["1"]
+    assert Message.objects.filter(created_at=at(1)).get().external_id == "2"
+
+
+def test_a_per_row_default_must_be_given(make_account):
+    chat = Chat.objects.create(account=make_account("ozon"), external_id="c1")
+    row = message_row(chat, "1")
+    del row["idempotency_key"]
+    with pytest.raises(ValueError, match="idempotency_key"):
+        rows_insert_ignoring_conflicts(model=Message, rows=[row], now=timezone.now())
+
+
+def test_idempotency_keys_stay_unique_but_many_messages_have_none(make_account):
+    chat = Chat.objects.create(account=make_account("ozon"), external_id="c1")
+    key = uuid.uuid4()
+    Message.objects.create(chat=chat, direction="out", author="seller", created_at=at(1), idempotency_key=key)
+    Message.objects.create(chat=chat, direction="in", author="buyer", created_at=at(2), idempotency_key=None)
+    Message.objects.create(chat=chat, direction="in", author="buyer", created_at=at(3), idempotency_key=None)
+    reply = Message.objects.create(chat=chat, direction="out", author="seller", created_at=at(4))
+    assert reply.idempotency_key is not None  # replies created through the ORM still get one
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.create(
+            chat=chat, direction="out", author="seller", created_at=at(5), idempotency_key=key
+        )
+
+
+def test_update_by_pk_sets_only_the_named_fields(make_account):
+    account = make_account("ozon")
+    first = Chat.objects.create(account=account, external_id="c1", buyer_name="Анна")
+    second = Chat.objects.create(account=account, external_id="c2", buyer_name="Олег")
+    rows_update_by_pk(
+        model=Chat,
+        field_names=["unread_count", "awaiting_reply_since", "status"],
+        rows=[(first.pk, [3, at(5), Chat.Status.RESOLVED]), (second.pk, [0, None, Chat.Status.OPEN])],
+    )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.unread_count, first.awaiting_reply_since, first.status, first.buyer_name) == (
+        3,
+        at(5),
+        "resolved",
+        "Анна",
+    )
+    assert (second.unread_count, second.awaiting_reply_since, second.buyer_name) == (0, None, "Олег")
+
+
+def random_page(randomizer: random.Random, *, chats: int) -> UpdatesPage:
+    messages = []
+    for chat_number in range(chats):
+        for index in range(randomizer.randint(0, 12)):
+            author = randomizer.choice([Author.BUYER, Author.BUYER, Author.SELLER, Author.SUPPORT])
+            messages.append(
+                remote_message(
+                    f"c{chat_number}",
+                    f"{chat_number}-{index}",
+                    author=author,
+                    # Whole minutes from a small range: equal timestamps happen, as on the marketplaces.
+                    minute=randomizer.randint(0, 20),
+                    is_read=randomizer.random() < 0.3,
+                    attachments=(RemoteAttachment(kind="image", name="фото.jpg"),)
+                    if randomizer.random() < 0.1
+                    else (),
+                )
+            )
+    randomizer.shuffle(messages)
+    return UpdatesPage(
+        chats=tuple(RemoteChat(external_id=f"c{number}") for number in range(chats)), messages=tuple(messages)
+    )
+
+
+@pytest.mark.parametrize("mode", [IngestMode.INCREMENTAL, IngestMode.BACKFILL])
+@pytest.mark.parametrize("seed", range(6))
+def test_new_chat_aggregates_from_the_page_equal_the_database_count(make_account, mode, seed):
+    account = make_account("ozon")
+    with transaction.atomic():
+        page_apply(account=account, page=random_page(random.Random(seed), chats=15), mode=mode)
+    chats = list(Chat.objects.filter(account=account))
+    stored = {
+        chat.pk: [getattr(chat, name) for name in AGGREGATE_FIELDS if name != "updated_at"] for chat in chats
+    }
+    counted = _counts_query(chat_ids={chat.pk for chat in chats})
+    rows = list(
+        Message.objects.filter(chat__account=account).values(
+            "chat_id", "direction", "author", "is_read", "created_at"
+        )
+    )
+    assert _counts_from_rows(chat_ids=counted, rows=rows) == counted
+
+    # Recounting every chat from the database changes nothing the page-based path stored.
+    with transaction.atomic():
+        chat_aggregates_refresh(chats=chats)
+    for chat in Chat.objects.filter(account=account):
+        assert [getattr(chat, name) for name in AGGREGATE_FIELDS if name != "updated_at"] == stored[chat.pk]
+    assert any(values[0] for values in stored.values()) == (mode == IngestMode.INCREMENTAL)
+    assert any(values[1] for values in stored.values())
+
+
+def test_backfill_page_of_new_chats_uses_a_fixed_number_of_queries(make_account, django_assert_num_queries):
+    account = make_account("ozon")
+    small = random_page(random.Random(1), chats=3)
+    large = random_page(random.Random(2), chats=60)
+    with transaction.atomic(), django_assert_num_queries(5) as small_queries:
+        page_apply(account=account, page=small, mode=IngestMode.BACKFILL)
+    other = make_account("ozon")
+    with transaction.atomic(), django_assert_num_queries(5):
+        page_apply(account=other, page=large, mode=IngestMode.BACKFILL)
+    assert "INSERT INTO" in " ".join(query["sql"] for query in small_queries.captured_queries)

@@ -10,6 +10,7 @@ tasks are collected for the test to assert on instead of vanishing into a log.
 
 import threading
 import traceback
+from datetime import datetime
 from typing import Any
 
 from django.db import connections
@@ -19,6 +20,8 @@ from django_q.signing import SignedPackage
 
 from inbox import sync
 
+MAXIMUM_TASKS_PER_TICK = 50
+
 
 class QueueWorker:
     def __init__(self, *, tick: float = 0.2) -> None:
@@ -27,6 +30,7 @@ class QueueWorker:
         self.errors: list[str] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._handed: dict[int, datetime | None] = {}
         self._thread = threading.Thread(target=self._run, name="queue-worker", daemon=True)
 
     def start(self) -> "QueueWorker":
@@ -57,10 +61,17 @@ class QueueWorker:
             connections.close_all()
 
     def _run_once(self, broker: Broker) -> None:
-        sync.sync_dispatch()
-        # dequeue() sleeps for the poll interval when the queue is empty; ask first.
-        if not broker.queue_size():
-            return
+        # Like the dispatcher loop: an account already handed over is enqueued again only once its
+        # sync has moved next_sync_at.
+        sync.sync_dispatch(handed=self._handed)
+        # dequeue() hands out Q_CLUSTER["bulk"] tasks (one by default) and sleeps for the poll
+        # interval when the queue is empty: ask first, and drain what is there now.
+        for _round in range(MAXIMUM_TASKS_PER_TICK):
+            if self._stopping.is_set() or not broker.queue_size():
+                return
+            self._run_queued(broker)
+
+    def _run_queued(self, broker: Broker) -> None:
         for task_id, payload in broker.dequeue() or []:
             task = SignedPackage.loads(payload)
             function = import_string(task["func"]) if isinstance(task["func"], str) else task["func"]

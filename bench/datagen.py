@@ -1,6 +1,7 @@
 """Generate a large inbox directly in the database: accounts, chats and messages in bulk."""
 
 import random
+import uuid
 from datetime import timedelta
 
 from django.contrib.auth.models import User
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import MarketplaceAccount, SyncState
 from inbox.models import Chat, Message
+from inbox.services.bulk import rows_insert_ignoring_conflicts
 
 MARKETPLACE_CREDENTIALS = {
     "wildberries": {"token": "eyJhbGciOiJFUzI1NiJ9.eyJhY2MiOjMsInNpZCI6ImJlbmNoIn0.c2ln"},
@@ -69,16 +71,21 @@ def inbox_generate(*, chats: int, messages_per_chat: int, seed: int = 7) -> User
                 for index in range(messages_per_chat):
                     incoming = index % 2 == 0
                     messages.append(
-                        Message(
-                            chat_id=chat.pk,
-                            external_id=f"{chat.external_id}-{index}",
-                            direction="in" if incoming else "out",
-                            author="buyer" if incoming else "seller",
-                            text=randomizer.choice(TEXTS),
-                            created_at=chat.last_message_at - timedelta(minutes=messages_per_chat - index),
-                            is_read=True,
-                            delivery_status="" if incoming else "sent",
-                        )
+                        {
+                            "chat_id": chat.pk,
+                            "external_id": f"{chat.external_id}-{index}",
+                            "direction": "in" if incoming else "out",
+                            "author": "buyer" if incoming else "seller",
+                            "text": randomizer.choice(TEXTS),
+                            "attachments": [],
+                            "created_at": chat.last_message_at - timedelta(minutes=messages_per_chat - index),
+                            "is_read": True,
+                            "delivery_status": "" if incoming else "sent",
+                            # Like production: only our replies carry an idempotency key.
+                            "idempotency_key": None
+                            if incoming
+                            else uuid.UUID(int=randomizer.getrandbits(128)),
+                        }
                     )
-            Message.objects.bulk_create(messages, batch_size=2000)
+            rows_insert_ignoring_conflicts(model=Message, rows=messages, now=now)
     return agent

@@ -36,4 +36,4 @@ for _variable in (
     if os.environ.get(_variable):
         globals()[_variable] = os.environ[_variable]
 SYNC_INTERVAL_SECONDS = int(os.environ.get("SYNC_INTERVAL_SECONDS", "60"))
-Q_CLUSTER = {**Q_CLUSTER, "sync": False, "workers": 2}  # noqa: F405
+Q_CLUSTER = {**Q_CLUSTER, "sync": False, "workers": 2, "log_level": "WARNING"}  # noqa: F405

@@ -54,6 +54,8 @@ CHAT_READ_PATH = "/v2/chat/read"
 LIST_PAGE_SIZE = 100  # v3ChatList.limit maximum in 2026
 HISTORY_PAGE_SIZE = 100  # v3ChatHistoryRequest.limit allows up to 1000; smaller pages keep a sync page short
 HISTORY_CALLS_PER_PAGE = 20
+# A backfill page may take longer: fewer, larger write transactions for a history walked only once.
+BACKFILL_HISTORY_CALLS_PER_PAGE = 50
 MAX_TEXT_LENGTH = 1000
 # Chat types with a buyer on the other side; 2026 enums are upper case, 2025 ones were Buyer_Seller.
 BUYER_CHAT_TYPES = frozenset({"buyer_seller", "buyer_seller_select"})
@@ -271,7 +273,8 @@ class OzonConnector:
         remote_chats: list[RemoteChat] = []
         messages: list[RemoteMessage] = []
         calls = 0
-        while pending and calls < HISTORY_CALLS_PER_PAGE:
+        budget = BACKFILL_HISTORY_CALLS_PER_PAGE if backfill else HISTORY_CALLS_PER_PAGE
+        while pending and calls < budget:
             item = pending[0]
             calls += 1
             try:

@@ -51,6 +51,8 @@ SEND_FILE_PATH = "/v2/businesses/{business_id}/chats/file/send"
 CHATS_PAGE_SIZE = 20  # PageLimit20
 HISTORY_PAGE_SIZE = 100  # PageLimit100
 HISTORY_CALLS_PER_PAGE = 20
+# A backfill page may take longer: fewer, larger write transactions for a history walked only once.
+BACKFILL_HISTORY_CALLS_PER_PAGE = 50
 MAX_TEXT_LENGTH = 4096  # SendMessageToChatRequest.message maxLength
 MAX_FILE_BYTES = 5 * 1024 * 1024  # SendFileToChatRequest.file
 # Chats where the buyer waits for us: listed on every pass. Everything else only in a periodic sweep,
@@ -236,7 +238,8 @@ class YandexMarketConnector:
             chats, pending, skipped = self._list_step(state, positions, backfill=backfill)
         messages: list[RemoteMessage] = []
         calls = 0
-        while pending and calls < HISTORY_CALLS_PER_PAGE:
+        budget = BACKFILL_HISTORY_CALLS_PER_PAGE if backfill else HISTORY_CALLS_PER_PAGE
+        while pending and calls < budget:
             item = pending[0]
             calls += 1
             try:

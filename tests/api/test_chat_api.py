@@ -13,13 +13,6 @@ from marketplaces.errors import AuthError
 
 
 @pytest.fixture
-def api(agent) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(agent)
-    return client
-
-
-@pytest.fixture
 def world(make_account, make_chat, agent, other_agent):
     now = timezone.now()
     mine = make_account("ozon", name="Ozon main", members=[agent, other_agent])

@@ -15,13 +15,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api(agent) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(agent)
-    return client
-
-
-@pytest.fixture
 def chats(make_account, make_chat, agent, other_agent):
     return {
         "wildberries": make_chat(make_account("wildberries", members=[agent]), extras={"reply_sign": "s"}),

@@ -12,13 +12,6 @@ from inbox.models import Chat
 
 
 @pytest.fixture
-def api(agent) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(agent)
-    return client
-
-
-@pytest.fixture
 def chats(make_account, make_chat, agent, other_agent):
     now = timezone.now()
     mine = make_account("ozon", members=[agent, other_agent])

@@ -495,7 +495,8 @@ class OzonConnector:
 def parse_markdown(
     data: list[str], *, is_image: bool, moderation: ModerationState
 ) -> tuple[str, list[RemoteAttachment]]:
-    """Images leave the text and become attachments; links stay readable in the text and are also listed."""
+    """Images leave the text and become attachments. Links are listed as attachments too; inside a
+    sentence they stay readable in the text, a fragment that is only a link leaves it."""
     attachments: list[RemoteAttachment] = []
     lines: list[str] = []
     for fragment in data:
@@ -522,6 +523,9 @@ def parse_markdown(
             continue
         for label, url in LINK_PATTERN.findall(fragment):
             attachments.append(RemoteAttachment(kind=AttachmentKind.LINK, name=label.strip() or url, url=url))
+        if LINK_PATTERN.fullmatch(stripped):
+            # A fragment that is just a file link (how Ozon shows a sent file) is the attachment itself.
+            continue
         fragment = LINK_PATTERN.sub(lambda match: f"{match.group(1).strip()} ({match.group(2)})", fragment)
         if fragment.strip():
             lines.append(fragment.strip())

@@ -8,7 +8,7 @@ import responses
 from responses import matchers
 
 from marketplaces import errors
-from marketplaces.ozon import OzonConnector
+from marketplaces.ozon import OzonConnector, parse_markdown
 from marketplaces.types import AttachmentKind, Author, ChatPosition, ChatRef, ModerationState
 from tests.marketplaces.conftest import OZON_API_KEY, OZON_CLIENT_ID, OZON_URL, FakeClock, fixture_text
 
@@ -345,3 +345,16 @@ def test_malformed_message_is_recorded_and_skipped(clock) -> None:
     assert [m.text for m in page.messages] == ["Здравствуйте"]
     assert [item.reference for item in page.skipped] == [f"{NEW_CHAT}/3000000000900000001"]
     assert page.skipped[0].reason == "Сообщение Ozon не разобрано: нет даты сообщения"
+
+
+def test_a_message_that_is_only_a_file_link_has_the_file_as_attachment_and_no_text():
+    text, attachments = parse_markdown(
+        ["[Чек №5.pdf](https://cdn.ozon.ru/files/чек.pdf)", "Смотрите [инструкцию](https://ozon.ru/i) тут"],
+        is_image=False,
+        moderation=ModerationState.NONE,
+    )
+    assert text == "Смотрите инструкцию (https://ozon.ru/i) тут"
+    assert [(item.kind, item.name, item.url) for item in attachments] == [
+        (AttachmentKind.LINK, "Чек №5.pdf", "https://cdn.ozon.ru/files/чек.pdf"),
+        (AttachmentKind.LINK, "инструкцию", "https://ozon.ru/i"),
+    ]

@@ -68,6 +68,10 @@ class Chat(models.Model):
                 condition=Q(awaiting_reply_since__isnull=False),
             ),
             models.Index(fields=["assignee", "-last_message_at"], name="chat_assignee_activity_idx"),
+            # The every-minute snooze wake-up reads only snoozed chats.
+            models.Index(
+                fields=["snoozed_until"], name="chat_snoozed_until_idx", condition=Q(status="snoozed")
+            ),
             models.Index(fields=["order_number"], name="chat_order_number_idx"),
             models.Index(fields=["product_sku"], name="chat_product_sku_idx"),
         ]

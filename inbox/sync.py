@@ -26,6 +26,7 @@ from inbox.models import Chat
 from inbox.queue import task_enqueue
 from inbox.services.ingest import IngestMode, IngestResult, page_apply, page_preview
 from inbox.services.schedules import schedule_generation
+from inbox.services.statistics import database_statistics_refresh
 from marketplaces import registry
 from marketplaces.errors import (
     AuthError,
@@ -523,4 +524,7 @@ def account_backfill(
             outcome=SyncRun.Outcome.SUCCESS if progress.finished else SyncRun.Outcome.RATE_LIMITED,
             error=progress.stopped_reason,
         )
+    if progress.messages_created:
+        # A large history just landed; SQLite's planner would not know until the hourly refresh.
+        database_statistics_refresh()
     return progress

@@ -2,6 +2,7 @@
 
 from inbox import sync
 from inbox.services import chat_snoozes_wake, outbox
+from inbox.services.statistics import database_statistics_refresh
 
 
 def dispatch_sync() -> int:
@@ -37,3 +38,8 @@ def outbox_sweep() -> dict[str, int]:
 def wake_snoozed_chats() -> int:
     """Every minute: store "open" for chats whose snooze has passed (the inbox already shows them open)."""
     return chat_snoozes_wake()
+
+
+def refresh_database_statistics() -> bool:
+    """Hourly: planner statistics for SQLite (PostgreSQL's autovacuum does its own)."""
+    return database_statistics_refresh()

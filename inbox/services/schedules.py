@@ -3,17 +3,19 @@
 from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
+# name: (task, every how many minutes)
 SCHEDULES = {
-    "dispatch-sync": "inbox.tasks.dispatch_sync",
-    "outbox-sweep": "inbox.tasks.outbox_sweep",
-    "snooze-wake": "inbox.tasks.wake_snoozed_chats",
+    "dispatch-sync": ("inbox.tasks.dispatch_sync", 1),
+    "outbox-sweep": ("inbox.tasks.outbox_sweep", 1),
+    "snooze-wake": ("inbox.tasks.wake_snoozed_chats", 1),
+    "database-statistics": ("inbox.tasks.refresh_database_statistics", 60),
 }
 
 
 def schedules_setup(*, using: str = DEFAULT_DB_ALIAS) -> list[str]:
     from django_q.models import Schedule
 
-    for name, func in SCHEDULES.items():
+    for name, (func, minutes) in SCHEDULES.items():
         existing = Schedule.objects.using(using).filter(name=name).order_by("pk")
         # An older install may hold duplicates (django-q has no unique name): keep the first.
         extra = list(existing.values_list("pk", flat=True)[1:])
@@ -26,13 +28,13 @@ def schedules_setup(*, using: str = DEFAULT_DB_ALIAS) -> list[str]:
                 "args": None,
                 "kwargs": None,
                 "schedule_type": Schedule.MINUTES,
-                "minutes": 1,
+                "minutes": minutes,
                 "repeats": -1,
             },
             create_defaults={
                 "func": func,
                 "schedule_type": Schedule.MINUTES,
-                "minutes": 1,
+                "minutes": minutes,
                 "repeats": -1,
                 "next_run": timezone.now(),
             },

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.utils import timezone
 from django_q.models import Schedule
 
@@ -12,6 +13,7 @@ from accounts.selectors import account_health_for_user
 from inbox import sync
 from inbox.attachments import attachment_fetch
 from inbox.models import Chat, Message
+from inbox.tasks import refresh_database_statistics
 from marketplaces.errors import AttachmentRejectedError, RateLimitedError
 from marketplaces.types import Author, RemoteChat, UpdatesPage
 from tests.sync.conftest import at, remote_message
@@ -31,6 +33,7 @@ def test_setup_schedules_is_idempotent():
         "dispatch-sync",
         "outbox-sweep",
         "snooze-wake",
+        "database-statistics",
     }
     Schedule.objects.filter(name="dispatch-sync").update(minutes=15)
 
@@ -46,6 +49,7 @@ def test_setup_schedules_is_idempotent():
         1,
         -1,
     )
+    assert Schedule.objects.get(name="database-statistics").minutes == 60
 
 
 def test_setup_schedules_removes_duplicates_left_by_hand():
@@ -245,3 +249,19 @@ def test_attachment_fetch_goes_through_the_connector(make_account, make_chat, fa
         attachment_fetch(message=message, index=1)
     with pytest.raises(IndexError):
         attachment_fetch(message=message, index=2)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL's autovacuum keeps its own statistics")
+def test_backfill_leaves_planner_statistics_for_sqlite(make_account, fake_connector):
+    account = make_account("ozon")
+    fake_connector.set_history(*history_pages())
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS sqlite_stat1")
+
+    sync.account_backfill(account_id=account.pk, since=date(2025, 1, 1))
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT tbl FROM sqlite_stat1")
+        analysed = {row[0] for row in cursor.fetchall()}
+    assert {"inbox_chat", "inbox_message"} <= analysed
+    assert refresh_database_statistics() is True

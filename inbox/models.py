@@ -68,6 +68,10 @@ class Chat(models.Model):
                 condition=Q(awaiting_reply_since__isnull=False),
             ),
             models.Index(fields=["assignee", "-last_message_at"], name="chat_assignee_activity_idx"),
+            # Covers the tab counts (open / unread per account) so they never read the chat rows.
+            models.Index(
+                fields=["account", "status", "unread_count", "snoozed_until"], name="chat_account_counts_idx"
+            ),
             # The every-minute snooze wake-up reads only snoozed chats.
             models.Index(
                 fields=["snoozed_until"], name="chat_snoozed_until_idx", condition=Q(status="snoozed")

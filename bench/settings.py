@@ -20,7 +20,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": SQLITE_INIT_COMMAND,  # noqa: F405
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = 60

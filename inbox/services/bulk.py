@@ -131,9 +131,18 @@ def _sqlite_insert(
     width = len(fields)
     rows_per_statement = max(1, min(SQLITE_ROWS_PER_STATEMENT, variable_limit // width))
     columns = ", ".join(database.ops.quote_name(field.column) for field in fields)
-    row_placeholder = "(" + ", ".join(["%s"] * width) + ")"
+    if database.queries_logged:
+        # Query logging (DEBUG, tests) formats the SQL with Django's "%s" placeholders.
+        row_placeholder = "(" + ", ".join(["%s"] * width) + ")"
+        cursor = database.cursor()
+    else:
+        # The driver's own "?" placeholders on a driver cursor (wrapped like Django's, so execute_wrapper
+        # hooks still see it): Django's SQLite cursor would first rewrite every "%s" of each
+        # multi-thousand-parameter statement with a regular expression.
+        row_placeholder = "(" + ", ".join(["?"] * width) + ")"
+        cursor = database.make_cursor(database.connection.cursor())
     inserted = 0
-    with database.cursor() as cursor:
+    with cursor:
         for start in range(0, len(rows_values), rows_per_statement):
             chunk = rows_values[start : start + rows_per_statement]
             # Identifiers come from the model's metadata, quoted by the backend; values are parameters.

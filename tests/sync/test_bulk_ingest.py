@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from inbox.models import Chat, Message
@@ -169,9 +169,11 @@ def test_backfill_page_of_new_chats_uses_a_fixed_number_of_queries(make_account,
     account = make_account("ozon")
     small = random_page(random.Random(1), chats=3)
     large = random_page(random.Random(2), chats=60)
-    with transaction.atomic(), django_assert_num_queries(5) as small_queries:
+    # PostgreSQL adds one: the page's commit does not wait for the WAL flush.
+    expected = 5 + (connection.vendor == "postgresql")
+    with transaction.atomic(), django_assert_num_queries(expected) as small_queries:
         page_apply(account=account, page=small, mode=IngestMode.BACKFILL)
     other = make_account("ozon")
-    with transaction.atomic(), django_assert_num_queries(5):
+    with transaction.atomic(), django_assert_num_queries(expected):
         page_apply(account=other, page=large, mode=IngestMode.BACKFILL)
     assert "INSERT INTO" in " ".join(query["sql"] for query in small_queries.captured_queries)

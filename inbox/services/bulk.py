@@ -109,7 +109,8 @@ def rows_insert_ignoring_conflicts(
             values = list(plain_values(row))
         else:
             values = [row[single_plain]] if single_plain is not None else []
-        values.extend(convert(row[name]) for name, convert in conversions)
+        for name, convert in conversions:
+            values.append(convert(row[name]))
         values.extend(constants)
         rows_values.append(values)
 

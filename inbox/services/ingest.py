@@ -272,53 +272,58 @@ def _messages_upsert(
 ) -> tuple[set[int], list[tuple[Chat, RemoteMessage]], list[dict[str, Any]]]:
     """Returns the ids of chats whose messages changed, the newly created messages, and the rows
     inserted into chats this page created (they are those chats' whole history)."""
-    remote_messages: dict[tuple[int, str], tuple[Chat, RemoteMessage]] = {}
-    for remote in page.messages:
-        chat = chats[remote.chat_external_id]
-        remote_messages[(chat.pk, remote.external_id)] = (chat, remote)
+    chat_ids = {external_id: chat.pk for external_id, chat in chats.items()}
+    chats_by_id = {chat.pk: chat for chat in chats.values()}
+    remote_messages: dict[tuple[int, str], RemoteMessage] = {
+        (chat_ids[remote.chat_external_id], remote.external_id): remote for remote in page.messages
+    }
     if not remote_messages:
         return set(), [], []
     existing = _messages_existing(keys=remote_messages, new_chat_ids=new_chat_ids)
     touched: set[int] = set()
     new_keys = [key for key in remote_messages if key not in existing]
     echoes = [
-        remote_messages[key]
+        (chats_by_id[key[0]], remote_messages[key])
         for key in new_keys
         if key[0] not in new_chat_ids
-        and remote_messages[key][1].author == Author.SELLER
-        and (remote_messages[key][1].text.strip() or remote_messages[key][1].attachments)
+        and remote_messages[key].author == Author.SELLER
+        and (remote_messages[key].text.strip() or remote_messages[key].attachments)
     ]
     matched = _replies_match(echoes=echoes, result=result) if echoes else set()
     touched.update(chat_id for chat_id, _external_id in matched)
 
     created: list[tuple[Chat, RemoteMessage]] = []
     rows: list[dict[str, Any]] = []
+    backfill = mode == IngestMode.BACKFILL
     for key in new_keys:
         if key in matched:
             continue
-        chat, remote = remote_messages[key]
-        incoming = remote.direction == Message.Direction.IN
+        chat_id = key[0]
+        remote = remote_messages[key]
+        outgoing = remote.author == Author.SELLER
         rows.append(
             {
-                "chat_id": chat.pk,
+                "chat_id": chat_id,
                 "external_id": remote.external_id,
-                "direction": remote.direction,
+                "direction": Message.Direction.OUT.value if outgoing else Message.Direction.IN.value,
                 "author": str(remote.author),
                 "text": remote.text,
-                "attachments": attachments_serialise(attachments=remote.attachments),
+                "attachments": attachments_serialise(attachments=remote.attachments)
+                if remote.attachments
+                else [],
                 "created_at": remote.created_at,
                 "idempotency_key": None,
-                "is_read": (not incoming) or mode == IngestMode.BACKFILL or bool(remote.is_read),
+                "is_read": outgoing or backfill or bool(remote.is_read),
             }
         )
-        created.append((chat, remote))
-        touched.add(chat.pk)
+        created.append((chats_by_id[chat_id], remote))
+        touched.add(chat_id)
     result.messages_created = rows_insert_ignoring_conflicts(model=Message, rows=rows, now=now)
     new_chat_rows = [row for row in rows if row["chat_id"] in new_chat_ids]
 
     changed: list[Message] = []
     for key, message in existing.items():
-        _chat, remote = remote_messages[key]
+        remote = remote_messages[key]
         dirty = False
         if message.delivery_status != Message.DeliveryStatus.NONE:
             # Our own reply, already bound to its echo: keep what the agent wrote and attached (an Ozon

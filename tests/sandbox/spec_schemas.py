@@ -7,6 +7,7 @@ pass plain validation. `undeclared_fields` closes that gap: every key we send mu
 
 import copy
 import json
+import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,22 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
-SPECS_DIR = REPOSITORY_ROOT.parent / "shared" / "marketplaces" / "specs"
+SPECS_SUFFIX = Path("shared") / "marketplaces" / "specs"
+
+
+def _specs_dir() -> Path:
+    """`shared/` beside the checkout, or where CHATCENTER_SPECS_DIR / the team's /work layout puts it
+    (a CI clone may live elsewhere on the same machine)."""
+    candidates = [
+        Path(os.environ["CHATCENTER_SPECS_DIR"]) if os.environ.get("CHATCENTER_SPECS_DIR") else None,
+        REPOSITORY_ROOT.parent / SPECS_SUFFIX,
+        Path("/work") / SPECS_SUFFIX,
+    ]
+    found = [path for path in candidates if path and path.is_dir()]
+    return found[0] if found else REPOSITORY_ROOT.parent / SPECS_SUFFIX
+
+
+SPECS_DIR = _specs_dir()
 
 WILDBERRIES_SPEC = "wb-09-communications-2026-07.yaml"
 WILDBERRIES_GENERAL_SPEC = "wb-01-general-2026-07.yaml"

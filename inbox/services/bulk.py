@@ -63,7 +63,7 @@ def _value_for_missing(field: models.Field, database: BaseDatabaseWrapper, *, no
     else:
         value = field.get_default()
     if isinstance(value, Enum):
-        # Choices members are str/int subclasses; the sqlite3 driver adapts those per row far more slowly.
+        # A choices member (a str/int subclass) is stored as its plain value, as the ORM stores it.
         value = value.value
     convert = _converter(field, database)
     return value if convert is None else convert(value)

@@ -75,6 +75,15 @@ def cursor_encode(*, moment: datetime, row_id: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _keyset_page(*, rows: list, limit: int, moment_field: str) -> Page:
+    """`rows` were fetched with one extra: if it came, there is a next page, keyed on the last row kept."""
+    if len(rows) <= limit:
+        return Page(items=rows)
+    rows = rows[:limit]
+    last = rows[-1]
+    return Page(items=rows, next_cursor=cursor_encode(moment=getattr(last, moment_field), row_id=last.pk))
+
+
 def cursor_decode(*, cursor: str) -> tuple[datetime, int] | None:
     """(moment, id) from an opaque cursor; None for anything malformed (the caller starts from the top)."""
     if not cursor:
@@ -169,14 +178,8 @@ def chat_page_for_user(
         if position:
             moment, row_id = position
             chats = chats.filter(Q(last_message_at__lt=moment) | Q(last_message_at=moment, id__lt=row_id))
-    rows = list(chats[: limit + 1])
-    next_cursor = ""
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        moment = last.awaiting_reply_since if filters.sort == SORT_WAITING else last.last_message_at
-        next_cursor = cursor_encode(moment=moment, row_id=last.pk)
-    return Page(items=rows, next_cursor=next_cursor)
+    moment_field = "awaiting_reply_since" if filters.sort == SORT_WAITING else "last_message_at"
+    return _keyset_page(rows=list(chats[: limit + 1]), limit=limit, moment_field=moment_field)
 
 
 @dataclass(frozen=True)
@@ -221,13 +224,9 @@ def message_recent_for_chat(*, chat: Chat, limit: int = 100, before: str = "") -
     if position:
         moment, row_id = position
         messages = messages.filter(Q(created_at__lt=moment) | Q(created_at=moment, id__lt=row_id))
-    rows = list(messages[: limit + 1])
-    next_cursor = ""
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = cursor_encode(moment=rows[-1].created_at, row_id=rows[-1].pk)
-    rows.reverse()
-    return Page(items=rows, next_cursor=next_cursor)
+    page = _keyset_page(rows=list(messages[: limit + 1]), limit=limit, moment_field="created_at")
+    page.items.reverse()
+    return page
 
 
 def message_page_for_chat(*, chat: Chat, cursor: str = "", limit: int = 50) -> Page:
@@ -238,12 +237,7 @@ def message_page_for_chat(*, chat: Chat, cursor: str = "", limit: int = 50) -> P
     if position:
         moment, row_id = position
         messages = messages.filter(Q(created_at__gt=moment) | Q(created_at=moment, id__gt=row_id))
-    rows = list(messages[: limit + 1])
-    next_cursor = ""
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = cursor_encode(moment=rows[-1].created_at, row_id=rows[-1].pk)
-    return Page(items=rows, next_cursor=next_cursor)
+    return _keyset_page(rows=list(messages[: limit + 1]), limit=limit, moment_field="created_at")
 
 
 def message_get_for_chat(*, chat: Chat, message_id: int) -> Message:

@@ -524,7 +524,7 @@ def account_backfill(
             outcome=SyncRun.Outcome.SUCCESS if progress.finished else SyncRun.Outcome.RATE_LIMITED,
             error=progress.stopped_reason,
         )
-    if progress.messages_created:
+    if progress.messages_created and not dry_run:
         # A large history just landed; SQLite's planner would not know until the hourly refresh.
         database_statistics_refresh()
     return progress

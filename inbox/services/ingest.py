@@ -480,9 +480,9 @@ def chat_aggregates_refresh(
 
 def page_apply(*, account: MarketplaceAccount, page: UpdatesPage, mode: IngestMode) -> IngestResult:
     """Upsert one page. Must run inside the caller's transaction (the one that also saves the cursor)."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("page_apply must run inside transaction.atomic() together with the cursor save")
     connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        raise RuntimeError("page_apply must run inside transaction.atomic() together with the cursor save")
     if mode == IngestMode.BACKFILL and connection.vendor == "postgresql":
         # A backfill page need not wait for its WAL flush: a crash can lose only the last commits, and
         # each takes its cursor with it, so the walk resumes before them and nothing is lost or doubled.

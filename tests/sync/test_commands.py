@@ -165,9 +165,11 @@ def test_ctrl_c_during_a_backfill_releases_the_lease_and_closes_the_run(make_acc
     assert sync.sync_lease_acquire(account_id=account.pk, owner="worker", require_due=False)
 
 
-def test_backfill_dry_run_writes_nothing(make_account, fake_connector):
+def test_backfill_dry_run_writes_nothing(make_account, fake_connector, monkeypatch):
     account = make_account("ozon")
     fake_connector.set_history(*history_pages())
+    statistics_refreshed = []
+    monkeypatch.setattr(sync, "database_statistics_refresh", lambda: statistics_refreshed.append(True))
 
     output = run("backfill_chats", "--account", str(account.pk), "--dry-run")
 
@@ -175,6 +177,7 @@ def test_backfill_dry_run_writes_nothing(make_account, fake_connector):
     assert Message.objects.count() == 0 and Chat.objects.count() == 0
     assert SyncRun.objects.count() == 0
     assert SyncState.objects.get(pk=account.pk).backfill_cursor == {}
+    assert statistics_refreshed == []  # ANALYZE writes too
 
 
 def test_backfill_waits_out_a_short_rate_limit(make_account, fake_connector):

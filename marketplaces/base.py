@@ -11,6 +11,7 @@ from marketplaces.types import (
     Download,
     PositionLookup,
     RemoteChat,
+    RemoteMessage,
     SendReceipt,
     UpdatesPage,
 )
@@ -48,6 +49,15 @@ class Connector(Protocol):
 
     def mark_read(self, *, chat: ChatRef, up_to_message_external_id: str) -> None:
         """Mark messages read on the marketplace where the API can; a no-op elsewhere."""
+        ...
+
+    def chat_recent_messages(self, *, chat: ChatRef) -> list[RemoteMessage]:
+        """The newest messages of one chat as the marketplace holds them now (to settle an `unknown` reply).
+
+        WB questions: the question and its answer; WB chats: the events feed; Ozon / Yandex Market: the
+        chat's latest history page. Raises TransientError / RateLimitedError when the marketplace cannot be
+        asked now (the reply then stays `unknown`).
+        """
         ...
 
     def download_attachment(self, *, remote_id: str, url: str) -> Download:

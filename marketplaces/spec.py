@@ -1,0 +1,93 @@
+"""What differs between marketplaces, in one frozen value per marketplace.
+
+Every module that needs a marketplace's labels, credential fields, limits, reply-window rules, the
+marketplace part of the compliance rules or its push route reads them from its `MarketplaceSpec`
+(`marketplaces.registry.spec_for`); no module but the registry compares a marketplace name.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.utils.functional import Promise
+
+MEGABYTE = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FileLimits:
+    """What one reply may carry as a file. Empty `extensions` means the marketplace names no types."""
+
+    supported: bool
+    # Lower-case extensions with the dot, each mapped to the content type it must have.
+    extensions: dict[str, str]
+    max_bytes: int
+    max_files: int
+    # The marketplace takes the text and the file in one request (else the file is a message of its own).
+    text_with_file: bool
+    needs_extension: bool = False
+
+    @property
+    def accept(self) -> str:
+        """The value of the file input's `accept` attribute ("" = any file)."""
+        return ",".join([*self.extensions, *dict.fromkeys(self.extensions.values())])
+
+    @property
+    def max_megabytes(self) -> int:
+        return self.max_bytes // MEGABYTE
+
+
+NO_FILES = FileLimits(supported=False, extensions={}, max_bytes=0, max_files=0, text_with_file=False)
+
+
+@dataclass(frozen=True)
+class ReplyWindow:
+    """When the marketplace itself refuses a seller message (DESIGN.md §13, "reply window")."""
+
+    # Ozon: a seller may write only within this time after the buyer's last message.
+    after_buyer_message: timedelta | None = None
+    # Yandex Market: raw marketplace statuses (upper case) in which a chat takes no reply.
+    closed_statuses: frozenset[str] = frozenset()
+    # Why the window exists, shown in the chat pane (gettext_lazy).
+    reason: str | Promise = ""
+
+
+@dataclass(frozen=True)
+class ComplianceRules:
+    """The marketplace's own part of the pre-send check (DESIGN.md §14)."""
+
+    # Link domains the marketplace allows (subdomains included).
+    allowed_domains: tuple[str, ...] = ()
+    # Wildberries forbids one-word answers.
+    forbids_one_word: bool = False
+
+
+@dataclass(frozen=True)
+class MarketplaceSpec:
+    name: str
+    label: str | Promise
+    short_label: str | Promise
+    # Credential JSON keys, in the order a form shows them.
+    credential_fields: tuple[str, ...]
+    # Reply text limit in code points, per chat kind ("chat", "question"); `text_limit` when absent.
+    text_limit: int
+    text_limits_by_kind: dict[str, int] = field(default_factory=dict)
+    file_limits: FileLimits = NO_FILES
+    # Chat kinds whose reply endpoint takes no files (WB questions: PATCH /api/v1/questions is text only).
+    kinds_without_files: frozenset[str] = frozenset()
+    reply_window: ReplyWindow = ReplyWindow()
+    # The marketplace's own rule for how soon a buyer must be answered (WB: 10 days).
+    answer_within: timedelta | None = None
+    answer_within_reason: str | Promise = ""
+    compliance: ComplianceRules = ComplianceRules()
+    # URL name of the push receiver (None: the marketplace does not push).
+    push_route: str | None = None
+    # Default polling interval chosen from the marketplace's limits (SYNC_INTERVAL_SECONDS overrides).
+    sync_interval_seconds: int = 60
+
+    def text_limit_for(self, *, kind: str) -> int:
+        return self.text_limits_by_kind.get(kind, self.text_limit)
+
+    def file_limits_for(self, *, kind: str) -> FileLimits:
+        if kind in self.kinds_without_files:
+            return NO_FILES
+        return self.file_limits

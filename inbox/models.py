@@ -126,11 +126,15 @@ class Message(models.Model):
         max_length=16, choices=DeliveryStatus.choices, blank=True, default=DeliveryStatus.NONE
     )
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Shown to the agent (in the product's language); the marketplace's own words go to the detail.
     last_error = models.TextField(blank=True, default="")
+    last_error_detail = models.TextField(blank=True, default="")
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sending_started_at = models.DateTimeField(null=True, blank=True)
     # When the marketplace accepted our reply (send receipt or matched echo).
     sent_at = models.DateTimeField(null=True, blank=True)
+    # A reply replaced the one answer of its chat (WB questions): when the marketplace took the new text.
+    edited_at = models.DateTimeField(null=True, blank=True)
     # Our replies get one; marketplace messages are stored without, so the ingest hot path does not
     # generate and index a random key per row (the unique constraint below covers non-NULL keys only).
     idempotency_key = models.UUIDField(default=uuid.uuid4, null=True, blank=True, editable=False)

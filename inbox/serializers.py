@@ -165,6 +165,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "is_read",
             "delivery_status",
             "failure_reason",
+            "edited_at",
             "sent_by",
         ]
         read_only_fields = fields

@@ -38,6 +38,10 @@ class RequestRejectedError(MarketplaceError):
     """A 4xx validation answer: resending the same request will fail the same way."""
 
 
+class StaleReplySignError(RequestRejectedError):
+    """Wildberries refused a chat reply for its `replySign`: a fresh one from the chat list may work."""
+
+
 class UnexpectedResponseError(MarketplaceError):
     """The answer does not match the documented schema (truncated JSON, schema drift)."""
 

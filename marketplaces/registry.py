@@ -44,6 +44,8 @@ WILDBERRIES_SPEC = MarketplaceSpec(
     ),
     # PATCH /api/v1/questions takes text only.
     kinds_without_files=frozenset({"question"}),
+    # PATCH /api/v1/questions replaces the question's one answer.
+    single_answer_kinds=frozenset({"question"}),
     answer_within=timedelta(days=10),
     answer_within_reason=_("Wildberries: a buyer must be answered within 10 days"),
     compliance=ComplianceRules(allowed_domains=("wildberries.ru", "wb.ru"), forbids_one_word=True),

@@ -74,6 +74,8 @@ class MarketplaceSpec:
     file_limits: FileLimits = NO_FILES
     # Chat kinds whose reply endpoint takes no files (WB questions: PATCH /api/v1/questions is text only).
     kinds_without_files: frozenset[str] = frozenset()
+    # Chat kinds that hold one answer, which a new reply replaces (WB questions: PATCH /api/v1/questions).
+    single_answer_kinds: frozenset[str] = frozenset()
     reply_window: ReplyWindow = ReplyWindow()
     # The marketplace's own rule for how soon a buyer must be answered (WB: 10 days).
     answer_within: timedelta | None = None

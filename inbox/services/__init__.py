@@ -1,10 +1,12 @@
 """Writes for the inbox. Split by concern; import from here.
 
-- outbox.py: replies (message_send, message_retry) and their delivery; remote read marks.
 - chats.py: agent actions on chats (read, resolve, snooze, assign).
+- remote_read.py: read marks on the marketplace.
+Replies (create, deliver, reconcile, sweep) live in inbox/replies/; their old names are re-exported here.
 - ingest.py: upserts of marketplace data.
 """
 
+from inbox.replies.create import message_retry, message_send, reply_create
 from inbox.services.chats import (  # noqa: F401  agent actions, re-exported
     chat_assign,
     chat_mark_read,
@@ -15,6 +17,6 @@ from inbox.services.chats import (  # noqa: F401  agent actions, re-exported
     message_send_once,
     reply_text_validate,
 )
-from inbox.services.outbox import chat_remote_read_enqueue, message_retry, message_send
+from inbox.services.remote_read import chat_remote_read_enqueue
 
-__all__ = ["chat_remote_read_enqueue", "message_retry", "message_send"]
+__all__ = ["chat_remote_read_enqueue", "message_retry", "message_send", "reply_create"]

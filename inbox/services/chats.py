@@ -1,20 +1,16 @@
-"""Agent actions on chats: read state, status, snooze, assignment, and the idempotent reply entry point."""
+"""Agent actions on chats: read state, status, snooze, assignment. Replies live in inbox/replies/."""
 
-import uuid
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inbox.limits import reply_length_limit
 from inbox.models import Chat, Message
-from inbox.services.files import reply_files_validate
-from inbox.services.outbox import chat_remote_read_enqueue, reply_queue
+from inbox.replies.create import reply_create, reply_text_validate  # noqa: F401  (old import path)
+from inbox.services.remote_read import chat_remote_read_enqueue
 from inbox.snooze import snooze_passed_condition
 
 AGENT_STATUSES = (Chat.Status.OPEN, Chat.Status.RESOLVED)
@@ -112,60 +108,5 @@ def chat_assign(*, chat: Chat, user: AbstractBaseUser | None, assignee: Abstract
     return chat
 
 
-def reply_text_validate(*, chat: Chat, text: str, allow_empty: bool = False) -> str:
-    """The text to send, or ValidationError keyed "text" (empty, or longer than the marketplace allows).
-
-    `allow_empty`: the reply carries a file, so it needs no text.
-    """
-    cleaned = text.strip()
-    if not cleaned and not allow_empty:
-        raise ValidationError({"text": _("Write a reply first.")})
-    limit = reply_length_limit(marketplace=chat.account.marketplace)
-    if len(cleaned) > limit:
-        raise ValidationError(
-            {
-                "text": _(
-                    "The reply is %(length)s characters long; this marketplace accepts at most %(limit)s."
-                )
-                % {"length": len(cleaned), "limit": limit}
-            }
-        )
-    return cleaned
-
-
-def message_send_once(
-    *,
-    chat: Chat,
-    user: AbstractBaseUser | None,
-    text: str,
-    idempotency_key: uuid.UUID | None,
-    files: Sequence[UploadedFile] = (),
-) -> tuple[Message, bool]:
-    """Queue a reply unless one with the same idempotency key exists; returns (message, created).
-
-    A double click or a retried request carries the same key, so the buyer never gets the reply twice.
-    With a file, the returned message is the one carrying it (see outbox.reply_queue).
-    """
-    file = reply_files_validate(chat=chat, uploads=files)
-    cleaned = reply_text_validate(chat=chat, text=text, allow_empty=file is not None)
-    if idempotency_key is not None:
-        existing = Message.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return _existing_for_chat(chat=chat, message=existing), False
-    try:
-        with transaction.atomic():
-            message = reply_queue(chat=chat, user=user, text=cleaned, file=file)
-            if idempotency_key is not None:
-                Message.objects.filter(pk=message.pk).update(idempotency_key=idempotency_key)
-                message.idempotency_key = idempotency_key
-    except IntegrityError:
-        # A concurrent request with the same key won; its row (and its delivery) is the one.
-        existing = Message.objects.get(idempotency_key=idempotency_key)
-        return _existing_for_chat(chat=chat, message=existing), False
-    return message, True
-
-
-def _existing_for_chat(*, chat: Chat, message: Message) -> Message:
-    if message.chat_id != chat.pk:
-        raise ValidationError({"idempotency_key": _("This form was already used for another chat.")})
-    return message
+# The reply entry point under its old name (views, API and tests import it from inbox.services).
+message_send_once = reply_create

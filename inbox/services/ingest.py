@@ -4,10 +4,9 @@ The sync engine calls `page_apply` inside the page's transaction (together with 
 re-applying a page changes nothing and a crash never leaves half a page behind.
 """
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -18,23 +17,13 @@ from django.utils import timezone
 
 from accounts.models import MarketplaceAccount
 from inbox.models import Chat, Message
+from inbox.replies.reconcile import replies_reconcile
 from inbox.services.bulk import rows_insert_ignoring_conflicts, rows_update_by_pk
-from inbox.services.echoes import echo_attachments_merge, reply_echo_matches
 from marketplaces.types import Author, RemoteAttachment, RemoteChat, RemoteMessage, UpdatesPage
 
 PREVIEW_LENGTH = 300
-# An echo of our reply is matched only when it appeared close to the time we sent it.
-ECHO_MATCH_BEFORE = timedelta(minutes=5)
-ECHO_MATCH_AFTER = timedelta(minutes=30)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-# Statuses of our own replies that may already have reached the marketplace.
-MAYBE_DELIVERED = (
-    Message.DeliveryStatus.PENDING,  # only with attempts > 0: a re-send waiting after `unknown`
-    Message.DeliveryStatus.SENDING,
-    Message.DeliveryStatus.UNKNOWN,
-    Message.DeliveryStatus.SENT,
-)
 # Seller messages that count as "answered": everything from the marketplace and our confirmed replies.
 ANSWERED_STATUSES = (Message.DeliveryStatus.NONE, Message.DeliveryStatus.SENT)
 # Every field `_chat_metadata` may set, so that all rows of one insert carry the same columns.
@@ -78,11 +67,6 @@ class IngestResult:
     @property
     def chats_upserted(self) -> int:
         return self.chats_created + self.chats_updated
-
-
-def text_normalise(*, text: str) -> str:
-    """What two texts must share to be the same reply: NFC form, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def attachments_serialise(*, attachments: Iterable[RemoteAttachment]) -> list[dict[str, Any]]:
@@ -193,57 +177,6 @@ def _chats_upsert(
     return chats, missing
 
 
-def _replies_match(*, echoes: list[tuple[Chat, RemoteMessage]], result: IngestResult) -> set[tuple[int, str]]:
-    """Bind marketplace echoes of our replies to the rows we already have instead of adding copies."""
-    chat_ids = {chat.pk for chat, _remote in echoes}
-    candidates = list(
-        Message.objects.filter(
-            chat_id__in=chat_ids,
-            direction=Message.Direction.OUT,
-            external_id__isnull=True,
-            delivery_status__in=MAYBE_DELIVERED,
-            attempts__gt=0,
-        ).order_by("created_at", "id")
-    )
-    if not candidates:
-        return set()
-    used: set[int] = set()
-    matched: set[tuple[int, str]] = set()
-    for chat, remote in sorted(echoes, key=lambda pair: pair[1].created_at):
-        wanted = text_normalise(text=remote.text)
-        for candidate in candidates:
-            if candidate.pk in used or candidate.chat_id != chat.pk:
-                continue
-            texts_equal = text_normalise(text=candidate.text) == wanted
-            if not reply_echo_matches(
-                text=candidate.text, attachments=candidate.attachments, remote=remote, texts_equal=texts_equal
-            ):
-                continue
-            reference = candidate.sending_started_at or candidate.created_at
-            if not (
-                candidate.created_at - ECHO_MATCH_BEFORE <= remote.created_at <= reference + ECHO_MATCH_AFTER
-            ):
-                continue
-            updated = Message.objects.filter(pk=candidate.pk, external_id__isnull=True).update(
-                external_id=remote.external_id,
-                delivery_status=Message.DeliveryStatus.SENT,
-                sent_at=candidate.sent_at or remote.created_at,
-                created_at=remote.created_at,
-                attachments=echo_attachments_merge(
-                    ours=candidate.attachments, echoed=attachments_serialise(attachments=remote.attachments)
-                ),
-                last_error="",
-                next_attempt_at=None,
-            )
-            if updated:
-                used.add(candidate.pk)
-                matched.add((chat.pk, remote.external_id))
-                result.replies_matched += 1
-                result.matched_message_ids.append(candidate.pk)
-                break
-    return matched
-
-
 def _messages_existing(
     *, keys: Iterable[tuple[int, str]], new_chat_ids: set[int]
 ) -> dict[tuple[int, str], Message]:
@@ -289,7 +222,9 @@ def _messages_upsert(
         and remote_messages[key].author == Author.SELLER
         and (remote_messages[key].text.strip() or remote_messages[key].attachments)
     ]
-    matched = _replies_match(echoes=echoes, result=result) if echoes else set()
+    matched = replies_reconcile(echoes=echoes)
+    result.replies_matched += len(matched)
+    result.matched_message_ids.extend(matched.values())
     touched.update(chat_id for chat_id, _external_id in matched)
 
     created: list[tuple[Chat, RemoteMessage]] = []

@@ -12,6 +12,7 @@ from accounts.models import Marketplace, MarketplaceAccount
 from accounts.selectors import account_list_for_user
 from inbox.limits import reply_file_limits, reply_length_limit
 from inbox.models import Chat
+from inbox.replies.create import reply_form_notice
 from inbox.selectors import (
     ChatFilters,
     MarketplaceCounts,
@@ -146,6 +147,7 @@ def reply_form_context(*, chat: Chat, text: str = "", error: str = "") -> dict:
         if file_limits.extensions
         else "",
         "file_hint": file_hint(limits=file_limits) if file_limits.supported else "",
+        "reply_notice": reply_form_notice(chat=chat),
     }
 
 

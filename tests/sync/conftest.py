@@ -76,6 +76,10 @@ class FakeConnector:
         self.read_calls: list[tuple[str, str]] = []
         self.fetch_chat_result: RemoteChat | None = None
         self.fetch_chat_calls: list[str] = []
+        # What chat_recent_messages answers, in order (a list of messages or an error to raise); the
+        # last one repeats.
+        self.recent_results: list[list[RemoteMessage] | Exception] = [NotImplementedError("not scripted")]
+        self.recent_calls: list[str] = []
         self.before_fetch: Callable[[], None] | None = None
         self.before_send: Callable[[], None] | None = None
         self.lock = threading.Lock()
@@ -155,6 +159,14 @@ class FakeConnector:
 
     def mark_read(self, *, chat: ChatRef, up_to_message_external_id: str) -> None:
         self.read_calls.append((chat.external_id, up_to_message_external_id))
+
+    def chat_recent_messages(self, *, chat: ChatRef) -> list[RemoteMessage]:
+        with self.lock:
+            self.recent_calls.append(chat.external_id)
+            result = self.recent_results.pop(0) if len(self.recent_results) > 1 else self.recent_results[0]
+        if isinstance(result, Exception):
+            raise result
+        return list(result)
 
     def download_attachment(self, *, remote_id: str, url: str) -> Download:
         return Download(content=b"%PDF-1.4", content_type="application/pdf", name=f"{remote_id}.pdf")

@@ -7,11 +7,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
-from inbox.limits import MEGABYTE, reply_file_limits
 from inbox.models import Chat, Message, OutgoingFile
-from inbox.services import message_send_once
-from inbox.services.files import file_name_clean
+from inbox.replies.create import reply_create
+from inbox.replies.files import file_name_clean, reply_file_limits_for
 from marketplaces.sandbox.assets import pdf_bytes, png_bytes
+from marketplaces.spec import MEGABYTE
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def upload(name: str, content: bytes, content_type: str = "application/octet-str
 
 def refusal(chat: Chat, *files: SimpleUploadedFile, text: str = "") -> str:
     with translation.override("ru"), pytest.raises(ValidationError) as caught:
-        message_send_once(chat=chat, user=None, text=text, idempotency_key=uuid.uuid4(), files=list(files))
+        reply_create(chat=chat, user=None, text=text, idempotency_key=uuid.uuid4(), files=list(files))
     assert not Message.objects.filter(chat=chat).exists()
     assert not OutgoingFile.objects.exists()
     return " ".join(caught.value.message_dict["file"])
@@ -36,8 +36,8 @@ def chats(make_account, make_chat):
     }
 
 
-def test_limits_per_marketplace():
-    wildberries = reply_file_limits(marketplace="wildberries", chat_kind="chat")
+def test_limits_per_marketplace(chats, make_chat):
+    wildberries = reply_file_limits_for(chat=chats["wildberries"])
     assert (
         wildberries.supported,
         wildberries.max_bytes,
@@ -50,15 +50,16 @@ def test_limits_per_marketplace():
         True,
     )
     assert wildberries.accept == ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf"
-    ozon = reply_file_limits(marketplace="ozon", chat_kind="chat")
+    ozon = reply_file_limits_for(chat=chats["ozon"])
     assert (ozon.supported, ozon.accept, ozon.needs_extension, ozon.text_with_file) == (True, "", True, False)
-    yandex_market = reply_file_limits(marketplace="yandex_market", chat_kind="chat")
+    yandex_market = reply_file_limits_for(chat=chats["yandex_market"])
     assert (yandex_market.max_bytes, yandex_market.accept, yandex_market.text_with_file) == (
         5 * MEGABYTE,
         "",
         False,
     )
-    assert reply_file_limits(marketplace="wildberries", chat_kind="question").supported is False
+    question = make_chat(chats["wildberries"].account, external_id="question:q1", kind="question")
+    assert reply_file_limits_for(chat=question).supported is False
 
 
 @pytest.mark.parametrize("marketplace", ["wildberries", "ozon", "yandex_market"])
@@ -70,7 +71,7 @@ def test_a_file_one_byte_over_five_megabytes_is_refused(chats, marketplace):
 @pytest.mark.parametrize("marketplace", ["wildberries", "ozon", "yandex_market"])
 def test_exactly_five_megabytes_is_accepted(chats, marketplace):
     content = b"%PDF-" + b"0" * (5 * MEGABYTE - 5)
-    message, created = message_send_once(
+    message, created = reply_create(
         chat=chats[marketplace], user=None, text="", idempotency_key=None, files=[upload("акт.pdf", content)]
     )
     assert created and OutgoingFile.objects.get(message=message).size == 5 * MEGABYTE
@@ -88,7 +89,7 @@ def test_wildberries_refuses_other_types_and_disguised_files(chats):
 
 
 def test_wildberries_takes_the_type_from_the_content_not_the_browser(chats):
-    message, _created = message_send_once(
+    message, _created = reply_create(
         chat=chats["wildberries"],
         user=None,
         text="",
@@ -105,7 +106,7 @@ def test_ozon_needs_an_extension_and_takes_any_type(chats):
         refusal(chats["ozon"], upload("README", b"hello"))
         == "У имени файла должно быть расширение, например .pdf: README"
     )
-    message, _created = message_send_once(
+    message, _created = reply_create(
         chat=chats["ozon"], user=None, text="", idempotency_key=None, files=[upload("заметка.txt", b"hello")]
     )
     assert OutgoingFile.objects.get(message=message).content_type == "text/plain"
@@ -123,9 +124,9 @@ def test_questions_empty_files_and_several_files_are_refused(chats, make_chat):
 
 def test_text_may_be_empty_only_with_a_file(chats):
     with pytest.raises(ValidationError) as caught:
-        message_send_once(chat=chats["ozon"], user=None, text="  ", idempotency_key=None, files=[])
+        reply_create(chat=chats["ozon"], user=None, text="  ", idempotency_key=None, files=[])
     assert "text" in caught.value.message_dict
-    message, created = message_send_once(
+    message, created = reply_create(
         chat=chats["ozon"], user=None, text="  ", idempotency_key=None, files=[upload("a.png", png_bytes())]
     )
     assert created and message.text == ""
@@ -133,14 +134,14 @@ def test_text_may_be_empty_only_with_a_file(chats):
 
 def test_same_idempotency_key_stores_one_reply_and_one_file(chats):
     key = uuid.uuid4()
-    first, created = message_send_once(
+    first, created = reply_create(
         chat=chats["ozon"],
         user=None,
         text="Накладная",
         idempotency_key=key,
         files=[upload("a.pdf", pdf_bytes())],
     )
-    again, created_again = message_send_once(
+    again, created_again = reply_create(
         chat=chats["ozon"],
         user=None,
         text="Накладная",

@@ -1,4 +1,4 @@
-"""Replies with a file through the outbox: one marketplace call per row, the same state machine as text."""
+"""Replies with a file: one marketplace call per row, the same state machine as text."""
 
 from datetime import timedelta
 
@@ -7,8 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from inbox.models import Chat, Message, OutgoingFile
-from inbox.services import outbox
-from inbox.services.files import ReplyFile
+from inbox.replies import deliver, sweep
+from inbox.replies.create import message_send, reply_queue
+from inbox.replies.files import ReplyFile
 from inbox.services.ingest import IngestMode, page_apply
 from marketplaces.errors import DeliveryUnknownError, RequestRejectedError
 from marketplaces.sandbox.assets import pdf_bytes, png_bytes
@@ -21,7 +22,6 @@ from marketplaces.types import (
     UpdatesPage,
 )
 from tests.sync.conftest import remote_message
-from tests.sync.test_outbox import make_overdue
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def wildberries_chat(make_account, make_chat):
 
 def queue(chat: Chat, *, text: str = "", file: ReplyFile | None = RECEIPT) -> Message:
     with transaction.atomic():
-        return outbox.reply_queue(chat=chat, user=None, text=text, file=file)
+        return reply_queue(chat=chat, user=None, text=text, file=file)
 
 
 def file_echo(
@@ -88,8 +88,8 @@ def test_a_file_reply_is_stored_with_its_row_and_sent_once(ozon_chat, fake_conne
         }
     ]
 
-    assert outbox.message_deliver(message_id=message.pk) == "sent"
-    assert outbox.message_deliver(message_id=message.pk) == "skipped"
+    assert deliver.message_deliver(message_id=message.pk) == "sent"
+    assert deliver.message_deliver(message_id=message.pk) == "skipped"
 
     assert [
         (ref.external_id, name, content, kind, text)
@@ -105,7 +105,7 @@ def test_wildberries_takes_text_and_file_in_one_call(wildberries_chat, fake_conn
     message = queue(wildberries_chat, text="Чек во вложении", file=PHOTO)
 
     assert Message.objects.filter(chat=wildberries_chat).count() == 1
-    assert outbox.message_deliver(message_id=message.pk) == "sent"
+    assert deliver.message_deliver(message_id=message.pk) == "sent"
 
     assert [(name, text) for _ref, name, _content, _kind, text in fake_connector.files_sent] == [
         ("фото.png", "Чек во вложении")
@@ -126,8 +126,8 @@ def test_elsewhere_text_and_file_are_two_rows_each_sent_once(
     assert OutgoingFile.objects.filter(message__chat=chat).count() == 1
 
     for row in rows:
-        assert outbox.message_deliver(message_id=row.pk) == "sent"
-        assert outbox.message_deliver(message_id=row.pk) == "skipped"
+        assert deliver.message_deliver(message_id=row.pk) == "sent"
+        assert deliver.message_deliver(message_id=row.pk) == "skipped"
 
     assert [text for _ref, text in fake_connector.sent] == ["Вот накладная"]
     assert [(name, text) for _ref, name, _content, _kind, text in fake_connector.files_sent] == [
@@ -137,7 +137,7 @@ def test_elsewhere_text_and_file_are_two_rows_each_sent_once(
 
 def test_rolled_back_reply_leaves_neither_row_nor_file(ozon_chat, enqueued):
     with pytest.raises(RuntimeError), transaction.atomic():
-        outbox.reply_queue(chat=ozon_chat, user=None, text="Текст", file=RECEIPT)
+        reply_queue(chat=ozon_chat, user=None, text="Текст", file=RECEIPT)
         raise RuntimeError("the view failed after queueing")
     assert Message.objects.count() == 0
     assert OutgoingFile.objects.count() == 0
@@ -148,7 +148,7 @@ def test_timeout_then_file_echo_resolves_to_sent_with_one_row_and_one_call(ozon_
     message = queue(ozon_chat)
     fake_connector.send_results = [DeliveryUnknownError("Ozon: запрос отправлен, но ответ не получен")]
 
-    assert outbox.message_deliver(message_id=message.pk) == "unknown"
+    assert deliver.message_deliver(message_id=message.pk) == "unknown"
     assert Message.objects.get(pk=message.pk).delivery_status == "unknown"
 
     # Ozon shows a sent file as a Markdown link: text "Чек №5.pdf (url)" plus a link attachment.
@@ -161,15 +161,14 @@ def test_timeout_then_file_echo_resolves_to_sent_with_one_row_and_one_call(ozon_
     assert (message.delivery_status, message.external_id, message.last_error) == ("sent", "9001", "")
     assert message.attachments[0]["url"] == "https://cdn.example/Чек №5.pdf"
     assert Message.objects.filter(chat=ozon_chat).count() == 1
-    make_overdue(message, synced_after=True)
-    assert outbox.outbox_sweep().resent == []
-    assert outbox.message_deliver(message_id=message.pk) == "skipped"
+    assert sweep.outbox_sweep(now=timezone.now() + timedelta(minutes=5)).resent == []
+    assert deliver.message_deliver(message_id=message.pk) == "skipped"
     assert len(fake_connector.files_sent) == 1
 
 
 def test_the_echo_seen_again_on_a_later_sync_keeps_the_agents_text_and_file(ozon_chat, fake_connector):
     message = queue(ozon_chat, text="")
-    assert outbox.message_deliver(message_id=message.pk) == "sent"
+    assert deliver.message_deliver(message_id=message.pk) == "sent"
     echo = file_echo(ozon_chat, name="Чек №5.pdf", text="Чек №5.pdf (https://cdn.example/Чек №5.pdf)")
     ingest(ozon_chat, echo)
     matched = Message.objects.get(pk=message.pk)
@@ -186,7 +185,7 @@ def test_the_echo_seen_again_on_a_later_sync_keeps_the_agents_text_and_file(ozon
 def test_echo_with_another_file_name_is_a_new_message(ozon_chat, fake_connector):
     message = queue(ozon_chat)
     fake_connector.send_results = [DeliveryUnknownError("нет ответа")]
-    outbox.message_deliver(message_id=message.pk)
+    deliver.message_deliver(message_id=message.pk)
 
     ingest(ozon_chat, file_echo(ozon_chat, name="другой.pdf"))
 
@@ -199,11 +198,11 @@ def test_file_echo_is_not_taken_by_a_text_reply_and_a_text_echo_not_by_a_file_re
     ozon_chat, fake_connector
 ):
     with transaction.atomic():
-        text_reply = outbox.message_send(chat=ozon_chat, user=None, text="Чек №5.pdf")
+        text_reply = message_send(chat=ozon_chat, user=None, text="Чек №5.pdf")
     file_reply = queue(ozon_chat)
     fake_connector.send_results = [DeliveryUnknownError("нет ответа"), DeliveryUnknownError("нет ответа")]
-    outbox.message_deliver(message_id=text_reply.pk)
-    outbox.message_deliver(message_id=file_reply.pk)
+    deliver.message_deliver(message_id=text_reply.pk)
+    deliver.message_deliver(message_id=file_reply.pk)
 
     ingest(ozon_chat, file_echo(ozon_chat, name="Чек №5.pdf", external_id="9001"))
     assert Message.objects.get(pk=text_reply.pk).external_id is None
@@ -224,7 +223,7 @@ def test_file_echo_is_not_taken_by_a_text_reply_and_a_text_echo_not_by_a_file_re
 def test_wildberries_echo_of_text_and_file_needs_both(wildberries_chat, fake_connector):
     message = queue(wildberries_chat, text="Чек во вложении")
     fake_connector.send_results = [DeliveryUnknownError("нет ответа")]
-    outbox.message_deliver(message_id=message.pk)
+    deliver.message_deliver(message_id=message.pk)
 
     ingest(
         wildberries_chat,
@@ -254,7 +253,7 @@ def test_wildberries_echo_of_text_and_file_needs_both(wildberries_chat, fake_con
 def test_an_image_kept_without_its_name_matches_an_image_reply(wildberries_chat, fake_connector):
     message = queue(wildberries_chat, file=PHOTO)
     fake_connector.send_results = [DeliveryUnknownError("нет ответа")]
-    outbox.message_deliver(message_id=message.pk)
+    deliver.message_deliver(message_id=message.pk)
 
     # WB lists images by URL only: the name is the URL's last segment, no type, no size.
     ingest(
@@ -270,7 +269,7 @@ def test_an_image_kept_without_its_name_matches_an_image_reply(wildberries_chat,
 def test_a_document_reply_does_not_match_a_nameless_image(wildberries_chat, fake_connector):
     message = queue(wildberries_chat, file=RECEIPT)
     fake_connector.send_results = [DeliveryUnknownError("нет ответа")]
-    outbox.message_deliver(message_id=message.pk)
+    deliver.message_deliver(message_id=message.pk)
 
     ingest(
         wildberries_chat,
@@ -280,17 +279,22 @@ def test_a_document_reply_does_not_match_a_nameless_image(wildberries_chat, fake
     assert Message.objects.get(pk=message.pk).external_id is None
 
 
-def test_unknown_file_without_echo_is_resent_after_the_grace_and_bounded(ozon_chat, fake_connector):
+def test_unknown_file_without_echo_is_resent_and_bounded(ozon_chat, fake_connector):
+    ingest(ozon_chat, UpdatesPage(messages=(remote_message("c1", "1", created_at=timezone.now()),)))
     message = queue(ozon_chat)
-    fake_connector.send_results = [DeliveryUnknownError("нет ответа")] * outbox.MAX_DELIVERY_ATTEMPTS
-    for _attempt in range(outbox.MAX_DELIVERY_ATTEMPTS):
-        assert outbox.message_deliver(message_id=message.pk) == "unknown"
-        make_overdue(message, synced_after=True)
-        outbox.outbox_sweep()
+    fake_connector.send_results = [DeliveryUnknownError("нет ответа")] * deliver.MAX_DELIVERY_ATTEMPTS
+    # The chat's history reaches back before the reply and shows no file from us.
+    fake_connector.recent_results = [
+        [remote_message("c1", "1", created_at=timezone.now() - timedelta(minutes=1))]
+    ]
+    for _attempt in range(deliver.MAX_DELIVERY_ATTEMPTS):
+        assert deliver.message_deliver(message_id=message.pk) == "unknown"
+        sweep.outbox_sweep(now=timezone.now() + timedelta(minutes=1))
     message.refresh_from_db()
     assert message.delivery_status == "failed"
-    assert len(fake_connector.files_sent) == outbox.MAX_DELIVERY_ATTEMPTS
-    assert outbox.message_deliver(message_id=message.pk) == "skipped"
+    assert message.last_error == "Маркетплейс не получил ответ после 3 попыток."
+    assert len(fake_connector.files_sent) == deliver.MAX_DELIVERY_ATTEMPTS
+    assert deliver.message_deliver(message_id=message.pk) == "skipped"
 
 
 def test_rejected_file_fails_with_the_marketplace_reason(wildberries_chat, fake_connector):
@@ -299,10 +303,11 @@ def test_rejected_file_fails_with_the_marketplace_reason(wildberries_chat, fake_
         RequestRejectedError('Wildberries отклонил файл: "Чек №5.pdf" has unsupported mime type', status=400)
     ]
 
-    assert outbox.message_deliver(message_id=message.pk) == "failed"
+    assert deliver.message_deliver(message_id=message.pk) == "failed"
 
     message.refresh_from_db()
-    assert message.last_error == 'Wildberries отклонил файл: "Чек №5.pdf" has unsupported mime type'
+    assert message.last_error == "Маркетплейс не принял ответ."
+    assert message.last_error_detail == 'Wildberries отклонил файл: "Чек №5.pdf" has unsupported mime type'
     assert message.attempts == 0
     assert len(fake_connector.files_sent) == 1
 
@@ -310,7 +315,7 @@ def test_rejected_file_fails_with_the_marketplace_reason(wildberries_chat, fake_
 def test_receipt_keeps_our_metadata_until_the_echo(ozon_chat, fake_connector):
     message = queue(ozon_chat)
     fake_connector.send_results = [SendReceipt(sent_at=timezone.now())]
-    outbox.message_deliver(message_id=message.pk)
+    deliver.message_deliver(message_id=message.pk)
 
     ingest(ozon_chat, file_echo(ozon_chat, name="Чек №5.pdf"))
 

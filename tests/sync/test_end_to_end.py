@@ -70,3 +70,35 @@ def test_sync_is_complete_and_idempotent_and_a_reply_round_trips(sandbox, market
     assert reply.delivery_status == "sent"
     assert reply.external_id, "the echo was not matched to our reply"
     assert Message.objects.filter(chat=target, text=reply.text).count() == 1
+
+
+def test_a_second_answer_to_a_wildberries_question_edits_the_one_answer(sandbox, enqueued):
+    from inbox.replies.create import reply_create
+    from inbox.replies.deliver import message_deliver
+
+    account = account_for(sandbox, "wildberries")
+    assert sync.account_sync(account_id=account.pk, force=True).outcome == SyncRun.Outcome.SUCCESS
+    question = (
+        Chat.objects.filter(account=account, kind=Chat.Kind.QUESTION, awaiting_reply_since__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    assert question is not None, "the sandbox world has no unanswered question"
+
+    for text in ("Да, это натуральная кожа.", "Да, натуральная кожа; подкладка из хлопка."):
+        with transaction.atomic():
+            reply, _created = reply_create(chat=question, user=None, text=text, idempotency_key=None)
+        assert message_deliver(message_id=reply.pk) == "sent", Message.objects.get(pk=reply.pk).last_error
+        assert sync.account_sync(account_id=account.pk, force=True).outcome == SyncRun.Outcome.SUCCESS
+
+    answers = list(
+        Message.objects.filter(chat=question, direction="out").values_list(
+            "text", "delivery_status", "edited_at"
+        )
+    )
+    assert [(text, status) for text, status, _edited in answers] == [
+        ("Да, натуральная кожа; подкладка из хлопка.", "sent")
+    ]
+    assert answers[0][2] is not None
+    question.refresh_from_db()
+    assert question.awaiting_reply_since is None

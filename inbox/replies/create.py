@@ -36,6 +36,14 @@ class TextViolation:
     end: int
 
 
+class ComplianceRefusedError(ValidationError):
+    """The pre-send check refused the text; `violations` keeps the findings for the API and the UI."""
+
+    def __init__(self, violations: list[TextViolation]) -> None:
+        super().__init__({"compliance": [violation.message for violation in violations]})
+        self.violations = violations
+
+
 def reply_text_limit(*, chat: Chat) -> int:
     spec = MARKETPLACE_SPECS.get(chat.account.marketplace)
     return DEFAULT_TEXT_LIMIT if spec is None else spec.text_limit_for(kind=chat.kind)
@@ -77,7 +85,7 @@ def _compliance_enforce(*, chat: Chat, text: str, override_warnings: bool) -> No
         return
     if override_warnings and all(violation.severity == "warn" for violation in violations):
         return
-    raise ValidationError({"compliance": [violation.message for violation in violations]})
+    raise ComplianceRefusedError(violations)
 
 
 def reply_form_notice(*, chat: Chat) -> str:
@@ -143,7 +151,7 @@ def reply_create(
 
     A double click or a retried request carries the same key, so the buyer never gets the reply twice.
     With a file, the returned message is the one carrying it (see reply_queue). Raises ValidationError
-    keyed "text", "file", "compliance" or "idempotency_key".
+    keyed "text", "file" or "idempotency_key", or ComplianceRefusedError (keyed "compliance").
     """
     file = reply_files_validate(chat=chat, uploads=files)
     cleaned = reply_text_validate(chat=chat, text=text, allow_empty=file is not None)

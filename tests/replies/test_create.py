@@ -104,6 +104,9 @@ def test_a_blocking_violation_queues_nothing(chats, enqueued, monkeypatch):
             "compliance": ["Контакты в мессенджере"]
         }
     assert checked == ["Пишите в телеграм", "Пишите в телеграм"]
+    with pytest.raises(create.ComplianceRefusedError) as caught:
+        reply(chats["ozon"], "Пишите в телеграм")
+    assert caught.value.violations == [violation]
     assert (Message.objects.count(), enqueued) == (0, [])
 
 

@@ -6,13 +6,14 @@ Two callers: ingest (`replies_reconcile`, for the seller messages a sync page br
 
 import unicodedata
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from urllib.parse import unquote
 
 from inbox.models import Chat, Message
 from inbox.replies.sent import chat_holds_one_answer, reply_mark_sent
+from marketplaces.registry import MARKETPLACE_SPECS
 from marketplaces.types import AttachmentKind, Author, RemoteAttachment, RemoteMessage
 
 # An echo of our reply is matched only when it appeared close to the time we sent it.
@@ -213,3 +214,18 @@ def reply_check(*, message: Message, recent: Sequence[RemoteMessage]) -> Verdict
     if any(remote.created_at <= message.created_at for remote in recent):
         return Verdict.ABSENT
     return Verdict.UNPROVEN
+
+
+def single_answer_kinds(*, marketplace: str) -> frozenset[str]:
+    spec = MARKETPLACE_SPECS.get(marketplace)
+    return frozenset() if spec is None else spec.single_answer_kinds
+
+
+def answer_edit_apply(*, message: Message, remote: RemoteMessage, now: datetime) -> bool:
+    """A chat's one answer came back with another text (edited in the marketplace's cabinet, or ours
+    replaced): take the text and mark the answer edited. True when `message` changed (not saved)."""
+    if not remote.text or text_normalise(text=remote.text) == text_normalise(text=message.text):
+        return False
+    message.text = remote.text
+    message.edited_at = now
+    return True

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import MarketplaceAccount
 from inbox.models import Chat, Message
-from inbox.replies.reconcile import replies_reconcile
+from inbox.replies.reconcile import answer_edit_apply, replies_reconcile, single_answer_kinds
 from inbox.services.bulk import rows_insert_ignoring_conflicts, rows_update_by_pk
 from marketplaces.types import Author, RemoteAttachment, RemoteChat, RemoteMessage, UpdatesPage
 
@@ -189,7 +189,15 @@ def _messages_existing(
         for message in Message.objects.filter(
             chat_id__in={key[0] for key in wanted}, external_id__in={key[1] for key in wanted}
         ).only(
-            "pk", "chat_id", "external_id", "text", "attachments", "is_read", "direction", "delivery_status"
+            "pk",
+            "chat_id",
+            "external_id",
+            "text",
+            "attachments",
+            "is_read",
+            "direction",
+            "delivery_status",
+            "edited_at",
         )
     }
 
@@ -202,6 +210,7 @@ def _messages_upsert(
     mode: IngestMode,
     result: IngestResult,
     now: datetime,
+    marketplace: str = "",
 ) -> tuple[set[int], list[tuple[Chat, RemoteMessage]], list[dict[str, Any]]]:
     """Returns the ids of chats whose messages changed, the newly created messages, and the rows
     inserted into chats this page created (they are those chats' whole history)."""
@@ -257,9 +266,16 @@ def _messages_upsert(
     new_chat_rows = [row for row in rows if row["chat_id"] in new_chat_ids]
 
     changed: list[Message] = []
+    one_answer_kinds = single_answer_kinds(marketplace=marketplace)
     for key, message in existing.items():
         remote = remote_messages[key]
         dirty = False
+        if message.direction == Message.Direction.OUT and chats_by_id[key[0]].kind in one_answer_kinds:
+            # The chat's one answer (WB questions) keeps its id while its text changes.
+            if answer_edit_apply(message=message, remote=remote, now=now):
+                changed.append(message)
+                touched.add(message.chat_id)
+            continue
         if message.delivery_status != Message.DeliveryStatus.NONE:
             # Our own reply, already bound to its echo: keep what the agent wrote and attached (an Ozon
             # file echo, for one, carries a Markdown link as its text).
@@ -278,7 +294,7 @@ def _messages_upsert(
             changed.append(message)
             touched.add(message.chat_id)
     if changed:
-        Message.objects.bulk_update(changed, ["text", "attachments", "is_read"])
+        Message.objects.bulk_update(changed, ["text", "attachments", "is_read", "edited_at"])
         result.messages_updated = len(changed)
     return touched, created, new_chat_rows
 
@@ -431,7 +447,13 @@ def page_apply(*, account: MarketplaceAccount, page: UpdatesPage, mode: IngestMo
     previous_last = {chat.pk: chat.last_message_at for chat in chats.values()}
     new_chat_ids = {chats[external_id].pk for external_id in created_chat_ids}
     touched, created, new_chat_rows = _messages_upsert(
-        chats=chats, new_chat_ids=new_chat_ids, page=page, mode=mode, result=result, now=now
+        chats=chats,
+        new_chat_ids=new_chat_ids,
+        page=page,
+        mode=mode,
+        result=result,
+        now=now,
+        marketplace=account.marketplace,
     )
     reopen_after: dict[int, datetime | None] = {}
     if mode == IngestMode.INCREMENTAL:

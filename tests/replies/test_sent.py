@@ -166,3 +166,19 @@ def test_an_ozon_chat_keeps_every_reply(make_account, make_chat, fake_connector)
 
     assert reply_form_notice(chat=chat) == ""
     assert sorted(text for _id, text, *_rest in answers(chat)) == ["Второй ответ", "Первый ответ"]
+
+
+def test_an_answer_edited_in_the_cabinet_is_taken_and_marked(question, fake_connector):
+    ingest(question, question_page("Да, натуральная кожа.  "))
+    assert answers(question)[0][5] is None
+
+    ingest(question, question_page("Нет, экокожа (исправлено в кабинете)."))
+
+    [(external_id, text, status, created_at, _sent, edited_at)] = answers(question)
+    assert (external_id, text, status, created_at) == (
+        "q1:answer",
+        "Нет, экокожа (исправлено в кабинете).",
+        "",
+        ANSWERED,
+    )
+    assert edited_at is not None

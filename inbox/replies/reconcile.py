@@ -164,9 +164,12 @@ def replies_reconcile(*, echoes: Sequence[tuple[Chat, RemoteMessage]]) -> dict[t
     if not echoes:
         return {}
     candidates = _candidates(chat_ids={chat.pk for chat, _remote in echoes})
+    if not candidates:
+        return {}
     matched: dict[tuple[int, str], int] = {}
     used: set[int] = set()
-    one_answer = {chat.pk for chat, _remote in echoes if chat_holds_one_answer(chat=chat)}
+    # From the candidates (their chat and account are loaded with them): no query per echo.
+    one_answer = {candidate.chat_id for candidate in candidates if chat_holds_one_answer(chat=candidate.chat)}
     for chat, remote in sorted(echoes, key=lambda pair: pair[1].created_at):
         for candidate in candidates:
             if candidate.pk in used or candidate.chat_id != chat.pk:

@@ -3,7 +3,8 @@
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from inbox.models import Chat, Message
@@ -115,3 +116,30 @@ def test_reply_check_skips_an_echo_already_bound_to_another_reply(chat, fake_con
 
     assert reconcile.reply_check(message=second, recent=[older, echo]) == reconcile.Verdict.ABSENT
     assert Message.objects.get(pk=second.pk).external_id is None
+
+
+def test_cabinet_messages_cost_no_query_per_chat(make_account, make_chat):
+    account = make_account("wildberries")
+    chats = [make_chat(account, external_id=f"w{index}") for index in range(6)]
+    now = timezone.now()
+
+    def page(count: int, suffix: str) -> UpdatesPage:
+        return UpdatesPage(
+            messages=tuple(
+                remote_message(
+                    chat.external_id,
+                    f"{chat.external_id}-{suffix}",
+                    "Из кабинета",
+                    author=Author.SELLER,
+                    created_at=now,
+                )
+                for chat in chats[:count]
+            )
+        )
+
+    counts = []
+    for count, suffix in ((1, "a"), (6, "b")):
+        with CaptureQueriesContext(connection) as queries, transaction.atomic():
+            page_apply(account=account, page=page(count, suffix), mode=IngestMode.INCREMENTAL)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

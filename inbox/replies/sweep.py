@@ -26,6 +26,7 @@ from inbox.replies.deliver import (
 from inbox.replies.reconcile import Verdict, reply_check
 from marketplaces import registry
 from marketplaces.errors import MarketplaceError, RateLimitedError
+from marketplaces.types import RemoteMessage
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ LOST_TASK_AFTER = timedelta(minutes=2)
 # The marketplace could not be asked: ask again at the next sweep.
 RECHECK_AFTER = timedelta(seconds=30)
 SWEEP_BATCH = 200
-# Each settlement is one marketplace call made by the sweep itself.
+# Each chat settled is one marketplace call made by the sweep itself.
 SETTLE_BATCH = 50
 
 
@@ -80,26 +81,35 @@ def _unsettled(*, message: Message, now: datetime, until: datetime) -> str:
     return _stay_unknown(message=message, until=until)
 
 
-def reply_unknown_settle(*, message: Message, now: datetime | None = None) -> str:
-    """Ask the marketplace about the chat of one `unknown` reply and act on the answer (module doc)."""
+def chat_unknown_settle(*, messages: list[Message], now: datetime | None = None) -> dict[int, str]:
+    """Ask the marketplace once about the chat of these `unknown` replies (all of one chat) and act on
+    the answer for each (module doc). Returns {message id: Settlement}."""
     now = now or timezone.now()
-    chat = message.chat
+    chat = messages[0].chat
     blocked_until = (
         SyncState.objects.filter(pk=chat.account_id, rate_limited_until__gt=now)
         .values_list("rate_limited_until", flat=True)
         .first()
     )
     if blocked_until is not None:
-        return _unsettled(message=message, now=now, until=blocked_until)
+        return {message.pk: _unsettled(message=message, now=now, until=blocked_until) for message in messages}
     try:
         connector = registry.get_connector(chat.account)
         recent = connector.chat_recent_messages(chat=chat_ref(chat=chat))
     except RateLimitedError as error:
-        logger.info("message %s: delivery check postponed (%s)", message.pk, error.message)
-        return _unsettled(message=message, now=now, until=now + timedelta(seconds=max(error.retry_after, 1)))
+        logger.info("chat %s: delivery check postponed (%s)", chat.pk, error.message)
+        until = now + timedelta(seconds=max(error.retry_after, 1))
+        return {message.pk: _unsettled(message=message, now=now, until=until) for message in messages}
     except (MarketplaceError, NotImplementedError) as error:
-        logger.info("message %s: cannot check delivery: %s", message.pk, error)
-        return _unsettled(message=message, now=now, until=now + RECHECK_AFTER)
+        logger.info("chat %s: cannot check delivery: %s", chat.pk, error)
+        return {
+            message.pk: _unsettled(message=message, now=now, until=now + RECHECK_AFTER)
+            for message in messages
+        }
+    return {message.pk: _settle(message=message, recent=recent, now=now) for message in messages}
+
+
+def _settle(*, message: Message, recent: list[RemoteMessage], now: datetime) -> str:
     verdict = reply_check(message=message, recent=recent)
     if verdict == Verdict.MATCHED:
         return Settlement.SENT
@@ -140,14 +150,17 @@ def outbox_sweep(*, now: datetime | None = None) -> SweepResult:
         .select_related("chat__account")
         .order_by("next_attempt_at", "id")[:SETTLE_BATCH]
     )
+    by_chat: dict[int, list[Message]] = {}
     for message in due_unknown:
-        settlement = reply_unknown_settle(message=message, now=now)
-        if settlement == Settlement.RESENT:
-            resent.append(message.pk)
-        elif settlement == Settlement.SENT:
-            settled.append(message.pk)
-        elif settlement == Settlement.FAILED:
-            gave_up += 1
+        by_chat.setdefault(message.chat_id, []).append(message)
+    for messages in by_chat.values():
+        for message_id, settlement in chat_unknown_settle(messages=messages, now=now).items():
+            if settlement == Settlement.RESENT:
+                resent.append(message_id)
+            elif settlement == Settlement.SENT:
+                settled.append(message_id)
+            elif settlement == Settlement.FAILED:
+                gave_up += 1
 
     due = list(
         Message.objects.filter(delivery_status=Message.DeliveryStatus.PENDING)

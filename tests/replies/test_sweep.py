@@ -255,3 +255,15 @@ def test_question_kind_from_the_spec_not_from_the_name(make_account, make_chat, 
     chat = make_chat(make_account("ozon"), external_id="c9", kind=ChatKind.QUESTION)
     message = unknown_reply(chat, fake_connector)
     assert message.next_attempt_at > timezone.now()
+
+
+def test_two_unknown_replies_of_one_chat_cost_one_question_to_the_marketplace(chat, fake_connector):
+    first = unknown_reply(chat, fake_connector, "Первый ответ")
+    second = unknown_reply(chat, fake_connector, "Второй ответ")
+    fake_connector.recent_results = [[buyer(chat, "1", before=first), echo(second, "9002")]]
+
+    result = sweep.outbox_sweep(now=timezone.now() + MINUTE)
+
+    assert fake_connector.recent_calls == ["c1"]
+    assert (result.settled, result.resent) == ([second.pk], [first.pk])
+    assert Message.objects.get(pk=second.pk).external_id == "9002"

@@ -24,7 +24,7 @@ def chat_holds_one_answer(*, chat: Chat) -> bool:
     return spec is not None and chat.kind in spec.single_answer_kinds
 
 
-def chat_answers(*, chat: Chat) -> "list[Message]":
+def chat_answers(*, chat: Chat) -> list[Message]:
     """The seller messages that answer the chat now, oldest first."""
     return list(
         Message.objects.filter(

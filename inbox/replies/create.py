@@ -89,9 +89,14 @@ def _compliance_enforce(*, chat: Chat, text: str, override_warnings: bool) -> No
 
 
 def reply_form_notice(*, chat: Chat) -> str:
-    """A line for the reply box: sending replaces the chat's one answer (WB questions), else ""."""
+    """A line for the reply box: sending replaces the chat's one answer (WB questions), else "".
+
+    The connector keeps the marketplace's own `editable` flag of the answer in the chat's extras.
+    """
     if not chat_holds_one_answer(chat=chat) or not chat_answers(chat=chat):
         return ""
+    if (chat.extras or {}).get("answer_editable") is False:
+        return _("This question already has an answer, and the marketplace no longer allows changing it.")
     return _("This question already has an answer: sending replaces it (the marketplace keeps one answer).")
 
 

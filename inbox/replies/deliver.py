@@ -20,7 +20,7 @@ from accounts.models import SyncState
 from inbox.models import Chat, Message, OutgoingFile
 from inbox.queue import task_enqueue, task_enqueue_at
 from inbox.replies import reasons
-from inbox.replies.sent import chat_holds_one_answer, reply_mark_sent
+from inbox.replies.sent import chat_answers, chat_holds_one_answer, reply_mark_sent
 from marketplaces import registry
 from marketplaces.base import Connector
 from marketplaces.errors import (
@@ -152,15 +152,26 @@ def _reply_window_reason(*, chat: Chat, now: datetime) -> str | Promise:
     return ""
 
 
+def _rejection_reason(*, message: Message, now: datetime) -> str:
+    """A refusal explained by the chat's state: its reply window closed, or its one answer not editable."""
+    chat = message.chat
+    window_reason = _reply_window_reason(chat=chat, now=now)
+    if window_reason:
+        return reasons.reason_text(reason=reasons.WINDOW_CLOSED, values={"reason": window_reason})
+    if chat_holds_one_answer(chat=chat) and any(
+        answer.pk != message.pk for answer in chat_answers(chat=chat)
+    ):
+        return reasons.reason_text(reason=reasons.EDIT_REFUSED)
+    return ""
+
+
 def _record(*, message: Message, rule: Rule, error: Exception) -> str:
     """Leave `sending` as `rule` says; the marketplace's own words (already scrubbed) go to the detail."""
     now = timezone.now()
     detail = error.message if isinstance(error, MarketplaceError) else ""
     reason = reasons.reason_text(reason=rule.reason)
     if isinstance(error, RequestRejectedError) and not isinstance(error, StaleReplySignError):
-        window_reason = _reply_window_reason(chat=message.chat, now=now)
-        if window_reason:
-            reason = reasons.reason_text(reason=reasons.WINDOW_CLOSED, values={"reason": window_reason})
+        reason = _rejection_reason(message=message, now=now) or reason
     values: dict[str, object] = {
         "delivery_status": rule.status,
         "last_error": reason,

@@ -17,6 +17,7 @@ RATE_LIMITED = _("The marketplace limited the request rate; the reply will be se
 NETWORK_RETRY = _("The marketplace could not be reached; the reply will be sent again shortly.")
 NETWORK_GAVE_UP = _("The marketplace could not be reached. Try sending the reply later.")
 REJECTED = _("The marketplace refused the reply.")
+EDIT_REFUSED = _("The marketplace refused to change the answer; it may allow no more changes to it.")
 REPLY_SIGN_STALE = _("The marketplace no longer accepts replies with this chat's signature. Try again later.")
 WINDOW_CLOSED = _("The marketplace no longer accepts replies in this chat: %(reason)s.")
 AUTH_FAILED = _("The marketplace did not accept the account's access key. Check the account's credentials.")

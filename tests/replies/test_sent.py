@@ -12,7 +12,7 @@ from inbox.models import Chat, Message
 from inbox.replies import deliver, sweep
 from inbox.replies.create import reply_create, reply_form_notice
 from inbox.services.ingest import IngestMode, page_apply
-from marketplaces.errors import DeliveryUnknownError
+from marketplaces.errors import DeliveryUnknownError, RequestRejectedError
 from marketplaces.types import Author, ChatKind, RemoteChat, RemoteMessage, SendReceipt, UpdatesPage
 
 pytestmark = pytest.mark.django_db
@@ -182,3 +182,25 @@ def test_an_answer_edited_in_the_cabinet_is_taken_and_marked(question, fake_conn
         ANSWERED,
     )
     assert edited_at is not None
+
+
+def test_an_answer_the_marketplace_no_longer_lets_change(question, fake_connector):
+    Chat.objects.filter(pk=question.pk).update(extras={"question_id": "q1", "answer_editable": False})
+    question.refresh_from_db()
+    with translation.override("ru"):
+        assert reply_form_notice(chat=question) == (
+            "На этот вопрос уже есть ответ, и маркетплейс больше не позволяет его изменить."
+        )
+    message = edit(question, "Нет, это экокожа.")
+    fake_connector.send_results = [
+        RequestRejectedError("Wildberries отклонил запрос: Не удалось отредактировать вопрос", status=422)
+    ]
+
+    assert deliver.message_deliver(message_id=message.pk) == "failed"
+
+    message.refresh_from_db()
+    assert (message.last_error, message.last_error_detail) == (
+        "Маркетплейс не дал изменить ответ: возможно, его больше нельзя менять.",
+        "Wildberries отклонил запрос: Не удалось отредактировать вопрос",
+    )
+    assert [text for _id, text, *_rest in answers(question)] == ["Да, натуральная кожа.", "Нет, это экокожа."]

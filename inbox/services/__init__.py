@@ -2,8 +2,10 @@
 
 - chats.py: agent actions on chats (read, resolve, snooze, assign).
 - remote_read.py: read marks on the marketplace.
-Replies (create, deliver, reconcile, sweep) live in inbox/replies/; their old names are re-exported here.
 - ingest.py: upserts of marketplace data.
+
+Replies (create, deliver, reconcile, sweep) live in inbox/replies/; their old names are re-exported
+here (and from outbox.py, echoes.py, files.py) until every caller imports from there.
 """
 
 from inbox.replies.create import message_retry, message_send, reply_create

@@ -1,9 +1,8 @@
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_field
 from django.core.exceptions import ValidationError
-from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from accounts import services
+from accounts.admin_base import TranslatedAdmin, field_column, titled_filter
 from accounts.credential_checks import credentials_refused
 from accounts.forms import account_form_for, credential_inputs
 from accounts.models import MarketplaceAccount, SyncRun, SyncState
@@ -21,45 +21,6 @@ from marketplaces.registry import MARKETPLACE_SPECS, marketplace_specs, spec_for
 admin.site.site_header = _("Chat Center administration")
 admin.site.site_title = _("Chat Center administration")
 admin.site.index_title = _("Administration")
-
-
-def titled_filter(title: Any, base: type[admin.FieldListFilter] = admin.ChoicesFieldListFilter) -> type:
-    """A field filter with our own (translated) title, for fields whose verbose name is not one."""
-
-    class TitledFilter(base):  # type: ignore[valid-type, misc]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.title = title
-
-    return TitledFilter
-
-
-def field_column(name: str, label: Any) -> Callable[[Model], Any]:
-    """A list column showing a model field under a translated title (for fields without a verbose name)."""
-
-    def column(obj: Model) -> Any:
-        display = getattr(obj, f"get_{name}_display", None)
-        return display() if display is not None else getattr(obj, name)
-
-    column.short_description = label  # type: ignore[attr-defined]
-    column.admin_order_field = name  # type: ignore[attr-defined]
-    column.__name__ = f"{name}_column"
-    return column
-
-
-class CountedAdmin(admin.ModelAdmin):
-    """Changelist counts in correct Russian plurals ("3 кабинета", "5 кабинетов"), see pagination.html.
-
-    Django's list says "{count} {verbose_name_plural}", which fits English only; Russian needs three forms.
-    """
-
-    count_phrase: Any = None
-
-    def result_count_text(self, count: int) -> str:
-        if self.count_phrase is None:
-            name = self.opts.verbose_name if count == 1 else self.opts.verbose_name_plural
-            return f"{count} {name}"
-        return str(self.count_phrase % {"count": count})
 
 
 class SyncStateInline(admin.StackedInline):
@@ -83,11 +44,12 @@ class SyncStateInline(admin.StackedInline):
 
     @admin.display(description=_("Backfill finished at"))
     def backfill_finished(self, obj: SyncState) -> Any:
-        return obj.backfill_finished_at
+        field = SyncState._meta.get_field("backfill_finished_at")
+        return display_for_field(obj.backfill_finished_at, field, "—")
 
 
 @admin.register(MarketplaceAccount)
-class MarketplaceAccountAdmin(CountedAdmin):
+class MarketplaceAccountAdmin(TranslatedAdmin):
     count_phrase = ngettext_lazy("%(count)d marketplace account", "%(count)d marketplace accounts", "count")
     list_display = ["name", "marketplace", "external_id", "is_active", "last_success", "health"]
     list_filter = ["marketplace", "is_active"]
@@ -230,8 +192,20 @@ def credentials_check_failure(*, error: MarketplaceError) -> str:
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(CountedAdmin):
+class SyncRunAdmin(TranslatedAdmin):
     count_phrase = ngettext_lazy("%(count)d sync run", "%(count)d sync runs", "count")
+    field_labels = {
+        "account": _("marketplace account"),
+        "kind": _("kind"),
+        "outcome": _("outcome"),
+        "finished_at": _("finished"),
+        "pages": _("pages"),
+        "requests": _("requests"),
+        "chats_upserted": _("chats updated"),
+        "messages_created": _("messages created"),
+        "items_skipped": _("items skipped"),
+        "error": _("error"),
+    }
     list_display = [
         field_column("account", _("marketplace account")),
         field_column("kind", _("kind")),
@@ -254,11 +228,3 @@ class SyncRunAdmin(CountedAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-def model_count_text(*, model_admin: admin.ModelAdmin, model: type[Model], count: int) -> str:
-    """Used by the pagination template for any model admin, ours or Django's."""
-    if isinstance(model_admin, CountedAdmin):
-        return model_admin.result_count_text(count)
-    name = model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural
-    return f"{count} {name}"

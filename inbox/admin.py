@@ -5,11 +5,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from accounts.admin import CountedAdmin, field_column, titled_filter
+from accounts.admin_base import TranslatedAdmin, field_column, titled_filter
 from inbox.models import Chat, Message, StoredAttachment
 
 
-class ReadOnlyAdmin(CountedAdmin):
+class ReadOnlyAdmin(TranslatedAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -23,7 +23,14 @@ class ReadOnlyAdmin(CountedAdmin):
 class MessageInline(admin.TabularInline):
     model = Message
     extra = 0
-    fields = ["created_at", "author", "direction", "text", "delivery_status", "external_id"]
+    fields = [
+        field_column("created_at", _("time")),
+        field_column("author", _("author")),
+        field_column("direction", _("direction")),
+        field_column("text", _("text")),
+        field_column("delivery_status", _("delivery")),
+        field_column("external_id", _("ID on the marketplace")),
+    ]
     readonly_fields = fields
     ordering = ["created_at", "id"]
     show_change_link = True
@@ -38,6 +45,14 @@ class MessageInline(admin.TabularInline):
 @admin.register(Chat)
 class ChatAdmin(ReadOnlyAdmin):
     count_phrase = ngettext_lazy("%(count)d chat", "%(count)d chats", "count")
+    field_labels = {
+        "account": _("marketplace account"),
+        "external_id": _("ID on the marketplace"),
+        "kind": _("kind"),
+        "snoozed_until": _("snoozed until"),
+        "last_message_preview": _("last message text"),
+        "last_message_external_id": _("last message ID"),
+    }
     list_display = [
         "buyer_name",
         field_column("account", _("marketplace account")),
@@ -66,6 +81,23 @@ class ChatAdmin(ReadOnlyAdmin):
 @admin.register(Message)
 class MessageAdmin(ReadOnlyAdmin):
     count_phrase = ngettext_lazy("%(count)d message", "%(count)d messages", "count")
+    field_labels = {
+        "chat": _("chat"),
+        "external_id": _("ID on the marketplace"),
+        "direction": _("direction"),
+        "author": _("author"),
+        "sent_by": _("sent by"),
+        "text": _("text"),
+        "attachments": _("attachments"),
+        "created_at": _("time"),
+        "is_read": _("read"),
+        "delivery_status": _("delivery"),
+        "attempts": _("attempts"),
+        "last_error": _("last error"),
+        "next_attempt_at": _("next attempt"),
+        "sending_started_at": _("sending started"),
+        "sent_at": _("sent"),
+    }
     list_display = [
         field_column("created_at", _("time")),
         field_column("chat", _("chat")),

@@ -163,7 +163,7 @@ class Message(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.direction} {self.external_id or self.pk}"
+        return f"{self.get_direction_display()} {self.external_id or self.pk}"
 
 
 class OutgoingFile(models.Model):
@@ -214,7 +214,7 @@ class StoredAttachment(models.Model):
     name = models.CharField(_("name"), max_length=255, blank=True, default="")
     content_type = models.CharField(_("content type"), max_length=100, blank=True, default="")
     size = models.PositiveIntegerField(_("size"), default=0)
-    sha256 = models.CharField(max_length=64, blank=True, default="")
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True, default="")
     attempts = models.PositiveSmallIntegerField(_("fetch attempts"), default=0)
     next_try_at = models.DateTimeField(_("next try"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True, default="")

@@ -9,6 +9,6 @@ register = template.Library()
 
 @register.simple_tag
 def result_count_text(cl: Any) -> str:
-    from accounts.admin import model_count_text
+    from accounts.admin_base import model_count_text
 
     return model_count_text(model_admin=cl.model_admin, model=cl.model, count=cl.result_count)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import MarketplaceAccount, SyncRun
+from inbox.models import Message, StoredAttachment
 from tests.conftest import CREDENTIALS
 
 CREDENTIAL_INPUT_NAMES = {
@@ -190,3 +191,67 @@ def test_wildberries_has_no_push_url(root_client, make_account):
         reverse("admin:accounts_marketplaceaccount_change", args=[account.pk])
     ).content.decode()
     assert account.webhook_secret not in html
+
+
+# Names and values that are the same in every language.
+NOT_LABELS = {
+    "Ozon",
+    "Wildberries",
+    "Django Q",
+    "SHA-256:",
+    "Api-Key:",
+    "Client-Id:",
+    "root",
+    "ozon cabinet",
+    "Ozon: ozon cabinet",
+}
+
+
+@pytest.mark.django_db
+def test_admin_pages_have_no_english_labels(root_client, make_account, make_chat):
+    account = make_account("ozon")
+    chat = make_chat(account)
+    message = Message.objects.create(
+        chat=chat,
+        external_id="m-1",
+        direction="in",
+        author="buyer",
+        created_at=timezone.now(),
+        text="Здравствуйте",
+    )
+    stored = StoredAttachment.objects.create(message=message, index=0, name="фото.png")
+    run = SyncRun.objects.create(account=account, outcome="success")
+    pages = [
+        reverse("admin:index"),
+        reverse("admin:accounts_marketplaceaccount_changelist"),
+        reverse("admin:accounts_marketplaceaccount_change", args=[account.pk]),
+        reverse("admin:accounts_marketplaceaccount_add"),
+        reverse("admin:accounts_marketplaceaccount_add") + "?marketplace=ozon",
+        reverse("admin:accounts_syncrun_changelist"),
+        reverse("admin:accounts_syncrun_change", args=[run.pk]),
+        reverse("admin:inbox_chat_changelist"),
+        reverse("admin:inbox_chat_change", args=[chat.pk]),
+        reverse("admin:inbox_message_changelist"),
+        reverse("admin:inbox_message_change", args=[message.pk]),
+        reverse("admin:inbox_storedattachment_changelist"),
+        reverse("admin:inbox_storedattachment_change", args=[stored.pk]),
+    ]
+    english = {}
+    for page in pages:
+        response = root_client.get(page)
+        assert response.status_code == 200, page
+        html = re.sub(r"<(script|svg|style)\b.*?</\1>", "", response.content.decode(), flags=re.S)
+        texts = re.findall(r">([^<>]*[A-Za-z][^<>]*)<", html) + re.findall(
+            r'data-filter-title="([^"]*)"', html
+        )
+        found = {
+            text.strip()
+            for text in texts
+            if not re.search(r"[А-Яа-яЁё]", text)
+            and text.strip() not in NOT_LABELS
+            and not text.strip().startswith(("http://", "&rsaquo;"))
+            and not re.fullmatch(r"[\w-]+", text.strip())  # ids and webhook secrets
+        }
+        if found:
+            english[page] = sorted(found)
+    assert english == {}

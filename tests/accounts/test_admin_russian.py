@@ -255,3 +255,27 @@ def test_admin_pages_have_no_english_labels(root_client, make_account, make_chat
         if found:
             english[page] = sorted(found)
     assert english == {}
+
+
+@pytest.mark.django_db
+def test_bulk_delete_reports_the_count_in_the_right_plural_form(root_client, make_account):
+    accounts = [make_account("ozon", name=f"Кабинет {number}") for number in range(3)]
+    changelist = reverse("admin:accounts_marketplaceaccount_changelist")
+    confirmation = root_client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [account.pk for account in accounts]}
+    )
+    assert confirmation.status_code == 200
+    assert MarketplaceAccount.objects.count() == 3
+    response = root_client.post(
+        changelist,
+        {
+            "action": "delete_selected",
+            "_selected_action": [account.pk for account in accounts],
+            "post": "yes",
+        },
+        follow=True,
+    )
+    assert [str(message) for message in response.context["messages"]] == [
+        "Удалено: 3 кабинета маркетплейсов."
+    ]
+    assert MarketplaceAccount.objects.count() == 0

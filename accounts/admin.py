@@ -93,13 +93,20 @@ class MarketplaceAccountAdmin(TranslatedAdmin):
                     _("Credentials: %(marketplace)s") % {"marketplace": spec_for(marketplace).label},
                     {
                         "fields": [*credential_inputs(marketplace=marketplace), "skip_check"],
-                        "description": _("Secrets are never shown."),
+                        "description": self.credentials_description(obj),
                     },
                 )
             )
         if obj is not None:
             fieldsets.append((_("Cabinet"), {"fields": ["external_id", "push_url", "created_at"]}))
         return fieldsets
+
+    def credentials_description(self, obj: MarketplaceAccount | None) -> str:
+        if obj is not None:
+            return str(_("Secrets are never shown."))
+        return format_html(
+            '{} <a href="?">{}</a>', _("Secrets are never shown."), _("Choose another marketplace")
+        )
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("sync_state")

@@ -130,6 +130,7 @@ def test_add_form_shows_only_the_chosen_marketplaces_fields(root_client, marketp
     url = reverse("admin:accounts_marketplaceaccount_add") + f"?marketplace={marketplace}"
     html = root_client.get(url).content.decode()
     assert credential_inputs_in(html) == sorted(CREDENTIAL_INPUT_NAMES[marketplace])
+    assert '<a href="?">Выбрать другой маркетплейс</a>' in html
 
 
 @pytest.mark.django_db

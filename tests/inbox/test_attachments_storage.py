@@ -1,6 +1,9 @@
 """Stored attachments: fetched once, served with caching headers, failed fetches retried with backoff."""
 
 import hashlib
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -199,3 +202,36 @@ def test_a_fetch_in_progress_is_not_started_twice(photo_message, monkeypatch):
 )
 def test_backoff_doubles_up_to_an_hour(attempts, seconds):
     assert attachments.attachment_backoff_seconds(attempts=attempts) == seconds
+
+
+@pytest.mark.parametrize(
+    ("bucket", "backend"),
+    [
+        ("", "django.core.files.storage.filesystem.FileSystemStorage"),
+        ("chat-files", "storages.backends.s3.S3Storage"),
+    ],
+)
+def test_storage_backend_is_chosen_by_the_environment(bucket, backend):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "chatcenter.settings",
+        "DJANGO_SECRET_KEY": "x" * 50,
+        "FERNET_KEYS": "test-fernet-key-one",
+        "ATTACHMENTS_S3_BUCKET": bucket,
+        "ATTACHMENTS_S3_ENDPOINT_URL": "https://storage.example.test",
+    }
+    script = (
+        "import django; django.setup()\n"
+        "from django.core.files.storage import default_storage\n"
+        "default_storage._setup()\n"
+        "cls = type(default_storage._wrapped)\n"
+        "print(f'{cls.__module__}.{cls.__qualname__}')\n"
+        "print(getattr(default_storage._wrapped, 'bucket_name', ''))\n"
+        "print(getattr(default_storage._wrapped, 'endpoint_url', ''))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    expected_endpoint = "https://storage.example.test" if bucket else ""
+    assert result.stdout.splitlines() == [backend, bucket, expected_endpoint]

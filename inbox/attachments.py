@@ -28,6 +28,10 @@ BACKOFF_CAP_SECONDS = 3600
 # How long one request may hold a fetch before another may try (the HTTP client's timeouts are 5 + 30 s).
 FETCH_CLAIM_SECONDS = 60
 MODERATION_RETRY_SECONDS = 60
+# A file in WB moderation is checked again in the background (the thread shows a placeholder, not a
+# link, so no page would ask again); a day and more of checks, then the placeholder stays.
+MODERATION_MAX_CHECKS = 30
+RECHECK_TASK = "inbox.attachments.attachment_recheck_task"
 # WB answers 451 for a file its moderation rejected (wb-09-communications, GET /api/v1/seller/download/{id}).
 REJECTED_STATUS = 451
 
@@ -108,6 +112,38 @@ def attachment_get(*, message: Message, index: int, now: datetime | None = None)
     return _fetch_and_store(row=row, message=message, index=index, item=item, now=now)
 
 
+def attachment_recheck_task(stored_attachment_id: int) -> str:
+    """Background check of a file that was in moderation; returns the state it is in now."""
+    row = StoredAttachment.objects.select_related("message__chat__account").filter(pk=stored_attachment_id)
+    row = row.first()
+    if row is None:
+        return "gone"
+    content = attachment_get(message=row.message, index=row.index)
+    if content.state == State.MODERATION:
+        # Also when this run came too early to claim the fetch: keep one check pending.
+        row.refresh_from_db()
+        attachment_recheck_schedule(row=row)
+    return str(content.state)
+
+
+def attachment_recheck_schedule(*, row: StoredAttachment) -> None:
+    """One pending background check per attachment, at its next-try time (a django-q ONCE schedule)."""
+    from django_q.models import Schedule
+
+    if row.attempts >= MODERATION_MAX_CHECKS or row.next_try_at is None:
+        return
+    Schedule.objects.update_or_create(
+        name=f"attachment-recheck-{row.pk}",
+        defaults={
+            "func": RECHECK_TASK,
+            "kwargs": repr({"stored_attachment_id": row.pk}),
+            "schedule_type": Schedule.ONCE,
+            "repeats": -1,
+            "next_run": row.next_try_at,
+        },
+    )
+
+
 def attachment_name(*, item: dict[str, Any]) -> str:
     """The file name as a person reads it: percent-encoding (as some marketplaces send it) decoded."""
     name = str(item.get("name") or "")
@@ -137,11 +173,9 @@ def _fetch_and_store(
     try:
         download = attachment_fetch(message=message, index=index)
     except AttachmentPendingError as error:
-        seconds = (
-            int(error.retry_after)
-            if error.retry_after and error.retry_after >= 1
-            else MODERATION_RETRY_SECONDS
-        )
+        retry_after = error.retry_after or 0
+        seconds = int(retry_after) if retry_after >= 1 else MODERATION_RETRY_SECONDS
+        seconds = max(seconds, attachment_backoff_seconds(attempts=attempts))
         return _record(row=row, state=State.MODERATION, attempts=attempts, now=now, seconds=seconds)
     except AttachmentRejectedError as error:
         return _record(row=row, state=State.REJECTED, attempts=attempts, now=now, error=error.message)
@@ -198,6 +232,7 @@ def _record(
     # The thread shows a placeholder (not a broken image) once the message says so.
     if state == State.MODERATION:
         _moderation_record(message_id=row.message_id, index=row.index, moderation="pending")
+        attachment_recheck_schedule(row=row)
     elif state == State.REJECTED:
         _moderation_record(message_id=row.message_id, index=row.index, moderation="rejected")
     return _state_content(row=row, now=now)

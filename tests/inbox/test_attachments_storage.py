@@ -1,5 +1,6 @@
 """Stored attachments: fetched once, served with caching headers, failed fetches retried with backoff."""
 
+import ast
 import hashlib
 import os
 import subprocess
@@ -235,3 +236,38 @@ def test_storage_backend_is_chosen_by_the_environment(bucket, backend):
     assert result.returncode == 0, result.stderr
     expected_endpoint = "https://storage.example.test" if bucket else ""
     assert result.stdout.splitlines() == [backend, bucket, expected_endpoint]
+
+
+@responses.activate
+@pytest.mark.django_db
+def test_a_file_in_moderation_is_checked_again_in_the_background(photo_message):
+    from django_q.models import Schedule
+
+    responses.get(
+        DOWNLOAD.format(id="img-1"), status=202, json={"moderationState": "pending", "retrySeconds": 30}
+    )
+    assert attachments.attachment_get(message=photo_message, index=0).state == "moderation"
+    row = StoredAttachment.objects.get(message=photo_message, index=0)
+    schedule = Schedule.objects.get(name=f"attachment-recheck-{row.pk}")
+    assert (schedule.func, schedule.schedule_type, schedule.next_run) == (
+        "inbox.attachments.attachment_recheck_task",
+        Schedule.ONCE,
+        row.next_try_at,
+    )
+    assert ast.literal_eval(schedule.kwargs) == {"stored_attachment_id": row.pk}
+
+    # Still in moderation at the first check: the next check is planned after a longer wait.
+    StoredAttachment.objects.filter(pk=row.pk).update(next_try_at=timezone.now() - timedelta(seconds=1))
+    assert attachments.attachment_recheck_task(row.pk) == "moderation"
+    row.refresh_from_db()
+    assert row.attempts == 2
+    schedule.refresh_from_db()
+    assert schedule.next_run == row.next_try_at
+    assert Schedule.objects.filter(name__startswith="attachment-recheck-").count() == 1
+
+    responses.replace(responses.GET, DOWNLOAD.format(id="img-1"), body=PNG, content_type="image/png")
+    StoredAttachment.objects.filter(pk=row.pk).update(next_try_at=timezone.now() - timedelta(seconds=1))
+    assert attachments.attachment_recheck_task(row.pk) == "stored"
+    photo_message.refresh_from_db()
+    assert photo_message.attachments[0]["moderation"] == ""
+    assert len(responses.calls) == 3

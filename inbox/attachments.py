@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from inbox.models import Message, OutgoingFile, StoredAttachment
 from marketplaces import registry
@@ -68,7 +69,9 @@ def attachment_fetch(*, message: Message, index: int) -> Download:
     """
     item = attachment_item(message=message, index=index)
     if item.get("moderation") == "rejected":
-        raise AttachmentRejectedError("Маркетплейс отклонил этот файл при модерации.")
+        raise AttachmentRejectedError(
+            gettext("The marketplace rejected this file in moderation; it cannot be downloaded.")
+        )
     if message.direction == Message.Direction.OUT and index == 0:
         # Our own reply's file: we hold its bytes (before the echo there is no remote copy to fetch,
         # and Yandex Market or Ozon would not serve it through the API anyway).

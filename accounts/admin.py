@@ -1,19 +1,26 @@
 from typing import Any
 
-from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_field
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from accounts import services
-from accounts.forms import MarketplaceAccountForm
+from accounts.admin_base import TranslatedAdmin, field_column, titled_filter
+from accounts.credential_checks import credentials_refused
+from accounts.forms import account_form_for, credential_inputs
 from accounts.models import MarketplaceAccount, SyncRun, SyncState
+from accounts.selectors import account_push_url
 from marketplaces.errors import MarketplaceError
+from marketplaces.registry import MARKETPLACE_SPECS, marketplace_specs, spec_for
 
-PUSH_ROUTES = {"ozon": "inbox:webhook-ozon", "yandex_market": "inbox:webhook-yandex-market"}
+admin.site.site_header = _("Chat Center administration")
+admin.site.site_title = _("Chat Center administration")
+admin.site.index_title = _("Administration")
 
 
 class SyncStateInline(admin.StackedInline):
@@ -28,51 +35,78 @@ class SyncStateInline(admin.StackedInline):
         "last_error",
         "rate_limited_until",
         "capability_notes",
-        "backfill_finished_at",
+        "backfill_finished",
     ]
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    @admin.display(description=_("Backfill finished at"))
+    def backfill_finished(self, obj: SyncState) -> Any:
+        field = SyncState._meta.get_field("backfill_finished_at")
+        return display_for_field(obj.backfill_finished_at, field, "—")
+
 
 @admin.register(MarketplaceAccount)
-class MarketplaceAccountAdmin(admin.ModelAdmin):
-    form = MarketplaceAccountForm
+class MarketplaceAccountAdmin(TranslatedAdmin):
+    count_phrase = ngettext_lazy("%(count)d marketplace account", "%(count)d marketplace accounts", "count")
     list_display = ["name", "marketplace", "external_id", "is_active", "last_success", "health"]
     list_filter = ["marketplace", "is_active"]
     search_fields = ["name", "external_id"]
     filter_horizontal = ["members"]
     readonly_fields = ["external_id", "push_url", "created_at"]
     inlines = [SyncStateInline]
+    choose_marketplace_template = "admin/accounts/marketplaceaccount/choose_marketplace.html"
 
     def get_inlines(self, request: HttpRequest, obj: MarketplaceAccount | None) -> list:
         return self.inlines if obj is not None else []
 
+    def chosen_marketplace(self, request: HttpRequest, obj: MarketplaceAccount | None) -> str:
+        if obj is not None:
+            return obj.marketplace
+        chosen = request.GET.get("marketplace") or request.POST.get("marketplace") or ""
+        return chosen if chosen in MARKETPLACE_SPECS else ""
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> HttpResponse:
+        # Step one: the marketplace decides which credential fields the form has.
+        if request.method == "GET" and not self.chosen_marketplace(request, None):
+            if not self.has_add_permission(request):
+                return super().add_view(request, form_url, extra_context)
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("Add marketplace account"),
+                "subtitle": _("Choose the marketplace"),
+                "marketplaces": marketplace_specs(),
+                "has_view_permission": self.has_view_permission(request),
+            }
+            return TemplateResponse(request, self.choose_marketplace_template, context)
+        return super().add_view(request, form_url, extra_context)
+
     def get_fieldsets(self, request: HttpRequest, obj: MarketplaceAccount | None = None) -> list:
-        credentials = [
-            "wildberries_token",
-            "ozon_client_id",
-            "ozon_api_key",
-            "yandex_market_api_key",
-            "yandex_market_business_id",
-            "skip_check",
-        ]
-        fieldsets: list = [
-            (None, {"fields": ["name", "marketplace", "is_active", "members"]}),
-            (
-                _("Credentials"),
-                {
-                    "fields": credentials,
-                    "description": _(
-                        "Fill in the fields of the selected marketplace. Secrets are never shown."
-                    ),
-                },
-            ),
-        ]
+        marketplace = self.chosen_marketplace(request, obj)
+        fieldsets: list = [(None, {"fields": ["name", "marketplace", "is_active", "members"]})]
+        if marketplace:
+            fieldsets.append(
+                (
+                    _("Credentials: %(marketplace)s") % {"marketplace": spec_for(marketplace).label},
+                    {
+                        "fields": [*credential_inputs(marketplace=marketplace), "skip_check"],
+                        "description": self.credentials_description(obj),
+                    },
+                )
+            )
         if obj is not None:
             fieldsets.append((_("Cabinet"), {"fields": ["external_id", "push_url", "created_at"]}))
         return fieldsets
+
+    def credentials_description(self, obj: MarketplaceAccount | None) -> str:
+        if obj is not None:
+            return str(_("Secrets are never shown."))
+        return format_html(
+            '{} <a href="?">{}</a>', _("Secrets are never shown."), _("Choose another marketplace")
+        )
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("sync_state")
@@ -93,17 +127,11 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("push URL"))
     def push_url(self, obj: MarketplaceAccount) -> str:
-        route = PUSH_ROUTES.get(obj.marketplace)
-        if not route or not obj.pk:
-            return "—"
-        try:
-            path = reverse(route, kwargs={"secret": obj.webhook_secret})
-        except Exception:
-            return "—"
-        return format_html("<code>{}{}</code>", settings.PUBLIC_BASE_URL.rstrip("/"), path)
+        url = account_push_url(account=obj) if obj.pk else ""
+        return format_html("<code>{}</code>", url) if url else "—"
 
     def save_model(self, request: HttpRequest, obj: MarketplaceAccount, form: Any, change: bool) -> None:
-        # Validation and the marketplace check happened in save_form via the service below.
+        # Validation and the marketplace check happened in the form's _post_clean via the service below.
         pass
 
     def save_form(self, request: HttpRequest, form: Any, change: bool) -> MarketplaceAccount:
@@ -115,6 +143,7 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
             self.save_formset(request, form, formset, change=change)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        kwargs["form"] = account_form_for(marketplace=self.chosen_marketplace(request, obj))
         form_class = super().get_form(request, obj, change=change, **kwargs)
 
         class CheckedForm(form_class):
@@ -139,7 +168,7 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
                         )
                     else:
                         self.instance = services.account_create(
-                            marketplace=data["marketplace"],
+                            marketplace=self.marketplace,
                             name=data["name"],
                             credentials=credentials,
                             check=check,
@@ -147,10 +176,7 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
                 except ValidationError as error:
                     self.add_credential_errors(error)
                 except MarketplaceError as error:
-                    self.add_error(
-                        None,
-                        _("The marketplace refused the credentials: %(reason)s") % {"reason": error.message},
-                    )
+                    self.add_error(None, credentials_check_failure(error=error))
                 else:
                     state = SyncState.objects.filter(account=self.instance).first()
                     if state and state.capability_notes:
@@ -159,19 +185,49 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         return CheckedForm
 
 
+def credentials_check_failure(*, error: MarketplaceError) -> str:
+    """What an admin reads when the check with the marketplace did not pass: refused or not reached."""
+    if credentials_refused(error=error):
+        return str(_("The marketplace refused the credentials: %(reason)s") % {"reason": error.message})
+    return str(
+        _(
+            "The marketplace could not be reached to check the credentials: %(reason)s. Try again later, "
+            "or save without the check."
+        )
+        % {"reason": error.message}
+    )
+
+
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(TranslatedAdmin):
+    count_phrase = ngettext_lazy("%(count)d sync run", "%(count)d sync runs", "count")
+    field_labels = {
+        "account": _("marketplace account"),
+        "kind": _("kind"),
+        "outcome": _("outcome"),
+        "finished_at": _("finished"),
+        "pages": _("pages"),
+        "requests": _("requests"),
+        "chats_upserted": _("chats updated"),
+        "messages_created": _("messages created"),
+        "items_skipped": _("items skipped"),
+        "error": _("error"),
+    }
     list_display = [
-        "account",
-        "kind",
-        "outcome",
-        "started_at",
-        "finished_at",
-        "pages",
-        "messages_created",
-        "error",
+        field_column("account", _("marketplace account")),
+        field_column("kind", _("kind")),
+        field_column("outcome", _("outcome")),
+        field_column("started_at", _("started")),
+        field_column("finished_at", _("finished")),
+        field_column("pages", _("pages")),
+        field_column("messages_created", _("messages created")),
+        field_column("error", _("error")),
     ]
-    list_filter = ["kind", "outcome", "account__marketplace"]
+    list_filter = [
+        ("kind", titled_filter(_("kind"))),
+        ("outcome", titled_filter(_("outcome"))),
+        "account__marketplace",
+    ]
     list_select_related = ["account"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

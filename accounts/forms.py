@@ -1,4 +1,4 @@
-"""Admin form for marketplace accounts: credential inputs are write-only."""
+"""Admin form for marketplace accounts: only the chosen marketplace's credential inputs, all write-only."""
 
 from typing import Any
 
@@ -6,24 +6,42 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.credentials import CREDENTIAL_FIELDS, OZON, WILDBERRIES, YANDEX_MARKET
 from accounts.models import MarketplaceAccount
+from marketplaces.registry import MARKETPLACE_SPECS, spec_for
 
-# Form field name → (marketplace, credential key, is secret)
-CREDENTIAL_INPUTS: dict[str, tuple[str, str, bool]] = {
-    "wildberries_token": (WILDBERRIES, "token", True),
-    "ozon_client_id": (OZON, "client_id", False),
-    "ozon_api_key": (OZON, "api_key", True),
-    "yandex_market_api_key": (YANDEX_MARKET, "api_key", True),
-    "yandex_market_business_id": (YANDEX_MARKET, "business_id", False),
+# Labels of credential keys; a key not listed here is treated as a secret.
+CREDENTIAL_LABELS: dict[str, Any] = {
+    "token": _("API token"),
+    "client_id": _("Client-Id"),
+    "api_key": _("Api-Key"),
+    "business_id": _("Business ID (businessId)"),
 }
+NOT_SECRET_KEYS = frozenset({"client_id", "business_id"})
 
 KEEP_HELP = _("Leave blank to keep the stored value.")
 
 
-def secret_input() -> forms.CharField:
+def credential_input_name(*, marketplace: str, key: str) -> str:
+    return f"{marketplace}_{key}"
+
+
+def credential_inputs(*, marketplace: str) -> dict[str, str]:
+    """Form field name → credential key, for one marketplace (empty for an unknown one)."""
+    if marketplace not in MARKETPLACE_SPECS:
+        return {}
+    return {
+        credential_input_name(marketplace=marketplace, key=key): key
+        for key in spec_for(marketplace).credential_fields
+    }
+
+
+def credential_field(*, key: str) -> forms.CharField:
+    label = CREDENTIAL_LABELS.get(key, key)
+    if key in NOT_SECRET_KEYS:
+        return forms.CharField(label=label, required=False, strip=True)
     # render_value=False: the stored secret never reaches the HTML, not even partially.
     return forms.CharField(
+        label=label,
         required=False,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
@@ -31,11 +49,11 @@ def secret_input() -> forms.CharField:
 
 
 class MarketplaceAccountForm(forms.ModelForm):
-    wildberries_token = secret_input()
-    ozon_client_id = forms.CharField(required=False, strip=True)
-    ozon_api_key = secret_input()
-    yandex_market_api_key = secret_input()
-    yandex_market_business_id = forms.CharField(required=False, strip=True)
+    """`marketplace` is chosen before the form is built (step one of the add page, or the stored account)."""
+
+    # Set by `account_form_for`; "" while no marketplace is chosen.
+    chosen_marketplace = ""
+
     skip_check = forms.BooleanField(
         required=False,
         label=_("Do not check the credentials with the marketplace"),
@@ -48,31 +66,36 @@ class MarketplaceAccountForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        labels = {
-            "wildberries_token": _("Wildberries API token"),
-            "ozon_client_id": _("Ozon Client-Id"),
-            "ozon_api_key": _("Ozon Api-Key"),
-            "yandex_market_api_key": _("Yandex Market Api-Key"),
-            "yandex_market_business_id": _("Yandex Market business ID"),
+        marketplace = self.marketplace
+        inputs = {
+            name: key
+            for name, key in credential_inputs(marketplace=marketplace).items()
+            if name in self.fields
         }
-        for name, label in labels.items():
-            self.fields[name].label = label
-        if self.instance.pk:
+        if marketplace and "marketplace" in self.fields:
+            # Chosen in step one (or stored): a disabled field ignores whatever a POST says.
+            self.fields["marketplace"].initial = marketplace
             self.fields["marketplace"].disabled = True
-            for name in CREDENTIAL_INPUTS:
-                self.fields[name].help_text = KEEP_HELP
+        if self.instance.pk:
             stored = self.instance.credentials or {}
-            for name, (marketplace, key, secret) in CREDENTIAL_INPUTS.items():
-                if not secret and marketplace == self.instance.marketplace:
+            for name, key in inputs.items():
+                self.fields[name].help_text = KEEP_HELP
+                if key in NOT_SECRET_KEYS:
                     self.fields[name].initial = stored.get(key, "")
+        else:
+            for name in inputs:
+                self.fields[name].required = True
+
+    @property
+    def marketplace(self) -> str:
+        return self.instance.marketplace if self.instance.pk else self.chosen_marketplace
 
     def submitted_credentials(self) -> dict[str, str] | None:
         """Credentials typed into the form merged over the stored ones; None when nothing was typed."""
-        marketplace = self.cleaned_data.get("marketplace") or self.instance.marketplace
         typed = {
-            key: self.cleaned_data.get(name, "")
-            for name, (owner, key, _secret) in CREDENTIAL_INPUTS.items()
-            if owner == marketplace and self.cleaned_data.get(name)
+            key: self.cleaned_data[name]
+            for name, key in credential_inputs(marketplace=self.marketplace).items()
+            if self.cleaned_data.get(name)
         }
         if self.instance.pk:
             stored = dict(self.instance.credentials or {})
@@ -81,22 +104,16 @@ class MarketplaceAccountForm(forms.ModelForm):
             return {**stored, **typed}
         return typed
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        marketplace = cleaned.get("marketplace") or self.instance.marketplace
-        if not self.instance.pk and marketplace:
-            missing = [
-                name
-                for name, (owner, key, _secret) in CREDENTIAL_INPUTS.items()
-                if owner == marketplace and not cleaned.get(name) and key in CREDENTIAL_FIELDS[marketplace]
-            ]
-            for name in missing:
-                self.add_error(name, _("Required for this marketplace."))
-        return cleaned
-
     def add_credential_errors(self, error: ValidationError) -> None:
         """Show a ValidationError keyed by credential names on the matching form inputs."""
-        marketplace = self.cleaned_data.get("marketplace") or self.instance.marketplace
-        by_key = {key: name for name, (owner, key, _s) in CREDENTIAL_INPUTS.items() if owner == marketplace}
+        by_key = {key: name for name, key in credential_inputs(marketplace=self.marketplace).items()}
         for key, messages in error.message_dict.items():
             self.add_error(by_key.get(key), messages)
+
+
+def account_form_for(*, marketplace: str) -> type[MarketplaceAccountForm]:
+    """The account form with the credential inputs of `marketplace` ("" = not chosen yet)."""
+    chosen = marketplace if marketplace in MARKETPLACE_SPECS else ""
+    # Declared fields (class attributes), so that the admin's modelform_factory accepts their names.
+    inputs = {name: credential_field(key=key) for name, key in credential_inputs(marketplace=chosen).items()}
+    return type("MarketplaceAccountForm", (MarketplaceAccountForm,), {"chosen_marketplace": chosen, **inputs})

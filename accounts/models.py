@@ -2,6 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.credentials import OZON, WILDBERRIES, YANDEX_MARKET
@@ -68,7 +69,7 @@ class SyncState(models.Model):
         indexes = [models.Index(fields=["next_sync_at"], name="syncstate_next_sync_idx")]
 
     def __str__(self) -> str:
-        return f"sync of {self.account_id}"
+        return gettext("sync of account %(id)s") % {"id": self.account_id}
 
 
 class SyncRun(models.Model):
@@ -103,4 +104,8 @@ class SyncRun(models.Model):
         indexes = [models.Index(fields=["account", "-started_at"], name="syncrun_account_started_idx")]
 
     def __str__(self) -> str:
-        return f"{self.kind} of {self.account_id} at {self.started_at:%Y-%m-%d %H:%M}"
+        return gettext("%(kind)s of account %(id)s at %(started)s") % {
+            "kind": self.get_kind_display(),
+            "id": self.account_id,
+            "started": f"{self.started_at:%Y-%m-%d %H:%M}",
+        }

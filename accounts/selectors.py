@@ -3,11 +3,14 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.models import MarketplaceAccount
+from marketplaces import registry
 
 VIEW_ALL_PERMISSION = "inbox.view_all_chats"
 
@@ -71,3 +74,19 @@ def account_health_for_user(*, user: AbstractBaseUser | AnonymousUser) -> list[A
             )
         )
     return health
+
+
+def account_push_url(*, account: MarketplaceAccount) -> str:
+    """The absolute URL the marketplace pushes this account's events to ("" when it does not push).
+
+    Built from PUBLIC_BASE_URL, the product's external address, not from the request: the admin page may
+    be opened through another host or port than the one the marketplace reaches.
+    """
+    route = registry.spec_for(account.marketplace).push_route
+    if not route or not account.webhook_secret:
+        return ""
+    try:
+        path = reverse(route, kwargs={"secret": account.webhook_secret})
+    except NoReverseMatch:
+        return ""
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}"

@@ -2,11 +2,14 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
-from inbox.models import Chat, Message
+from accounts.admin_base import TranslatedAdmin, field_column, titled_filter
+from inbox.models import Chat, Message, StoredAttachment
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(TranslatedAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -20,7 +23,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class MessageInline(admin.TabularInline):
     model = Message
     extra = 0
-    fields = ["created_at", "author", "direction", "text", "delivery_status", "external_id"]
+    fields = [
+        field_column("created_at", _("time")),
+        field_column("author", _("author")),
+        field_column("direction", _("direction")),
+        field_column("text", _("text")),
+        field_column("delivery_status", _("delivery")),
+        field_column("external_id", _("ID on the marketplace")),
+    ]
     readonly_fields = fields
     ordering = ["created_at", "id"]
     show_change_link = True
@@ -34,10 +44,19 @@ class MessageInline(admin.TabularInline):
 
 @admin.register(Chat)
 class ChatAdmin(ReadOnlyAdmin):
+    count_phrase = ngettext_lazy("%(count)d chat", "%(count)d chats", "count")
+    field_labels = {
+        "account": _("marketplace account"),
+        "external_id": _("ID on the marketplace"),
+        "kind": _("kind"),
+        "snoozed_until": _("snoozed until"),
+        "last_message_preview": _("last message text"),
+        "last_message_external_id": _("last message ID"),
+    }
     list_display = [
         "buyer_name",
-        "account",
-        "kind",
+        field_column("account", _("marketplace account")),
+        field_column("kind", _("kind")),
         "order_number",
         "product_sku",
         "status",
@@ -45,7 +64,12 @@ class ChatAdmin(ReadOnlyAdmin):
         "last_message_at",
         "awaiting_reply_since",
     ]
-    list_filter = ["account__marketplace", "status", "kind", "account"]
+    list_filter = [
+        "account__marketplace",
+        "status",
+        ("kind", titled_filter(_("kind"))),
+        ("account", titled_filter(_("account"), admin.RelatedFieldListFilter)),
+    ]
     list_select_related = ["account"]
     search_fields = ["buyer_name", "order_number", "product_sku", "external_id", "last_message_preview"]
     date_hierarchy = "last_message_at"
@@ -56,13 +80,53 @@ class ChatAdmin(ReadOnlyAdmin):
 
 @admin.register(Message)
 class MessageAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "chat", "author", "direction", "short_text", "delivery_status"]
-    list_filter = ["direction", "author", "delivery_status", "chat__account__marketplace"]
+    count_phrase = ngettext_lazy("%(count)d message", "%(count)d messages", "count")
+    field_labels = {
+        "chat": _("chat"),
+        "external_id": _("ID on the marketplace"),
+        "direction": _("direction"),
+        "author": _("author"),
+        "sent_by": _("sent by"),
+        "text": _("text"),
+        "attachments": _("attachments"),
+        "created_at": _("time"),
+        "is_read": _("read"),
+        "delivery_status": _("delivery"),
+        "attempts": _("attempts"),
+        "last_error": _("last error"),
+        "next_attempt_at": _("next attempt"),
+        "sending_started_at": _("sending started"),
+        "sent_at": _("sent"),
+    }
+    list_display = [
+        field_column("created_at", _("time")),
+        field_column("chat", _("chat")),
+        field_column("author", _("author")),
+        field_column("direction", _("direction")),
+        "short_text",
+        field_column("delivery_status", _("delivery")),
+    ]
+    list_filter = [
+        ("direction", titled_filter(_("direction"))),
+        ("author", titled_filter(_("author"))),
+        ("delivery_status", titled_filter(_("delivery"))),
+        "chat__account__marketplace",
+    ]
     list_select_related = ["chat", "chat__account"]
     search_fields = ["text", "external_id", "chat__buyer_name", "chat__order_number"]
     raw_id_fields = ["chat", "sent_by"]
     show_full_result_count = False
 
-    @admin.display(description="text")
+    @admin.display(description=_("text"))
     def short_text(self, obj: Message) -> str:
         return obj.text[:80]
+
+
+@admin.register(StoredAttachment)
+class StoredAttachmentAdmin(ReadOnlyAdmin):
+    count_phrase = ngettext_lazy("%(count)d stored attachment", "%(count)d stored attachments", "count")
+    list_display = ["name", "message", "index", "state", "size", "attempts", "next_try_at", "fetched_at"]
+    list_filter = ["state"]
+    list_select_related = ["message"]
+    raw_id_fields = ["message"]
+    show_full_result_count = False

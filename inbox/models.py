@@ -167,7 +167,7 @@ class Message(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.direction} {self.external_id or self.pk}"
+        return f"{self.get_direction_display()} {self.external_id or self.pk}"
 
 
 class OutgoingFile(models.Model):
@@ -187,3 +187,51 @@ class OutgoingFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def stored_attachment_path(instance: "StoredAttachment", filename: str) -> str:
+    # Never the buyer's file name in a path: it is shown from `name`, the path only has to be unique.
+    return f"attachments/{instance.message_id}/{instance.index}-{instance.sha256[:16]}"
+
+
+class StoredAttachment(models.Model):
+    """A marketplace attachment fetched once and kept in Django storage, with its fetch state.
+
+    Absent row: never asked for. `next_try_at` in the future: nobody asks the marketplace before then
+    (backoff after a failure, WB moderation, or another request fetching it right now).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("not fetched yet")
+        STORED = "stored", _("stored")
+        MODERATION = "moderation", _("in moderation")
+        REJECTED = "rejected", _("rejected in moderation")
+        FAILED = "failed", _("fetch failed")
+
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="stored_attachments", verbose_name=_("message")
+    )
+    index = models.PositiveSmallIntegerField(_("attachment number"))
+    remote_id = models.CharField(_("marketplace file ID"), max_length=255, blank=True, default="")
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
+    file = models.FileField(_("file"), upload_to=stored_attachment_path, max_length=255, blank=True)
+    name = models.CharField(_("name"), max_length=255, blank=True, default="")
+    content_type = models.CharField(_("content type"), max_length=100, blank=True, default="")
+    size = models.PositiveIntegerField(_("size"), default=0)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(_("fetch attempts"), default=0)
+    next_try_at = models.DateTimeField(_("next try"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True, default="")
+    fetched_at = models.DateTimeField(_("fetched"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("stored attachment")
+        verbose_name_plural = _("stored attachments")
+        constraints = [
+            models.UniqueConstraint(fields=["message", "index"], name="stored_attachment_message_index_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.message_id}/{self.index}"

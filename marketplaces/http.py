@@ -6,6 +6,7 @@ This is the only module (outside tests) that imports `requests`.
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -294,10 +295,19 @@ class HttpClient:
         return errors.UnexpectedResponseError(f"{label}: неожиданный ответ HTTP {status}", status=status)
 
     def scrub(self, text: str) -> str:
-        for secret in self.secrets:
-            if secret:
-                text = text.replace(secret, "***")
+        """Mask every whole occurrence of a secret value; a secret inside a longer word is not that secret
+        (masking substrings turned "check the key" into "chec*** the ***ey" for a one-letter key)."""
+        secrets = sorted({secret for secret in self.secrets if secret}, key=len, reverse=True)
+        if secrets:
+            text = re.sub("|".join(_whole_value_pattern(secret) for secret in secrets), "***", text)
         return text.strip()
+
+
+def _whole_value_pattern(secret: str) -> str:
+    # A secret edge that is a word character must not continue a word; other edges need no boundary.
+    start = r"(?<!\w)" if re.match(r"\w", secret[0]) else ""
+    end = r"(?!\w)" if re.match(r"\w", secret[-1]) else ""
+    return f"{start}{re.escape(secret)}{end}"
 
 
 class _TooLarge(Exception):

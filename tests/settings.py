@@ -1,6 +1,9 @@
 """Test settings: the production module with fixed, non-secret test keys and fast hashing."""
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdefghijklmnop")
 os.environ.setdefault("DJANGO_DEBUG", "1")
@@ -22,6 +25,9 @@ WILDBERRIES_FEEDBACKS_API_URL = "https://feedbacks-api.wildberries.ru"
 OZON_API_URL = "https://api-seller.ozon.ru"
 YANDEX_MARKET_API_URL = "https://api.partner.market.yandex.ru"
 SANDBOX_ALLOWED = True
+# Stored attachments land in a throw-away folder, never in the checkout's media/.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="chatcenter-test-media-")
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_SQLITE_NAME", "")}

@@ -36,7 +36,13 @@ def test_add_account_happy_path_per_marketplace(marketplace, agent):
         "--no-check",
     )
     account = MarketplaceAccount.objects.get()
-    assert output.splitlines()[0] == str(account.pk)
+    label = {"wildberries": "Wildberries", "ozon": "Ozon", "yandex_market": "Яндекс Маркет"}[marketplace]
+    assert output.splitlines()[:4] == [
+        "Кабинет подключён.",
+        f"ID: {account.pk}",
+        "Название: Основной кабинет",
+        f"Маркетплейс: {label}",
+    ]
     assert account.marketplace == marketplace
     assert account.name == "Основной кабинет"
     assert account.credentials == CREDENTIALS[marketplace]
@@ -65,17 +71,33 @@ def test_add_account_sets_the_non_secret_external_id():
 @pytest.mark.parametrize(
     ("stdin_text", "args", "expected"),
     [
-        ("{not json", ["--marketplace", "ozon"], "not valid JSON"),
-        ("", ["--marketplace", "ozon"], "No credentials on standard input"),
-        ('{"client_id": "123"}', ["--marketplace", "ozon"], "api_key: Обязательное поле."),
-        ('{"api_key": "k", "business_id": "abc"}', ["--marketplace", "yandex_market"], "business_id"),
-        ('{"token": "not-a-jwt"}', ["--marketplace", "wildberries"], "token:"),
+        (
+            "{not json",
+            ["--marketplace", "ozon"],
+            "Ключи доступа — некорректный JSON: Expecting property name",
+        ),
+        ("", ["--marketplace", "ozon"], "На стандартном вводе нет ключей доступа"),
+        (
+            '{"client_id": "123"}',
+            ["--marketplace", "ozon"],
+            "Ключи доступа не прошли проверку:\n  Api-Key (api_key): Обязательное поле.",
+        ),
+        (
+            '{"api_key": "k", "business_id": "abc"}',
+            ["--marketplace", "yandex_market"],
+            "ID кабинета (businessId): ID кабинета Яндекс Маркета — это число",
+        ),
+        (
+            '{"token": "not-a-jwt"}',
+            ["--marketplace", "wildberries"],
+            "API-токен (token): Это не похоже на API-токен Wildberries",
+        ),
         ('["token"]', ["--marketplace", "wildberries"], "JSON-объектом"),
-        ('{"token": "x"}', ["--marketplace", "aliexpress"], "Unknown marketplace 'aliexpress'"),
+        ('{"token": "x"}', ["--marketplace", "aliexpress"], "Неизвестный маркетплейс «aliexpress»"),
         (
             json.dumps(CREDENTIALS["ozon"]),
             ["--marketplace", "ozon", "--member", "ghost"],
-            "Unknown user(s): ghost",
+            "Неизвестные пользователи: ghost.",
         ),
     ],
 )
@@ -106,4 +128,4 @@ def test_add_account_exits_2_as_a_process(tmp_path):
         check=False,
     )
     assert result.returncode == 2
-    assert "not valid JSON" in result.stderr
+    assert "Ключи доступа — некорректный JSON" in result.stderr

@@ -353,7 +353,7 @@ def test_attachment_in_moderation(logged_in, setup, chat_with_files, monkeypatch
     monkeypatch.setattr("inbox.attachments.attachment_fetch", pending)
     chat = setup["ozon_chat"]
     response = logged_in.get(reverse("inbox:attachment", args=[chat.pk, chat_with_files.pk, 2]))
-    assert response.status_code == 409
+    assert response.status_code == 202
     pane = logged_in.get(reverse("inbox:chat", args=[chat.pk])).content.decode()
     assert "check.pdf" in pane
     assert 'class="moderation"' in pane

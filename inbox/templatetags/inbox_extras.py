@@ -4,7 +4,7 @@ from datetime import date, datetime
 from urllib.parse import unquote, urlencode
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_skeleton
+from babel.dates import format_date, format_skeleton
 from django import template
 from django.conf import settings
 from django.urls import reverse
@@ -39,9 +39,10 @@ def date_words(*, day: date, with_month_name: bool = True) -> str:
     patterns from Babel carry the genitive and the usual abbreviations. The year is added when it is
     not the current one.
     """
-    month = "MMMM" if with_month_name else "MMM"
-    year = "y" if day.year != timezone.localdate().year else ""
-    return format_skeleton(f"{year}{month}d", day, locale=_babel_locale())
+    locale = _babel_locale()
+    if day.year != timezone.localdate().year:
+        return format_date(day, "long" if with_month_name else "medium", locale=locale)
+    return format_skeleton("MMMMd" if with_month_name else "MMMd", day, locale=locale)
 
 
 @register.filter

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import number_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
@@ -172,9 +172,7 @@ def chat_action(context: template.Context, route: str, **htmx: str) -> SafeStrin
     url = reverse(route, args=[chat.pk]) + context.get("filter_query", "")
     attributes = {"hx-target": "#chat-live", "hx-swap": "outerHTML"}
     attributes.update({f"hx-{name}": value for name, value in htmx.items()})
-    extra = SafeString(" ").join(
-        format_html('{}="{}"', name, value) for name, value in attributes.items() if value
-    )
+    extra = format_html_join(" ", '{}="{}"', ((name, value) for name, value in attributes.items() if value))
     return format_html('method="post" action="{}" hx-post="{}" {}', url, url, extra)
 
 

@@ -306,3 +306,20 @@ def test_every_url_keeps_its_name_and_path():
     assert reverse("api:chat-messages", args=[7]) == "/api/chat/chats/7/messages"
     assert reverse("api:chat-send", args=[7]) == "/api/chat/chats/7/send"
     assert reverse("api:chat-read", args=[7]) == "/api/chat/chats/7/read"
+
+
+@pytest.mark.django_db
+def test_header_action_forms_post_to_their_routes_and_swap_the_open_chat(logged_in, three_chats):
+    chat = three_chats[0]
+    body = logged_in.get(reverse("inbox:chat", args=[chat.pk]) + "?tab=ozon&q=a").content.decode()
+    for route, extra in (
+        ("chat_status", ""),
+        ("chat_snooze", ""),
+        ("chat_assignee", ' hx-trigger="change"'),
+        ("chat_unread", ""),
+    ):
+        url = reverse(f"inbox:{route}", args=[chat.pk]) + "?tab=ozon&amp;q=a"
+        expected = (
+            f'method="post" action="{url}" hx-post="{url}" hx-target="#chat-live" hx-swap="outerHTML"{extra}'
+        )
+        assert expected in body, route

@@ -121,6 +121,10 @@ def test_phone_list_and_chat_fit_the_screen_and_the_reply_box_works(
         page.wait_for_selector(".chat-header h1:has-text('Анна')")
         assert page.locator(".list-pane").is_hidden()
         assert page.evaluate(NO_HORIZONTAL_SCROLL)
+        # The pane posts the read once shown; the list (hidden here) refreshes without the unread mark.
+        page.wait_for_function(f"!document.querySelector('#chat-row-{chats['ozon'].pk}.unread')")
+        chats["ozon"].refresh_from_db()
+        assert chats["ozon"].unread_count == 0
         reply = page.locator("#reply-text")
         box = reply.bounding_box()
         assert box is not None

@@ -144,7 +144,7 @@ def test_opening_and_polling_a_chat_leave_it_unread(logged_in, setup, monkeypatc
     # The pane asks for the read itself (htmx on load; a plain button without JS).
     read_url = reverse("inbox:chat_read", args=[chat.pk])
     body = pane.content.decode()
-    assert f'hx-post="{read_url}" hx-trigger="load" hx-swap="none"' in body
+    assert f'hx-post="{read_url}" hx-target="#chat-live" hx-swap="none" hx-trigger="load"' in body
     assert 'id="mark-read-button"' in body
 
 

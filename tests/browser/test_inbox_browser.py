@@ -142,6 +142,7 @@ def test_agent_works_the_inbox(page, live_server, inbox_data, artifacts):
     page.wait_for_selector(".chat-header h1:has-text('Игорь')")
     page.wait_for_function("document.querySelectorAll('.chat-row').length === 2")
     assert page.locator(".chat-row.active .buyer").inner_text() == "Игорь"
+    assert page.evaluate("document.activeElement.id") != "reply-text"  # e, j, k keep working
     chats["ozon"].refresh_from_db()
     assert chats["ozon"].status == Chat.Status.RESOLVED
     page.goto(f"{live_server.url}/inbox/chats/{chats['ozon'].pk}/")

@@ -22,6 +22,7 @@ from inbox.selectors import (
     ChatFilters,
     chat_get_for_user,
     chat_page_for_user,
+    chat_reply_block,
     message_page_for_chat,
 )
 from inbox.serializers import (
@@ -207,6 +208,9 @@ class ChatSendApi(APIView):
             data["idempotency_key"] = request.headers["Idempotency-Key"]
         serializer = SendSerializer(data=data)
         serializer.is_valid(raise_exception=True)
+        blocked = chat_reply_block(chat=chat)
+        if blocked is not None:
+            raise ValidationError({"text": [blocked]})
         try:
             message, _created = message_send_once(
                 chat=chat,

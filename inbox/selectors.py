@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -15,6 +15,7 @@ from accounts.models import MarketplaceAccount
 from accounts.selectors import user_sees_all_accounts
 from inbox.models import Chat, Message
 from inbox.snooze import chat_status_effective, snooze_passed_condition
+from marketplaces.registry import spec_for
 
 SORT_ACTIVITY = "activity"
 SORT_WAITING = "waiting"
@@ -276,3 +277,46 @@ def thread_signature(*, chat: Chat) -> str:
 
 def member_list_for_account(*, account: MarketplaceAccount) -> QuerySet:
     return account.members.filter(is_active=True).order_by("first_name", "last_name", "username")
+
+
+# --- Reply window --------------------------------------------------------------------------------------
+
+
+def chat_reply_block(*, chat: Chat, now: datetime | None = None) -> str | None:
+    """Why the marketplace will not take a reply in this chat now (the reason to show), or None.
+
+    The one place that decides it: the chat pane hides the reply box on it and the reply view refuses.
+    Read from the marketplace's spec: raw marketplace statuses that close a chat (Yandex Market
+    FINISHED) and a time limit after the buyer's last message (Ozon: 48 h).
+    """
+    window = spec_for(chat.account.marketplace).reply_window
+    if chat.marketplace_status and chat.marketplace_status.upper() in window.closed_statuses:
+        return str(window.reason)
+    if window.after_buyer_message is not None:
+        last_buyer_message_at = Message.objects.filter(
+            chat=chat, direction=Message.Direction.IN, author=Message.Author.BUYER
+        ).aggregate(moment=Max("created_at"))["moment"]
+        closed = (
+            last_buyer_message_at is not None
+            and (now or timezone.now()) - last_buyer_message_at > window.after_buyer_message
+        )
+        if closed:
+            return str(window.reason)
+    return None
+
+
+def chat_next_after(*, chat: Chat, listed: list[int], user: AbstractBaseUser | AnonymousUser) -> Chat | None:
+    """The chat to open once `chat` left the list: the one listed below it, else the one above it.
+
+    `listed` holds the ids the agent's list showed (in order) before `chat` left it.
+    """
+    if chat.pk in listed:
+        position = listed.index(chat.pk)
+        candidates = listed[position + 1 :] + listed[:position][::-1]
+    else:
+        candidates = listed
+    visible = set(chat_queryset_for_user(user=user).filter(pk__in=candidates).values_list("pk", flat=True))
+    following = next((pk for pk in candidates if pk in visible and pk != chat.pk), None)
+    if following is None:
+        return None
+    return chat_get_for_user(user=user, chat_id=following)

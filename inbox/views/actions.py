@@ -1,4 +1,4 @@
-"""POST views: reply, retry, resolve/reopen, snooze, assign, mark unread.
+"""POST views: mark read, reply, retry, resolve/reopen, snooze, assign, mark unread.
 
 htmx requests get fragments back; plain form posts are redirected (post/redirect/get).
 """
@@ -14,9 +14,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from inbox.models import Chat, Message
-from inbox.selectors import ChatFilters, message_get_for_chat
+from inbox.selectors import (
+    ChatFilters,
+    chat_filtered_for_user,
+    chat_next_after,
+    chat_page_for_user,
+    chat_reply_block,
+    message_get_for_chat,
+)
 from inbox.services import (
     chat_assign,
+    chat_mark_read,
     chat_mark_unread,
     chat_set_status,
     chat_snooze,
@@ -24,7 +32,13 @@ from inbox.services import (
     message_send_once,
 )
 from inbox.snooze import PRESET_CUSTOM, PRESET_LABELS, snooze_until_for_preset, snooze_until_parse
-from inbox.views.context import chat_context, list_context, reply_form_context, snooze_context
+from inbox.views.context import (
+    CHAT_PAGE_SIZE,
+    chat_context,
+    list_context,
+    reply_form_context,
+    snooze_context,
+)
 from inbox.views.filters import filters_from_query, filters_query_string
 from inbox.views.pages import chat_for_request
 
@@ -58,9 +72,28 @@ def _error_message(error: ValidationError, field: str) -> str:
 
 @login_required
 @require_POST
+def chat_read(request: HttpRequest, chat_id: int) -> HttpResponse:
+    """Mark the open chat read: the pane posts here when an agent opens it (htmx on load, or the
+    "Mark read" button without JS). GETs and polls never do."""
+    chat = chat_for_request(request=request, chat_id=chat_id)
+    chat_mark_read(chat=chat, user=request.user)
+    if not request.htmx:
+        filters = filters_from_query(query=request.GET)
+        return redirect(_chat_url(chat=chat, filters=filters), permanent=False)
+    # 200 with nothing to swap (hx-swap="none"): the list refreshes on the event.
+    response = HttpResponse(b"")
+    response["HX-Trigger"] = CHATS_CHANGED_EVENT
+    return response
+
+
+@login_required
+@require_POST
 def chat_reply(request: HttpRequest, chat_id: int) -> HttpResponse:
     chat = chat_for_request(request=request, chat_id=chat_id)
     text = request.POST.get("text", "")
+    blocked = chat_reply_block(chat=chat)
+    if blocked is not None:
+        return _reply_refused(request, chat, text=text, error=ValidationError({"text": [blocked]}))
     try:
         idempotency_key = uuid.UUID(request.POST.get("idempotency_key", ""))
     except ValueError:
@@ -115,11 +148,44 @@ def message_retry_view(request: HttpRequest, chat_id: int, message_id: int) -> H
 @require_POST
 def chat_status(request: HttpRequest, chat_id: int) -> HttpResponse:
     chat = chat_for_request(request=request, chat_id=chat_id)
+    filters = filters_from_query(query=request.GET)
+    listed = [
+        listed_chat.pk
+        for listed_chat in chat_page_for_user(user=request.user, filters=filters, limit=CHAT_PAGE_SIZE).items
+    ]
     try:
         chat_set_status(chat=chat, user=request.user, status=request.POST.get("status", ""))
     except ValidationError:
         return HttpResponse(status=400)
+    still_listed = chat_filtered_for_user(user=request.user, filters=filters).filter(pk=chat.pk).exists()
+    if chat.pk in listed and not still_listed:
+        return _open_next(request, chat=chat, listed=listed, filters=filters)
     return _after_action(request, chat)
+
+
+def _open_next(request: HttpRequest, *, chat: Chat, listed: list[int], filters: ChatFilters) -> HttpResponse:
+    """The chat left the agent's list (resolved): open the one that took its place, or the empty pane."""
+    following = chat_next_after(chat=chat, listed=listed, user=request.user)
+    if following is None:
+        target_url = reverse("inbox:index") + filters_query_string(filters=filters)
+    else:
+        target_url = _chat_url(chat=following, filters=filters)
+    if not request.htmx:
+        return redirect(target_url, permanent=False)
+    if following is None:
+        response = render(request, "inbox/_chat_pane_empty.html", {})
+    else:
+        context = {
+            **chat_context(chat=following),
+            "filters": filters,
+            "filter_query": filters_query_string(filters=filters),
+        }
+        response = render(request, "inbox/_chat_pane.html", context)
+    response["HX-Retarget"] = "#chat-pane"
+    response["HX-Reswap"] = "innerHTML"
+    response["HX-Push-Url"] = target_url
+    response["HX-Trigger"] = CHATS_CHANGED_EVENT
+    return response
 
 
 @login_required

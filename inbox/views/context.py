@@ -18,21 +18,18 @@ from inbox.selectors import (
     MarketplaceCounts,
     chat_counts_by_marketplace,
     chat_page_for_user,
+    chat_reply_block,
     member_list_for_account,
     message_recent_for_chat,
     thread_signature,
 )
 from inbox.services.files import file_hint, file_too_large_message, file_type_message
 from inbox.snooze import PRESET_TOMORROW, snooze_input_value, snooze_presets
-from inbox.views.filters import filters_query_string
+from inbox.views.filters import STATUS_CHOICES, filters_query_string
+from marketplaces.registry import spec_for
 
 CHAT_PAGE_SIZE = 50
 THREAD_PAGE_SIZE = 100
-SHORT_MARKETPLACE_LABELS = {
-    Marketplace.WILDBERRIES: _("WB"),
-    Marketplace.OZON: _("Ozon"),
-    Marketplace.YANDEX_MARKET: _("Yandex Market"),
-}
 
 
 @dataclass(frozen=True)
@@ -64,7 +61,7 @@ def _tabs(*, filters: ChatFilters, counts: dict[str, MarketplaceCounts], marketp
         tabs.append(
             Tab(
                 marketplace=marketplace,
-                label=SHORT_MARKETPLACE_LABELS[marketplace],
+                label=spec_for(marketplace).short_label,
                 counts=counts.get(marketplace, MarketplaceCounts()),
                 query_string=filters_query_string(filters=filters, tab=marketplace, account=""),
                 is_active=filters.marketplace == marketplace,
@@ -111,6 +108,7 @@ def list_context(*, request: HttpRequest, filters: ChatFilters, cursor: str = ""
     return {
         "filters": filters,
         "filter_query": filters_query_string(filters=filters),
+        "status_choices": STATUS_CHOICES,
         "accounts": accounts,
         "filter_accounts": visible_accounts,
         "troubled_accounts": [account for account in accounts if account_has_trouble(account=account)],
@@ -132,8 +130,10 @@ def account_has_trouble(*, account: MarketplaceAccount) -> bool:
 
 def reply_form_context(*, chat: Chat, text: str = "", error: str = "") -> dict:
     marketplace = chat.account.marketplace
+    reply_block = chat_reply_block(chat=chat)
     file_limits = reply_file_limits(marketplace=marketplace, chat_kind=chat.kind)
     return {
+        "reply_block": reply_block,
         "reply_limit": reply_length_limit(marketplace=marketplace),
         "reply_text": text,
         "reply_error": error,

@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Marketplace
 from inbox.models import Chat
@@ -15,7 +16,14 @@ from inbox.selectors import (
     ChatFilters,
 )
 
-STATUS_CHOICES = (Chat.Status.OPEN.value, Chat.Status.SNOOZED.value, Chat.Status.RESOLVED.value, STATUS_ALL)
+# The list's status filter, in the order the select shows it.
+STATUS_CHOICES = (
+    (Chat.Status.OPEN.value, _("Open")),
+    (Chat.Status.SNOOZED.value, _("Snoozed")),
+    (Chat.Status.RESOLVED.value, _("Resolved")),
+    (STATUS_ALL, _("All statuses")),
+)
+STATUS_VALUES = frozenset(value for value, _label in STATUS_CHOICES)
 DEFAULTS = {"status": Chat.Status.OPEN.value, "sort": SORT_ACTIVITY}
 FILTER_PARAMETERS = ("tab", "account", "status", "unread", "assigned", "awaiting", "q", "sort")
 
@@ -30,7 +38,7 @@ def filters_from_query(*, query: QueryDict) -> ChatFilters:
     return ChatFilters(
         marketplace=tab if tab in Marketplace.values else "",
         account_id=int(account) if account.isdigit() else None,
-        status=status if status in STATUS_CHOICES else DEFAULTS["status"],
+        status=status if status in STATUS_VALUES else DEFAULTS["status"],
         unread_only=query.get("unread") == "1",
         assigned=assigned if assigned in (ASSIGNED_MINE, ASSIGNED_NOBODY) else "",
         awaiting_only=query.get("awaiting") == "1",

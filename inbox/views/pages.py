@@ -1,4 +1,7 @@
-"""GET views of the two-pane inbox: the whole page, and the fragments htmx swaps or polls."""
+"""GET views of the two-pane inbox: the whole page, and the fragments htmx swaps or polls.
+
+Reads only: opening a chat does not mark it read; the pane posts to `inbox:chat_read` for that.
+"""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -7,7 +10,6 @@ from django.views.decorators.http import require_GET
 
 from inbox.models import Chat
 from inbox.selectors import ChatFilters, chat_get_for_user, thread_signature
-from inbox.services import chat_mark_read
 from inbox.views.context import chat_context, list_context
 from inbox.views.filters import filters_from_query, filters_query_string
 
@@ -54,7 +56,6 @@ def inbox_index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def chat_detail(request: HttpRequest, chat_id: int) -> HttpResponse:
     chat = chat_for_request(request=request, chat_id=chat_id)
-    chat_mark_read(chat=chat, user=request.user)
     filters = filters_from_query(query=request.GET)
     context = chat_context(chat=chat, before=request.GET.get("before", ""))
     if request.htmx and request.htmx.target == CHAT_PANE:
@@ -69,7 +70,6 @@ def chat_detail(request: HttpRequest, chat_id: int) -> HttpResponse:
 def chat_live(request: HttpRequest, chat_id: int) -> HttpResponse:
     """Header and thread of the open chat, polled; 204 while nothing changed."""
     chat = chat_for_request(request=request, chat_id=chat_id)
-    chat_mark_read(chat=chat, user=request.user)
     signature = thread_signature(chat=chat)
     if request.GET.get("signature") == signature:
         return HttpResponse(status=204)

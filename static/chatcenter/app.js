@@ -135,7 +135,8 @@
       if (textarea) { event.preventDefault(); textarea.focus(); }
     } else if (event.key === "e") {
       var resolve = document.getElementById("resolve-button");
-      if (resolve) resolve.click();
+      // The next chat opens in its place; keep the keyboard on the list (e, j, k keep working).
+      if (resolve) { openedByKeyboard = true; resolve.click(); }
     } else if (event.key === "s") {
       var menu = document.getElementById("snooze-menu");
       if (menu) {

@@ -153,6 +153,21 @@ def test_send_refuses_empty_and_over_long_text(api, world, text):
 
 
 @pytest.mark.django_db
+def test_send_refuses_a_chat_the_marketplace_closed(api, make_account, make_chat, agent):
+    market = make_account("yandex_market", members=[agent])
+    finished = make_chat(market, marketplace_status="FINISHED", last_message_at=timezone.now())
+    response = api.post(
+        f"/api/chat/chats/{finished.pk}/send",
+        {"text": "Добрый день!"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert response.data == {"text": ["Yandex Market: the chat is finished"]}
+    assert not Message.objects.filter(chat=finished).exists()
+
+
+@pytest.mark.django_db
 def test_read_and_patch(api, world, agent, other_agent, monkeypatch):
     enqueued = []
     monkeypatch.setattr(

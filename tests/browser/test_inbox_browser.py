@@ -136,10 +136,16 @@ def test_agent_works_the_inbox(page, live_server, inbox_data, artifacts):
     page.locator("#reply-text").fill("")
     page.locator("#reply-text").press("Escape")
 
+    # Resolving takes the chat out of the list and opens the one below it.
     page.keyboard.press("e")
-    page.wait_for_selector(".status-pill.status-resolved")
+    page.wait_for_url(f"**/inbox/chats/{chats['wildberries'].pk}/")
+    page.wait_for_selector(".chat-header h1:has-text('Игорь')")
+    page.wait_for_function("document.querySelectorAll('.chat-row').length === 2")
+    assert page.locator(".chat-row.active .buyer").inner_text() == "Игорь"
+    assert page.evaluate("document.activeElement.id") != "reply-text"  # e, j, k keep working
     chats["ozon"].refresh_from_db()
     assert chats["ozon"].status == Chat.Status.RESOLVED
+    page.goto(f"{live_server.url}/inbox/chats/{chats['ozon'].pk}/")
     page.wait_for_selector("#reopen-button")
     page.click("#reopen-button")
     page.wait_for_selector(".status-pill.status-open")

@@ -128,10 +128,14 @@ def test_reply_is_delivered_snooze_and_a_new_buyer_message_arrives_live(
     )
     assert [item["text"] for item in sandbox_chat["messages"] if item["via_api"]] == [reply_text]
 
-    # Resolve: the chat leaves the open list.
+    # Resolve: the chat leaves the open list and the chat below it (or the empty pane) opens.
     page.click("#resolve-button")
-    expect(page.locator(".chat-header .status-pill")).to_have_text("Решён")
     expect(page.locator(f"#chat-row-{target.pk}")).to_have_count(0)
+    expect(page).not_to_have_url(re.compile(rf"/inbox/chats/{target.pk}/"))
+    target.refresh_from_db()
+    assert target.status == Chat.Status.RESOLVED
+    page.goto(f"{live_server.url}/inbox/chats/{target.pk}/?tab=ozon")
+    expect(page.locator(".chat-header .status-pill")).to_have_text("Решён")
 
     # Snooze from the keyboard: s opens the menu on its first preset.
     page.locator("#thread").focus()

@@ -127,20 +127,59 @@ def test_list_poll_answers_204_while_nothing_changed(logged_in, setup, make_mess
 
 
 @pytest.mark.django_db
-def test_opening_a_chat_marks_it_read_and_enqueues_the_remote_read(logged_in, setup, monkeypatch):
+def test_opening_and_polling_a_chat_leave_it_unread(logged_in, setup, monkeypatch):
     enqueued = []
     monkeypatch.setattr(
         "inbox.services.chats.chat_remote_read_enqueue", lambda *, chat: enqueued.append(chat.pk)
     )
     chat = setup["ozon_chat"]
-    response = logged_in.get(reverse("inbox:chat", args=[chat.pk]))
+    full = logged_in.get(reverse("inbox:chat", args=[chat.pk]))
+    pane = logged_in.get(reverse("inbox:chat", args=[chat.pk]), HTTP_HX_TARGET="chat-pane", **HTMX)
+    poll = logged_in.get(reverse("inbox:chat_live", args=[chat.pk]), **HTMX)
+    assert (full.status_code, pane.status_code, poll.status_code) == (200, 200, 200)
+    chat.refresh_from_db()
+    assert chat.unread_count == 1
+    assert Message.objects.filter(chat=chat, is_read=False).count() == 1
+    assert enqueued == []
+    # The pane asks for the read itself (htmx on load; a plain button without JS).
+    read_url = reverse("inbox:chat_read", args=[chat.pk])
+    body = pane.content.decode()
+    assert f'hx-post="{read_url}" hx-target="#chat-live" hx-swap="none" hx-trigger="load"' in body
+    assert 'id="mark-read-button"' in body
+
+
+@pytest.mark.django_db
+def test_posting_read_marks_the_chat_read_once_and_enqueues_the_remote_read(logged_in, setup, monkeypatch):
+    enqueued = []
+    monkeypatch.setattr(
+        "inbox.services.chats.chat_remote_read_enqueue", lambda *, chat: enqueued.append(chat.pk)
+    )
+    chat = setup["ozon_chat"]
+    read_url = reverse("inbox:chat_read", args=[chat.pk])
+    response = logged_in.post(read_url, **HTMX)
     assert response.status_code == 200
+    assert response.content == b""
+    assert response["HX-Trigger"] == "chats-changed"
     chat.refresh_from_db()
     assert chat.unread_count == 0
     assert not Message.objects.filter(chat=chat, is_read=False).exists()
     assert enqueued == [chat.pk]
-    logged_in.get(reverse("inbox:chat", args=[chat.pk]))
+    # Without JS: the form posts and comes back to the chat, keeping the list's filters.
+    again = logged_in.post(read_url + "?tab=ozon")
+    chat_url = reverse("inbox:chat", args=[chat.pk])
+    assert (again.status_code, again["Location"]) == (302, chat_url + "?tab=ozon")
     assert enqueued == [chat.pk]  # nothing new to read: no second remote call
+    # A read chat's pane has nothing to post.
+    pane = logged_in.get(reverse("inbox:chat", args=[chat.pk]), HTTP_HX_TARGET="chat-pane", **HTMX)
+    assert read_url not in pane.content.decode()
+
+
+@pytest.mark.django_db
+def test_read_is_post_only_and_foreign_chats_are_404(logged_in, setup):
+    assert logged_in.get(reverse("inbox:chat_read", args=[setup["ozon_chat"].pk])).status_code == 405
+    assert logged_in.post(reverse("inbox:chat_read", args=[setup["foreign_chat"].pk])).status_code == 404
+    setup["foreign_chat"].refresh_from_db()
+    assert setup["foreign_chat"].unread_count == 1
 
 
 @pytest.mark.django_db
@@ -356,7 +395,7 @@ def test_attachment_in_moderation(logged_in, setup, chat_with_files, monkeypatch
     assert response.status_code == 202
     pane = logged_in.get(reverse("inbox:chat", args=[chat.pk])).content.decode()
     assert "check.pdf" in pane
-    assert 'class="moderation"' in pane
+    assert 'class="file-placeholder moderation-pending"' in pane
     assert reverse("inbox:attachment", args=[chat.pk, chat_with_files.pk, 2]) not in pane
     assert reverse("inbox:attachment", args=[chat.pk, chat_with_files.pk, 0]) + "?inline=1" in pane
 

@@ -38,6 +38,10 @@ class RequestRejectedError(MarketplaceError):
     """A 4xx validation answer: resending the same request will fail the same way."""
 
 
+class StaleReplySignError(RequestRejectedError):
+    """Wildberries refused the chat's replySign (it expired or was replaced): fetch the chat for a new one."""
+
+
 class UnexpectedResponseError(MarketplaceError):
     """The answer does not match the documented schema (truncated JSON, schema drift)."""
 

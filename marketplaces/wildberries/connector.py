@@ -4,40 +4,49 @@ Spec: specs/wb-09-communications-2026-07.yaml (tags "Чат с покупате�
 specs/wb-01-general-2026-07.yaml (/ping), specs/wb-api-information-en-2026-08.json (tokens, limits).
 """
 
-import base64
-import binascii
-import json
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from marketplaces import errors
+from marketplaces.checks import text_check
 from marketplaces.http import Dialect, HttpClient, Response, body_json_or_none, seconds_header
 from marketplaces.ratelimit import BucketSpec, RateLimiter
+from marketplaces.spec import capabilities_from
 from marketplaces.types import (
     AccountInfo,
-    AttachmentKind,
-    Author,
-    Capabilities,
     ChatKind,
     ChatRef,
     Cursor,
     Download,
     PositionLookup,
-    RemoteAttachment,
     RemoteChat,
     RemoteMessage,
-    RemoteProduct,
     SendReceipt,
     SkippedItem,
     UpdatesPage,
 )
+from marketplaces.wildberries.credentials import (
+    SCOPE_BUYERS_CHAT,
+    SCOPE_FEEDBACKS_AND_QUESTIONS,
+    SCOPE_READ_ONLY,
+    TokenKind,
+    decode_token,
+)
+from marketplaces.wildberries.parse import (
+    QUESTION_PREFIX,
+    chat_parse,
+    event_parse,
+    from_milliseconds,
+    name_from_url,
+    question_parse,
+)
+from marketplaces.wildberries.spec import WILDBERRIES_SPEC
 
-MARKETPLACE = "wildberries"
+MARKETPLACE = WILDBERRIES_SPEC.name
 LABEL = "Wildberries"
 
 # wb-01-general-2026-07.yaml, GET /ping (chat host variant; 3 requests / 30 s per host).
@@ -55,16 +64,18 @@ QUESTIONS_PATH = "/api/v1/questions"
 # wb-09-communications-2026-07.yaml, "Вопросы" → GET /api/v1/question?id=.
 QUESTION_PATH = "/api/v1/question"
 
-MAX_TEXT_LENGTH = 1000
-MAX_FILE_BYTES = 5 * 1024 * 1024
-FILE_CONTENT_TYPES = ("image/jpeg", "image/png", "application/pdf")
-QUESTION_PREFIX = "question:"
+MAX_TEXT_LENGTH = WILDBERRIES_SPEC.text_limit
+MAX_FILE_BYTES = WILDBERRIES_SPEC.file_limits.max_bytes
+FILE_CONTENT_TYPES = tuple(dict.fromkeys(WILDBERRIES_SPEC.file_limits.extensions.values()))
 QUESTIONS_PAGE_SIZE = 100
 # take + skip must stay within 10 000 (GET /api/v1/questions parameters).
 QUESTIONS_WINDOW = 10_000
 QUESTIONS_POLL_SECONDS = 300.0
 ANSWERED_LOOKBACK = timedelta(days=14)
 SEEN_EVENT_IDS = 500
+# chat_recent_messages: how far back the feed is read for one chat, and at most how many pages.
+RECENT_WINDOW = timedelta(minutes=30)
+RECENT_MAX_PAGES = 3
 
 # Token bucket per seller account (method descriptions in wb-09-communications-2026-07.yaml).
 CHAT_LIMIT = BucketSpec.per_period(name="wildberries-chat", requests=10, seconds=10, burst=10)
@@ -75,82 +86,7 @@ QUESTIONS_LIMIT = BucketSpec.per_period(name="wildberries-feedbacks", requests=3
 QUESTIONS_LIMIT_BASE = BucketSpec.per_period(name="wildberries-feedbacks", requests=5, seconds=3600, burst=1)
 PING_LIMIT = BucketSpec.per_period(name="wildberries-ping", requests=3, seconds=30, burst=3)
 
-CAPABILITIES = Capabilities(
-    max_text_length=MAX_TEXT_LENGTH,
-    can_send_files=True,
-    can_mark_read=False,
-    file_content_types=FILE_CONTENT_TYPES,
-    max_file_bytes=MAX_FILE_BYTES,
-)
-
-SENDER_AUTHORS = {"client": Author.BUYER, "seller": Author.SELLER, "wb": Author.MARKETPLACE}
-
-
-class TokenKind:
-    BASE = 1
-    TEST = 2
-    PERSONAL = 3
-    SERVICE = 4
-
-
-TOKEN_KIND_NAMES = {
-    TokenKind.BASE: "base",
-    TokenKind.TEST: "test",
-    TokenKind.PERSONAL: "personal",
-    TokenKind.SERVICE: "service",
-}
-
-# Scope bit positions from the "authorization" tag of wb-api-information-en-2026-08.json. The docs number
-# positions without saying where position 1 is; we read position N as the value 2**N (bit 0 unused). Real
-# all-category tokens carry s=16126 (bits 1–7 and 9–13 set, bit 8 clear), which only fits this reading:
-# the documented list skips position 8, and with 2**(N-1) those tokens would lack "Buyers chat".
-SCOPE_FEEDBACKS_AND_QUESTIONS = 7
-SCOPE_BUYERS_CHAT = 9
-SCOPE_READ_ONLY = 30
-
-
-@dataclass(frozen=True)
-class WildberriesToken:
-    kind: int
-    scope: int
-    seller_id: str
-    expires_at: datetime | None
-
-    def has(self, position: int) -> bool:
-        return bool(self.scope >> position & 1)
-
-    @property
-    def is_base(self) -> bool:
-        return self.kind == TokenKind.BASE
-
-    @property
-    def kind_name(self) -> str:
-        return TOKEN_KIND_NAMES.get(self.kind, "unknown")
-
-
-def decode_token(token: str) -> WildberriesToken | None:
-    """Read the JWT claims without verifying the signature (WB verifies; we only read the token type)."""
-    parts = token.strip().split(".")
-    if len(parts) != 3:
-        return None
-    segment = parts[1] + "=" * (-len(parts[1]) % 4)
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(segment))
-    except (binascii.Error, ValueError):
-        return None
-    if not isinstance(payload, dict):
-        return None
-    expires = payload.get("exp")
-    return WildberriesToken(
-        kind=_int_or(payload.get("acc"), 0),
-        scope=_int_or(payload.get("s"), 0),
-        seller_id=str(payload.get("sid") or ""),
-        expires_at=datetime.fromtimestamp(expires, UTC) if isinstance(expires, int | float) else None,
-    )
-
-
-def _int_or(value: Any, default: int) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
+CAPABILITIES = capabilities_from(WILDBERRIES_SPEC)
 
 
 def error_text(response: Response) -> str:
@@ -189,26 +125,15 @@ def classify(response: Response, text: str) -> errors.MarketplaceError | None:
         )
     if response.status == 451:
         return errors.AttachmentRejectedError(f"{LABEL}: файл не прошёл модерацию", status=451)
+    if response.status == 400 and "signature" in text.lower():
+        # The chat's replySign expired or was replaced; the message keeps WB's own words.
+        return errors.StaleReplySignError(f"{LABEL} отклонил сообщение: {text}", status=400)
     return None
 
 
 DIALECT = Dialect(
     label=LABEL, error_text=error_text, retry_after=retry_after, forbidden=forbidden, classify=classify
 )
-
-
-def parse_time(value: Any) -> datetime | None:
-    if isinstance(value, str) and value:
-        parsed = parse_datetime(value)
-        if parsed is not None:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
-
-
-def from_milliseconds(value: Any) -> datetime | None:
-    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return datetime.fromtimestamp(value / 1000, UTC)
-    return None
 
 
 class WildberriesConnector:
@@ -311,7 +236,15 @@ class WildberriesConnector:
         if page is not None:
             return page
         if self.questions_enabled and not state.get("questions_polled_at"):
-            state["questions_walk"] = {"answered": False, "skip": 0, "started_at": self.clock()}
+            state["questions_walk"] = {
+                "answered": False,
+                "skip": 0,
+                "started_at": self.clock(),
+                # Backfill walks the whole history by date windows (see _questions_page).
+                "history": True,
+                "date_from": int(since.timestamp()) if since is not None else None,
+                "first_date_from": int(since.timestamp()) if since is not None else None,
+            }
             return self._questions_page(state, before=before)
         return UpdatesPage(cursor=state, has_more=False, requests_made=self.http.requests_made - before)
 
@@ -378,17 +311,20 @@ class WildberriesConnector:
         details: dict[str, dict[str, Any]] = {}
         for event in events:
             try:
-                message, chat_details = self._parse_event(event)
+                message, chat_details = event_parse(event)
             except (KeyError, TypeError, ValueError) as exc:
                 reference = event.get("eventID", "") if isinstance(event, dict) else ""
                 skipped.append(
-                    SkippedItem(reason=f"Событие WB не разобрано: {exc}", reference=str(reference))
+                    SkippedItem(
+                        reason=_("Wildberries event not parsed: %(error)s") % {"error": exc},
+                        reference=str(reference),
+                    )
                 )
                 continue
             if message is None:
                 skipped.append(
                     SkippedItem(
-                        reason="Событие WB без текста и вложений", reference=str(event.get("eventID"))
+                        reason=_("Wildberries event without a message"), reference=str(event.get("eventID"))
                     )
                 )
             else:
@@ -405,91 +341,8 @@ class WildberriesConnector:
         chats = []
         for chat_id, found in details.items():
             if chat_id not in known or found.get("reply_sign"):
-                chats.append(self._chat_from(chat_id, found, listed.get(chat_id)))
+                chats.append(chat_parse(chat_id, found, listed.get(chat_id)))
         return messages, chats, skipped
-
-    def _parse_event(self, event: Any) -> tuple[RemoteMessage | None, dict[str, Any]]:
-        if not isinstance(event, dict):
-            raise TypeError("событие не объект")
-        chat_id = event["chatID"]
-        event_id = event["eventID"]
-        if not isinstance(chat_id, str) or not isinstance(event_id, str):
-            raise TypeError("chatID и eventID должны быть строками")
-        event_type = event.get("eventType", "message")
-        created_at = from_milliseconds(event.get("addTimestamp")) or parse_time(event.get("addTime"))
-        if created_at is None:
-            raise ValueError("нет времени события")
-        body = event.get("message") if isinstance(event.get("message"), dict) else {}
-        attachments_body = body.get("attachments") if isinstance(body.get("attachments"), dict) else {}
-        good_card = (
-            attachments_body.get("goodCard") if isinstance(attachments_body.get("goodCard"), dict) else {}
-        )
-        chat_details = {
-            "chat_id": chat_id,
-            "reply_sign": event.get("replySign"),
-            "client_name": event.get("clientName") if event.get("sender") == "client" else "",
-            "good_card": good_card,
-            "last_at": created_at,
-        }
-        if event_type != "message":
-            return None, chat_details
-        attachments = [
-            RemoteAttachment(
-                kind=AttachmentKind.IMAGE,
-                name=_name_from_url(image.get("url", "")),
-                remote_id=str(image.get("downloadID") or ""),
-                url=str(image.get("url") or ""),
-            )
-            for image in attachments_body.get("images") or []
-            if isinstance(image, dict)
-        ]
-        attachments += [
-            RemoteAttachment(
-                kind=AttachmentKind.FILE,
-                name=str(file.get("name") or _name_from_url(file.get("url", ""))),
-                content_type=str(file.get("contentType") or ""),
-                size=file.get("size") if isinstance(file.get("size"), int) else None,
-                remote_id=str(file.get("downloadID") or ""),
-                url=str(file.get("url") or ""),
-            )
-            for file in attachments_body.get("files") or []
-            if isinstance(file, dict)
-        ]
-        text = body.get("text") if isinstance(body.get("text"), str) else ""
-        if not text and not attachments:
-            return None, chat_details
-        message = RemoteMessage(
-            chat_external_id=chat_id,
-            external_id=event_id,
-            author=SENDER_AUTHORS.get(str(event.get("sender")), Author.MARKETPLACE),
-            text=text,
-            created_at=created_at,
-            attachments=tuple(attachments),
-            source=str(event.get("source") or ""),
-        )
-        return message, chat_details
-
-    def _chat_from(
-        self, chat_id: str, found: Mapping[str, Any], listed: Mapping[str, Any] | None
-    ) -> RemoteChat:
-        listed = listed or {}
-        good_card = found.get("good_card") or listed.get("goodCard") or {}
-        reply_sign = found.get("reply_sign") or listed.get("replySign") or ""
-        last_message = listed.get("lastMessage") if isinstance(listed.get("lastMessage"), dict) else {}
-        extras: dict[str, Any] = {}
-        if reply_sign:
-            extras["reply_sign"] = reply_sign
-        if isinstance(good_card, dict) and good_card:
-            extras["good_card"] = dict(good_card)
-        return RemoteChat(
-            external_id=chat_id,
-            kind=ChatKind.CHAT,
-            buyer_name=str(found.get("client_name") or listed.get("clientName") or ""),
-            order_number=str(good_card.get("rid") or "") if isinstance(good_card, dict) else "",
-            product=_product(good_card),
-            last_message_at=from_milliseconds(last_message.get("addTimestamp")) or found.get("last_at"),
-            extras=extras,
-        )
 
     def _list_chats(self) -> dict[str, dict[str, Any]]:
         body = self.http.request("GET", CHATS_PATH, idempotent=True, limits=(self.chat_limit,)).json()
@@ -510,12 +363,12 @@ class WildberriesConnector:
             data = body.get("data")
             if not isinstance(data, dict):
                 return None
-            chat, _messages = self._parse_question(data)
+            chat, _messages = question_parse(data)
             return chat
         listed = self._list_chats().get(chat_external_id)
         if listed is None:
             return None
-        return self._chat_from(chat_external_id, {}, listed)
+        return chat_parse(chat_external_id, {}, listed)
 
     # --- questions ---------------------------------------------------------------------------------
 
@@ -538,18 +391,30 @@ class WildberriesConnector:
         return body
 
     def _questions_page(self, state: dict[str, Any], *, before: int) -> UpdatesPage:
+        """One page of the questions walk: unanswered first, then answered.
+
+        The incremental walk reads answered questions of the last 14 days. A backfill (`history`) reads
+        everything up to when it started, oldest first, in date windows: take + skip may not exceed
+        10 000, so when a window is full the next one starts at the newest question read so far.
+        """
         walk = dict(state["questions_walk"])
         answered = bool(walk.get("answered"))
+        history = bool(walk.get("history"))
         skip = int(walk.get("skip") or 0)
         take = min(QUESTIONS_PAGE_SIZE, QUESTIONS_WINDOW - skip)
+        started_at = float(walk.get("started_at") or self.clock())
         params: dict[str, Any] = {
             "isAnswered": "true" if answered else "false",
             "take": take,
             "skip": skip,
-            "order": "dateDesc" if answered else "dateAsc",
+            "order": "dateDesc" if answered and not history else "dateAsc",
         }
-        if answered:
-            started = datetime.fromtimestamp(float(walk.get("started_at") or self.clock()), UTC)
+        if history:
+            if walk.get("date_from") is not None:
+                params["dateFrom"] = int(walk["date_from"])
+            params["dateTo"] = int(started_at)
+        elif answered:
+            started = datetime.fromtimestamp(started_at, UTC)
             params["dateFrom"] = int((started - ANSWERED_LOOKBACK).timestamp())
         body = self._feedbacks_request("GET", QUESTIONS_PATH, params=params)
         data = body.get("data")
@@ -561,20 +426,37 @@ class WildberriesConnector:
         skipped: list[SkippedItem] = []
         for question in questions:
             try:
-                chat, question_messages = self._parse_question(question)
+                chat, question_messages = question_parse(question)
             except (KeyError, TypeError, ValueError) as exc:
                 reference = question.get("id", "") if isinstance(question, dict) else ""
-                skipped.append(SkippedItem(reason=f"Вопрос WB не разобран: {exc}", reference=str(reference)))
+                skipped.append(
+                    SkippedItem(
+                        reason=_("Wildberries question not parsed: %(error)s") % {"error": exc},
+                        reference=str(reference),
+                    )
+                )
                 continue
             chats.append(chat)
             messages.extend(question_messages)
         skip += len(questions)
-        if len(questions) < take or skip >= QUESTIONS_WINDOW:
+        window_full = len(questions) == take and skip >= QUESTIONS_WINDOW
+        newest = max((chat.created_at for chat in chats if chat.created_at is not None), default=None)
+        if history and window_full and newest is not None:
+            # Questions of the boundary second are read again; the upsert makes that harmless.
+            previous_from = walk.get("date_from")
+            date_from = int(newest.timestamp())
+            if previous_from is not None and date_from <= int(previous_from):
+                date_from = int(previous_from) + 1
+            state["questions_walk"] = {**walk, "skip": 0, "date_from": date_from}
+        elif len(questions) < take or skip >= QUESTIONS_WINDOW:
             if answered:
                 state.pop("questions_walk", None)
-                state["questions_polled_at"] = float(walk.get("started_at") or self.clock())
+                state["questions_polled_at"] = started_at
             else:
-                state["questions_walk"] = {**walk, "answered": True, "skip": 0}
+                next_walk = {**walk, "answered": True, "skip": 0}
+                if history:
+                    next_walk["date_from"] = walk.get("first_date_from")
+                state["questions_walk"] = next_walk
         else:
             state["questions_walk"] = {**walk, "skip": skip}
         return UpdatesPage(
@@ -586,95 +468,44 @@ class WildberriesConnector:
             requests_made=self.http.requests_made - before,
         )
 
-    def _parse_question(self, question: Any) -> tuple[RemoteChat, list[RemoteMessage]]:
-        if not isinstance(question, dict):
-            raise TypeError("вопрос не объект")
-        question_id = question["id"]
-        if not isinstance(question_id, str) or not question_id:
-            raise TypeError("id вопроса должен быть строкой")
-        created_at = parse_time(question.get("createdDate"))
-        if created_at is None:
-            raise ValueError("нет даты вопроса")
-        chat_id = f"{QUESTION_PREFIX}{question_id}"
-        messages = [
-            RemoteMessage(
-                chat_external_id=chat_id,
-                external_id=f"{question_id}:question",
-                author=Author.BUYER,
-                text=str(question.get("text") or ""),
-                created_at=created_at,
-                is_read=bool(question.get("wasViewed")) if "wasViewed" in question else None,
-            )
-        ]
-        answer = question.get("answer")
-        last_at, last_id = created_at, messages[0].external_id
-        if isinstance(answer, dict) and answer.get("text"):
-            answered_at = parse_time(answer.get("createDate")) or created_at
-            messages.append(
-                RemoteMessage(
-                    chat_external_id=chat_id,
-                    external_id=f"{question_id}:answer",
-                    author=Author.SELLER,
-                    text=str(answer["text"]),
-                    created_at=answered_at,
-                    is_read=True,
-                )
-            )
-            last_at, last_id = answered_at, messages[1].external_id
-        details = question.get("productDetails") if isinstance(question.get("productDetails"), dict) else {}
-        nm_id = details.get("nmId")
-        chat = RemoteChat(
-            external_id=chat_id,
-            kind=ChatKind.QUESTION,
-            product=RemoteProduct(
-                sku=str(nm_id), title=str(details.get("productName") or ""), url=_product_url(nm_id)
-            )
-            if nm_id
-            else None,
-            marketplace_status=str(question.get("state") or ""),
-            created_at=created_at,
-            last_message_at=last_at,
-            last_message_external_id=last_id,
-            extras={"question_id": question_id, "answer_editable": bool((answer or {}).get("editable"))},
-        )
-        return chat, messages
-
     # --- sending -----------------------------------------------------------------------------------
 
     def send_text(self, *, chat: ChatRef, text: str) -> SendReceipt:
-        if not text.strip():
-            raise errors.RequestRejectedError("Пустое сообщение отправить нельзя")
-        if len(text) > MAX_TEXT_LENGTH:
-            raise errors.RequestRejectedError(
-                f"Сообщение длиннее {MAX_TEXT_LENGTH} символов ({len(text)}): Wildberries его не примет"
-            )
-        if chat.kind == ChatKind.QUESTION or chat.external_id.startswith(QUESTION_PREFIX):
-            question_id = str(
-                chat.extras.get("question_id") or chat.external_id.removeprefix(QUESTION_PREFIX)
-            )
-            self._feedbacks_request(
-                "PATCH",
-                QUESTIONS_PATH,
-                json_body={"id": question_id, "answer": {"text": text}, "state": "wbRu"},
-                action="ответ на вопрос",
-            )
-            return SendReceipt(sent_at=datetime.fromtimestamp(self.clock(), UTC))
+        kind = ChatKind.QUESTION if _is_question(chat) else ChatKind.CHAT
+        text_check(spec=WILDBERRIES_SPEC, kind=kind, text=text)
+        if kind == ChatKind.QUESTION:
+            return self._answer_question(chat=chat, text=text)
         return self._send_message(chat=chat, parts=[("message", (None, text))])
+
+    def _answer_question(self, *, chat: ChatRef, text: str) -> SendReceipt:
+        """A question has one answer. PATCH /api/v1/questions with state wbRu gives the first answer and
+        replaces an existing one ("AnswerQuestionOrEditAnswer": the same body); WB allows one edit within
+        60 days and says so in `answer.editable`, so an answer it no longer lets us edit is refused here."""
+        if chat.extras.get("answered") and not chat.extras.get("answer_editable", True):
+            raise errors.RequestRejectedError(
+                _("Wildberries no longer lets this answer be edited (one edit within 60 days of answering)")
+            )
+        question_id = str(chat.extras.get("question_id") or chat.external_id.removeprefix(QUESTION_PREFIX))
+        self._feedbacks_request(
+            "PATCH",
+            QUESTIONS_PATH,
+            json_body={"id": question_id, "answer": {"text": text}, "state": "wbRu"},
+            action="ответ на вопрос",
+        )
+        return SendReceipt(sent_at=datetime.fromtimestamp(self.clock(), UTC))
 
     def send_file(
         self, *, chat: ChatRef, name: str, content: bytes, content_type: str, text: str = ""
     ) -> SendReceipt:
         """Text and file in one multipart request, as POST /api/v1/seller/message takes them."""
-        if chat.kind == ChatKind.QUESTION or chat.external_id.startswith(QUESTION_PREFIX):
-            raise errors.RequestRejectedError("К ответу на вопрос Wildberries нельзя приложить файл")
+        if _is_question(chat):
+            raise errors.RequestRejectedError(_("A file cannot be attached to a Wildberries question answer"))
         if content_type.lower() not in FILE_CONTENT_TYPES:
             raise errors.RequestRejectedError("Wildberries принимает только файлы JPEG, PNG и PDF")
         if len(content) > MAX_FILE_BYTES:
             raise errors.RequestRejectedError("Wildberries принимает файлы не больше 5 МБ")
-        if len(text) > MAX_TEXT_LENGTH:
-            raise errors.RequestRejectedError(
-                f"Сообщение длиннее {MAX_TEXT_LENGTH} символов ({len(text)}): Wildberries его не примет"
-            )
+        if text:
+            text_check(spec=WILDBERRIES_SPEC, kind=ChatKind.CHAT, text=text)
         parts: list[tuple[str, Any]] = [("message", (None, text))] if text.strip() else []
         parts.append(("file", (name, content, content_type.lower())))
         return self._send_message(chat=chat, parts=parts)
@@ -713,6 +544,53 @@ class WildberriesConnector:
             extras=extras,
         )
 
+    def chat_recent_messages(self, *, chat: ChatRef) -> list[RemoteMessage]:
+        """A question: GET /api/v1/question?id= (the question and its one answer). A chat: the events feed
+        from RECENT_WINDOW ago, at most RECENT_MAX_PAGES pages, filtered to this chat; the sync cursor is
+        left alone."""
+        if _is_question(chat):
+            question_id = str(
+                chat.extras.get("question_id") or chat.external_id.removeprefix(QUESTION_PREFIX)
+            )
+            body = self._feedbacks_request("GET", QUESTION_PATH, params={"id": question_id})
+            data = body.get("data")
+            if not isinstance(data, dict):
+                raise errors.UnexpectedResponseError(f"{LABEL}: ответ {QUESTION_PATH} не совпадает со схемой")
+            try:
+                _chat, messages = question_parse(data)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise errors.UnexpectedResponseError(
+                    f"{LABEL}: ответ {QUESTION_PATH} не совпадает со схемой"
+                ) from exc
+            return messages
+        since = datetime.fromtimestamp(self.clock(), UTC) - RECENT_WINDOW
+        next_value = int(since.timestamp() * 1000)
+        found: dict[str, RemoteMessage] = {}
+        for _page in range(RECENT_MAX_PAGES):
+            body = self.http.request(
+                "GET", EVENTS_PATH, idempotent=True, limits=(self.chat_limit,), params={"next": next_value}
+            ).json()
+            result = body.get("result") if isinstance(body, dict) else None
+            if not isinstance(result, dict) or not isinstance(result.get("events", []), list | type(None)):
+                raise errors.UnexpectedResponseError(f"{LABEL}: ответ /seller/events не совпадает со схемой")
+            events = result.get("events") or []
+            for event in events:
+                if not isinstance(event, dict) or event.get("chatID") != chat.external_id:
+                    continue
+                try:
+                    message, _details = event_parse(event)
+                except (KeyError, TypeError, ValueError):
+                    continue
+                if message is not None:
+                    found[message.external_id] = message
+            new_next = result.get("next")
+            if result.get("totalEvents") == 0 or not events or not isinstance(new_next, int):
+                break
+            if new_next <= next_value:
+                break
+            next_value = new_next
+        return sorted(found.values(), key=lambda message: message.created_at)
+
     def mark_read(self, *, chat: ChatRef, up_to_message_external_id: str) -> None:
         """WB has no read method for buyer chats."""
         return None
@@ -738,19 +616,9 @@ class WildberriesConnector:
         return Download(
             content=response.content,
             content_type=response.content_type or "application/octet-stream",
-            name=_name_from_url(url),
+            name=name_from_url(url),
         )
 
 
-def _product(good_card: Any) -> RemoteProduct | None:
-    if not isinstance(good_card, dict) or not good_card.get("nmID"):
-        return None
-    return RemoteProduct(sku=str(good_card["nmID"]), url=_product_url(good_card["nmID"]))
-
-
-def _product_url(nm_id: Any) -> str:
-    return f"https://www.wildberries.ru/catalog/{nm_id}/detail.aspx" if nm_id else ""
-
-
-def _name_from_url(url: Any) -> str:
-    return url.rsplit("/", 1)[-1] if isinstance(url, str) and url else ""
+def _is_question(chat: ChatRef) -> bool:
+    return chat.kind == ChatKind.QUESTION or chat.external_id.startswith(QUESTION_PREFIX)

@@ -6,38 +6,33 @@ Premium, Limits) with specs/ozon-seller-swagger-2025-08.json (Errors tag, older 
 
 import base64
 import email.utils
-import re
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from django.utils.dateparse import parse_datetime
-
 from marketplaces import errors
+from marketplaces.checks import text_check
 from marketplaces.http import Dialect, HttpClient, Response, body_json_or_none, seconds_header
+from marketplaces.ozon.parse import chat_from, chat_info, is_true, message_id, message_parse
+from marketplaces.ozon.spec import OZON_SPEC
 from marketplaces.ratelimit import BucketSpec, RateLimiter
+from marketplaces.spec import capabilities_from
 from marketplaces.types import (
     AccountInfo,
-    AttachmentKind,
-    Author,
-    Capabilities,
     ChatPosition,
     ChatRef,
     Cursor,
     Download,
-    ModerationState,
     PositionLookup,
-    RemoteAttachment,
     RemoteChat,
     RemoteMessage,
-    RemoteProduct,
     SendReceipt,
     SkippedItem,
     UpdatesPage,
 )
 
-MARKETPLACE = "ozon"
+MARKETPLACE = OZON_SPEC.name
 LABEL = "Ozon"
 
 # ozon-chat-push-subset-2026-10-derived.json, ChatAPI → POST /v3/chat/list (ChatAPI_ChatListV3).
@@ -56,32 +51,17 @@ HISTORY_PAGE_SIZE = 100  # v3ChatHistoryRequest.limit allows up to 1000; smaller
 HISTORY_CALLS_PER_PAGE = 20
 # A backfill page may take longer: fewer, larger write transactions for a history walked only once.
 BACKFILL_HISTORY_CALLS_PER_PAGE = 50
-MAX_TEXT_LENGTH = 1000
-# Chat types with a buyer on the other side; 2026 enums are upper case, 2025 ones were Buyer_Seller.
-BUYER_CHAT_TYPES = frozenset({"buyer_seller", "buyer_seller_select"})
+MAX_TEXT_LENGTH = OZON_SPEC.text_limit
 
 # Limits tag: 50 requests per second per Client-Id unless a method states its own (chat methods do not).
 CLIENT_LIMIT = BucketSpec.per_period(name="ozon-client", requests=50, seconds=1, burst=50)
 
-CAPABILITIES = Capabilities(max_text_length=MAX_TEXT_LENGTH, can_send_files=True, can_mark_read=True)
-
-USER_AUTHORS = {
-    "customer": Author.BUYER,
-    "seller": Author.SELLER,
-    "support": Author.SUPPORT,
-    "crm": Author.MARKETPLACE,
-    "notificationuser": Author.MARKETPLACE,
-    "courier": Author.MARKETPLACE,
-}
-MODERATION = {"MODERATION": ModerationState.PENDING, "FAILED": ModerationState.REJECTED}
+CAPABILITIES = capabilities_from(OZON_SPEC)
 
 PREMIUM_REQUIRED = (
     "Ozon не дал доступ к чатам с покупателями. Чаты через Seller API доступны только с подпиской "
     "Premium Plus или Premium Pro; проверьте подписку и роль API-ключа"
 )
-IMAGE_PATTERN = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
-LINK_PATTERN = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)")
-URL_PATTERN = re.compile(r"^https?://\S+$")
 
 
 def error_text(response: Response) -> str:
@@ -149,37 +129,6 @@ def classify(response: Response, text: str) -> errors.MarketplaceError | None:
 DIALECT = Dialect(
     label=LABEL, error_text=error_text, retry_after=retry_after, forbidden=forbidden, classify=classify
 )
-
-
-def normalize_enum(value: Any) -> str:
-    """Compare enums case-insensitively; the docs' example spells Customer with a Cyrillic С."""
-    return str(value or "").replace("С", "C").replace("с", "c").lower()
-
-
-def message_id(value: Any) -> str:
-    """uint64 ids arrive as JSON integers or strings; keep the exact digits either way."""
-    if isinstance(value, bool) or value is None:
-        raise ValueError("нет идентификатора сообщения")
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str) and value.isdigit():
-        return value
-    raise ValueError(f"идентификатор {value!r} не число")
-
-
-def parse_time(value: Any) -> datetime | None:
-    if isinstance(value, str) and value:
-        parsed = parse_datetime(value)
-        if parsed is not None:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
-
-
-def is_true(value: Any) -> bool:
-    """`has_next` is boolean in the schema but the string "true" in the example."""
-    if isinstance(value, str):
-        return value.strip().lower() == "true"
-    return value is True
 
 
 class OzonConnector:
@@ -292,7 +241,7 @@ class OzonConnector:
             if context.get("sku"):
                 item["sku"] = item["sku"] or context["sku"]
             if done:
-                remote_chats.append(self._chat_from(item))
+                remote_chats.append(chat_from(item))
                 pending.pop(0)
         state["pending"] = pending
         return UpdatesPage(
@@ -311,7 +260,7 @@ class OzonConnector:
         skipped: list[SkippedItem] = []
         for entry in chats:
             try:
-                info = self._chat_info(entry)
+                info = chat_info(entry)
             except (KeyError, TypeError, ValueError) as exc:
                 skipped.append(SkippedItem(reason=f"Чат Ozon не разобран: {exc}"))
                 continue
@@ -326,26 +275,6 @@ class OzonConnector:
             elif info["last_message_id"] and info["last_message_id"] != position.last_message_external_id:
                 pending.append({**info, "direction": "Forward", "from": position.last_message_external_id})
         return pending, skipped
-
-    def _chat_info(self, entry: Any) -> dict[str, Any] | None:
-        if not isinstance(entry, dict) or not isinstance(entry.get("chat"), dict):
-            raise TypeError("элемент списка без объекта chat")
-        chat = entry["chat"]
-        chat_id = chat["chat_id"]
-        if not isinstance(chat_id, str) or not chat_id:
-            raise TypeError("chat_id должен быть строкой")
-        if normalize_enum(chat.get("chat_type")) not in BUYER_CHAT_TYPES:
-            return None
-        last = entry.get("last_message_id")
-        unread = entry.get("unread_count")
-        return {
-            "chat_id": chat_id,
-            "status": str(chat.get("chat_status") or ""),
-            "type": str(chat.get("chat_type") or ""),
-            "created_at": str(chat.get("created_at") or ""),
-            "last_message_id": message_id(last) if last not in (None, "", 0, "0") else "",
-            "unread_count": unread if isinstance(unread, int) and not isinstance(unread, bool) else None,
-        }
 
     def _history_step(
         self, item: dict[str, Any], *, since: datetime | None, skipped: list[SkippedItem]
@@ -367,7 +296,7 @@ class OzonConnector:
         reached_since = False
         for raw in raw_messages:
             try:
-                message, message_context = self._parse_message(item["chat_id"], raw)
+                message, message_context = message_parse(item["chat_id"], raw)
             except (KeyError, TypeError, ValueError) as exc:
                 reference = (
                     f"{item['chat_id']}/{raw.get('message_id', '')}"
@@ -398,47 +327,6 @@ class OzonConnector:
                 return messages, False, context
         return messages, True, context
 
-    def _parse_message(self, chat_id: str, raw: Any) -> tuple[RemoteMessage, dict[str, str]]:
-        if not isinstance(raw, dict):
-            raise TypeError("сообщение не объект")
-        external_id = message_id(raw.get("message_id"))
-        created_at = parse_time(raw.get("created_at"))
-        if created_at is None:
-            raise ValueError("нет даты сообщения")
-        user = raw.get("user") if isinstance(raw.get("user"), dict) else {}
-        author = USER_AUTHORS.get(normalize_enum(user.get("type")), Author.MARKETPLACE)
-        moderation = MODERATION.get(str(raw.get("moderate_image_status") or "").upper(), ModerationState.NONE)
-        text, attachments = parse_markdown(
-            [item for item in raw.get("data") or [] if isinstance(item, str)],
-            is_image=raw.get("is_image") is True,
-            moderation=moderation,
-        )
-        context_raw = raw.get("context") if isinstance(raw.get("context"), dict) else {}
-        context = {key: str(context_raw[key]) for key in ("order_number", "sku") if context_raw.get(key)}
-        message = RemoteMessage(
-            chat_external_id=chat_id,
-            external_id=external_id,
-            author=author,
-            text=text,
-            created_at=created_at,
-            attachments=tuple(attachments),
-            is_read=raw.get("is_read") if isinstance(raw.get("is_read"), bool) else None,
-        )
-        return message, context
-
-    def _chat_from(self, item: Mapping[str, Any]) -> RemoteChat:
-        sku = str(item.get("sku") or "")
-        return RemoteChat(
-            external_id=item["chat_id"],
-            order_number=str(item.get("order_number") or ""),
-            product=RemoteProduct(sku=sku, url=f"https://www.ozon.ru/product/{sku}") if sku else None,
-            marketplace_status=str(item.get("status") or ""),
-            created_at=parse_time(item.get("created_at")),
-            last_message_external_id=str(item.get("last_message_id") or ""),
-            unread_count=item.get("unread_count"),
-            extras={"chat_type": item.get("type", "")},
-        )
-
     def fetch_chat(self, *, chat_external_id: str) -> RemoteChat | None:
         """Ozon cannot look up one chat by id; the list walk delivers chat metadata."""
         return None
@@ -446,12 +334,7 @@ class OzonConnector:
     # --- sending -----------------------------------------------------------------------------------
 
     def send_text(self, *, chat: ChatRef, text: str) -> SendReceipt:
-        if not text.strip():
-            raise errors.RequestRejectedError("Пустое сообщение отправить нельзя")
-        if len(text) > MAX_TEXT_LENGTH:
-            raise errors.RequestRejectedError(
-                f"Сообщение длиннее {MAX_TEXT_LENGTH} символов ({len(text)}): Ozon его не примет"
-            )
+        text_check(spec=OZON_SPEC, kind=chat.kind, text=text)
         self._post(
             SEND_MESSAGE_PATH,
             {"chat_id": chat.external_id, "text": text},
@@ -479,6 +362,24 @@ class OzonConnector:
         )
         return SendReceipt(sent_at=datetime.fromtimestamp(self.clock(), UTC))
 
+    def chat_recent_messages(self, *, chat: ChatRef) -> list[RemoteMessage]:
+        """The newest history page of one chat: POST /v3/chat/history, direction Backward, no start id."""
+        parsed = self._post(
+            CHAT_HISTORY_PATH,
+            {"chat_id": chat.external_id, "direction": "Backward", "limit": HISTORY_PAGE_SIZE},
+        )
+        raw_messages = parsed.get("messages") or []
+        if not isinstance(raw_messages, list):
+            raise errors.UnexpectedResponseError(f"{LABEL}: ответ /v3/chat/history не совпадает со схемой")
+        messages = []
+        for raw in raw_messages:
+            try:
+                message, _context = message_parse(chat.external_id, raw)
+            except (KeyError, TypeError, ValueError):
+                continue
+            messages.append(message)
+        return sorted(messages, key=lambda message: message.created_at)
+
     def mark_read(self, *, chat: ChatRef, up_to_message_external_id: str) -> None:
         body: dict[str, Any] = {"chat_id": chat.external_id}
         if up_to_message_external_id:
@@ -490,43 +391,3 @@ class OzonConnector:
         raise errors.CapabilityError(
             "Ozon не даёт скачивать вложения через API: откройте ссылку из сообщения"
         )
-
-
-def parse_markdown(
-    data: list[str], *, is_image: bool, moderation: ModerationState
-) -> tuple[str, list[RemoteAttachment]]:
-    """Images leave the text and become attachments. Links are listed as attachments too; inside a
-    sentence they stay readable in the text, a fragment that is only a link leaves it."""
-    attachments: list[RemoteAttachment] = []
-    lines: list[str] = []
-    for fragment in data:
-        for alt, url in IMAGE_PATTERN.findall(fragment):
-            attachments.append(
-                RemoteAttachment(
-                    kind=AttachmentKind.IMAGE,
-                    name=alt or url.rsplit("/", 1)[-1],
-                    url=url,
-                    moderation=moderation,
-                )
-            )
-        fragment = IMAGE_PATTERN.sub("", fragment)
-        stripped = fragment.strip()
-        if is_image and URL_PATTERN.match(stripped):
-            attachments.append(
-                RemoteAttachment(
-                    kind=AttachmentKind.IMAGE,
-                    name=stripped.rsplit("/", 1)[-1],
-                    url=stripped,
-                    moderation=moderation,
-                )
-            )
-            continue
-        for label, url in LINK_PATTERN.findall(fragment):
-            attachments.append(RemoteAttachment(kind=AttachmentKind.LINK, name=label.strip() or url, url=url))
-        if LINK_PATTERN.fullmatch(stripped):
-            # A fragment that is just a file link (how Ozon shows a sent file) is the attachment itself.
-            continue
-        fragment = LINK_PATTERN.sub(lambda match: f"{match.group(1).strip()} ({match.group(2)})", fragment)
-        if fragment.strip():
-            lines.append(fragment.strip())
-    return "\n".join(lines), attachments

@@ -93,6 +93,7 @@ def test_first_page_parses_events_and_uses_reply_sign_from_new_chat_event(clock)
             "fd6be4e3-5447-41d7-a1e6-b2d3e06c3b05",
         ),
         (AttachmentKind.FILE, "Чек.pdf", "ecaeb056-a4ee-45b4-ae45-666811755d38"),
+        (AttachmentKind.PRODUCT, "", "12345678"),
     ]
     assert first.attachments[1].size == 1046143
     assert first.attachments[1].content_type == "application/pdf"

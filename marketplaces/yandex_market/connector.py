@@ -14,27 +14,27 @@ from typing import Any
 from django.utils.dateparse import parse_datetime
 
 from marketplaces import errors
+from marketplaces.checks import text_check
 from marketplaces.http import Dialect, HttpClient, Response, body_json_or_none
 from marketplaces.ratelimit import BucketSpec, RateLimiter
+from marketplaces.spec import capabilities_from
 from marketplaces.types import (
     AccountInfo,
-    AttachmentKind,
-    Author,
-    Capabilities,
     ChatPosition,
     ChatRef,
     Cursor,
     Download,
     PositionLookup,
-    RemoteAttachment,
     RemoteChat,
     RemoteMessage,
     SendReceipt,
     SkippedItem,
     UpdatesPage,
 )
+from marketplaces.yandex_market.parse import chat_parse, message_parse
+from marketplaces.yandex_market.spec import YANDEX_MARKET_SPEC
 
-MARKETPLACE = "yandex_market"
+MARKETPLACE = YANDEX_MARKET_SPEC.name
 LABEL = "Яндекс Маркет"
 
 # ym-partner-api-openapi-bundled-2026-07.yaml, POST /v2/businesses/{businessId}/chats (getChats).
@@ -53,7 +53,7 @@ HISTORY_PAGE_SIZE = 100  # PageLimit100
 HISTORY_CALLS_PER_PAGE = 20
 # A backfill page may take longer: fewer, larger write transactions for a history walked only once.
 BACKFILL_HISTORY_CALLS_PER_PAGE = 50
-MAX_TEXT_LENGTH = 4096  # SendMessageToChatRequest.message maxLength
+MAX_TEXT_LENGTH = YANDEX_MARKET_SPEC.text_limit  # SendMessageToChatRequest.message maxLength
 MAX_FILE_BYTES = 5 * 1024 * 1024  # SendFileToChatRequest.file
 # Chats where the buyer waits for us: listed on every pass. Everything else only in a periodic sweep,
 # which keeps a 1000-chat cabinet at ~360 getChats calls/hour at a 60 s interval (quota 5000/hour).
@@ -71,17 +71,7 @@ LIMIT_SEND_MESSAGE = BucketSpec.per_period(
 )
 LIMIT_SEND_FILE = BucketSpec.per_period(name="yandex_market-sendFileToChat", requests=1000, seconds=3600)
 
-CAPABILITIES = Capabilities(
-    max_text_length=MAX_TEXT_LENGTH, can_send_files=True, can_mark_read=False, max_file_bytes=MAX_FILE_BYTES
-)
-
-SENDER_AUTHORS = {
-    "PARTNER": Author.SELLER,
-    "CUSTOMER": Author.BUYER,
-    "MARKET": Author.MARKETPLACE,
-    "SUPPORT": Author.SUPPORT,
-}
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".bmp")
+CAPABILITIES = capabilities_from(YANDEX_MARKET_SPEC)
 
 
 def error_text(response: Response) -> str:
@@ -129,24 +119,6 @@ DIALECT = Dialect(
     rate_limit_statuses=frozenset({420, 429}),
     forbidden=forbidden,
 )
-
-
-def parse_time(value: Any) -> datetime | None:
-    if isinstance(value, str) and value:
-        parsed = parse_datetime(value)
-        if parsed is not None:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
-
-
-def id_string(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return ""
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str) and value.isdigit():
-        return value
-    return ""
 
 
 class YandexMarketConnector:
@@ -293,7 +265,7 @@ class YandexMarketConnector:
         skipped: list[SkippedItem] = []
         for raw in raw_chats:
             try:
-                chats.append(self._parse_chat(raw))
+                chats.append(chat_parse(raw))
             except (KeyError, TypeError, ValueError) as exc:
                 skipped.append(SkippedItem(reason=f"Чат Яндекс Маркета не разобран: {exc}"))
         known: Mapping[str, ChatPosition] = positions([chat.external_id for chat in chats]) if chats else {}
@@ -316,33 +288,6 @@ class YandexMarketConnector:
                 )
         return chats, pending, skipped
 
-    def _parse_chat(self, raw: Any) -> RemoteChat:
-        if not isinstance(raw, dict):
-            raise TypeError("чат не объект")
-        chat_id = id_string(raw["chatId"])
-        if not chat_id:
-            raise ValueError("нет chatId")
-        context = raw.get("context") if isinstance(raw.get("context"), dict) else {}
-        customer = context.get("customer") if isinstance(context.get("customer"), dict) else {}
-        order_id = id_string(context.get("orderId")) or id_string(raw.get("orderId"))
-        extras = {
-            "type": str(raw.get("type") or ""),
-            "context_type": str(context.get("type") or ""),
-            "order_id": order_id,
-            "return_id": id_string(context.get("returnId")),
-            "campaign_id": id_string(context.get("campaignId")),
-            "customer_public_id": str(customer.get("publicId") or ""),
-        }
-        return RemoteChat(
-            external_id=chat_id,
-            buyer_name=str(customer.get("name") or ""),
-            order_number=order_id,
-            marketplace_status=str(raw.get("status") or ""),
-            created_at=parse_time(raw.get("createdAt")),
-            last_message_at=parse_time(raw.get("updatedAt")),
-            extras={key: value for key, value in extras.items() if value},
-        )
-
     def _history_step(
         self, item: dict[str, Any], *, since: datetime | None, skipped: list[SkippedItem]
     ) -> tuple[list[RemoteMessage], bool]:
@@ -360,7 +305,7 @@ class YandexMarketConnector:
         messages = []
         for raw in raw_messages:
             try:
-                message = self._parse_message(item["chat_id"], raw)
+                message = message_parse(item["chat_id"], raw)
             except (KeyError, TypeError, ValueError) as exc:
                 reference = (
                     f"{item['chat_id']}/{raw.get('messageId', '')}"
@@ -383,36 +328,6 @@ class YandexMarketConnector:
             return messages, False
         return messages, True
 
-    def _parse_message(self, chat_id: str, raw: Any) -> RemoteMessage:
-        if not isinstance(raw, dict):
-            raise TypeError("сообщение не объект")
-        external_id = id_string(raw["messageId"])
-        created_at = parse_time(raw.get("createdAt"))
-        if not external_id or created_at is None:
-            raise ValueError("нет messageId или createdAt")
-        attachments = []
-        for file in raw.get("payload") or []:
-            if not isinstance(file, dict) or not file.get("url"):
-                continue
-            name = str(file.get("name") or "")
-            is_image = name.lower().endswith(IMAGE_SUFFIXES)
-            attachments.append(
-                RemoteAttachment(
-                    kind=AttachmentKind.IMAGE if is_image else AttachmentKind.FILE,
-                    name=name,
-                    size=file.get("size") if isinstance(file.get("size"), int) else None,
-                    url=str(file["url"]),
-                )
-            )
-        return RemoteMessage(
-            chat_external_id=chat_id,
-            external_id=external_id,
-            author=SENDER_AUTHORS.get(str(raw.get("sender") or "").upper(), Author.MARKETPLACE),
-            text=str(raw.get("message") or ""),
-            created_at=created_at,
-            attachments=tuple(attachments),
-        )
-
     def fetch_chat(self, *, chat_external_id: str) -> RemoteChat | None:
         try:
             body = self._call("GET", CHAT_PATH, limit=LIMIT_GET_CHAT, params={"chatId": chat_external_id})
@@ -424,19 +339,14 @@ class YandexMarketConnector:
         if not isinstance(result, dict):
             raise errors.UnexpectedResponseError(f"{LABEL}: ответ getChat не совпадает со схемой")
         try:
-            return self._parse_chat(result)
+            return chat_parse(result)
         except (KeyError, TypeError, ValueError) as exc:
             raise errors.UnexpectedResponseError(f"{LABEL}: ответ getChat не совпадает со схемой") from exc
 
     # --- sending -----------------------------------------------------------------------------------
 
     def send_text(self, *, chat: ChatRef, text: str) -> SendReceipt:
-        if not text.strip():
-            raise errors.RequestRejectedError("Пустое сообщение отправить нельзя")
-        if len(text) > MAX_TEXT_LENGTH:
-            raise errors.RequestRejectedError(
-                f"Сообщение длиннее {MAX_TEXT_LENGTH} символов ({len(text)}): Яндекс Маркет его не примет"
-            )
+        text_check(spec=YANDEX_MARKET_SPEC, kind=chat.kind, text=text)
         self._call(
             "POST",
             SEND_MESSAGE_PATH,
@@ -467,6 +377,27 @@ class YandexMarketConnector:
             files=[("file", (name, content, content_type or "application/octet-stream"))],
         )
         return SendReceipt(sent_at=datetime.fromtimestamp(self.clock(), UTC))
+
+    def chat_recent_messages(self, *, chat: ChatRef) -> list[RemoteMessage]:
+        """The newest history page of one chat: POST …/chats/history?chatId= without messageIdFrom."""
+        parsed = self._call(
+            "POST",
+            HISTORY_PATH,
+            limit=LIMIT_GET_CHAT_HISTORY,
+            params={"chatId": chat.external_id, "limit": HISTORY_PAGE_SIZE},
+            json_body={},
+        )
+        result = parsed.get("result")
+        raw_messages = result.get("messages") if isinstance(result, dict) else None
+        if not isinstance(raw_messages, list):
+            raise errors.UnexpectedResponseError(f"{LABEL}: ответ getChatHistory не совпадает со схемой")
+        messages = []
+        for raw in raw_messages:
+            try:
+                messages.append(message_parse(chat.external_id, raw))
+            except (KeyError, TypeError, ValueError):
+                continue
+        return sorted(messages, key=lambda message: message.created_at)
 
     def mark_read(self, *, chat: ChatRef, up_to_message_external_id: str) -> None:
         """Yandex Market has no read method; chat statuses say who is expected to answer."""

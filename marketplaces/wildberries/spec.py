@@ -1,0 +1,46 @@
+"""What is particular to Wildberries, read by the rest of the product through the registry."""
+
+from datetime import timedelta
+
+from django.utils.translation import gettext_lazy as _
+
+from marketplaces.spec import MEGABYTE, ComplianceRules, CredentialSchema, FileLimits, MarketplaceSpec
+from marketplaces.wildberries.credentials import credentials_check, credentials_external_id
+
+# wb-09-communications-2026-07.yaml, POST /api/v1/seller/message: "Текст сообщения. Максимум 1000 символов";
+# multipart `file`: "JPEG, PDF или PNG, максимальный размер — 5 Мб"; text and file travel in one request.
+WILDBERRIES_SPEC = MarketplaceSpec(
+    name="wildberries",
+    label=_("Wildberries"),
+    short_label=_("WB"),
+    credential_fields=("token",),
+    text_limit=1000,
+    file_limits=FileLimits(
+        supported=True,
+        extensions={
+            ".jpg": "image/jpeg",
+            ".jpeg": "image/jpeg",
+            ".png": "image/png",
+            ".pdf": "application/pdf",
+        },
+        max_bytes=5 * MEGABYTE,
+        max_files=1,
+        text_with_file=True,
+    ),
+    # PATCH /api/v1/questions takes text only.
+    kinds_without_files=frozenset({"question"}),
+    answer_within=timedelta(days=10),
+    answer_within_reason=_("Wildberries: a buyer must be answered within 10 days"),
+    compliance=ComplianceRules(allowed_domains=("wildberries.ru", "wb.ru"), forbids_one_word=True),
+    push_route=None,
+    # Events feed: 10 requests / 10 s; an idle cycle costs one call.
+    sync_interval_seconds=10,
+    can_mark_read=False,
+    credentials=CredentialSchema(
+        # A WB token is an ES256 JWT: header, claims (id, s, sid, exp, acc…) and an 86-character signature,
+        # several hundred characters in all; anything under 100 cannot be one.
+        min_lengths={"token": 100},
+        check=credentials_check,
+        external_id=credentials_external_id,
+    ),
+)

@@ -31,6 +31,7 @@ from marketplaces.types import (
     SkippedItem,
     UpdatesPage,
 )
+from marketplaces.walk import walk_page
 
 MARKETPLACE = OZON_SPEC.name
 LABEL = "Ozon"
@@ -204,54 +205,48 @@ class OzonConnector:
     def _walk(
         self, *, cursor: Cursor, positions: PositionLookup, since: datetime | None, backfill: bool
     ) -> UpdatesPage:
-        """One list page (or the rest of its history work), then as many history calls as the budget allows.
-
-        Cursor: `list_cursor` (Ozon's cursor inside the current pass), `list_more`, and `pending` — chats of
-        the listed page whose history is still to fetch, each with its direction and starting message id.
-        """
-        before = self.http.requests_made
-        state = dict(cursor)
-        pending: list[dict[str, Any]] = [dict(item) for item in state.get("pending", [])]
-        skipped: list[SkippedItem] = []
-        if not pending:
-            list_cursor = state.get("list_cursor") if state.get("list_more") else None
-            chats, next_cursor, has_next = self._list_page(list_cursor=list_cursor)
-            state["list_cursor"] = next_cursor if has_next else None
-            state["list_more"] = has_next
-            pending, skipped = self._plan(chats, positions, backfill=backfill)
-        remote_chats: list[RemoteChat] = []
-        messages: list[RemoteMessage] = []
-        calls = 0
-        budget = BACKFILL_HISTORY_CALLS_PER_PAGE if backfill else HISTORY_CALLS_PER_PAGE
-        while pending and calls < budget:
-            item = pending[0]
-            calls += 1
-            try:
-                page_messages, done, context = self._history_step(item, since=since, skipped=skipped)
-            except errors.RequestRejectedError as exc:
-                # One chat Ozon refuses to show (e.g. 404) must not block the account.
-                skipped.append(SkippedItem(reason=exc.message, reference=item["chat_id"]))
-                pending.pop(0)
-                continue
-            messages.extend(page_messages)
-            item.setdefault("order_number", "")
-            item.setdefault("sku", "")
-            if context.get("order_number"):
-                item["order_number"] = item["order_number"] or context["order_number"]
-            if context.get("sku"):
-                item["sku"] = item["sku"] or context["sku"]
-            if done:
-                remote_chats.append(chat_from(item))
-                pending.pop(0)
-        state["pending"] = pending
-        return UpdatesPage(
-            chats=tuple(remote_chats),
-            messages=tuple(messages),
-            cursor=state,
-            has_more=bool(pending) or bool(state.get("list_more")),
-            skipped=tuple(skipped),
-            requests_made=self.http.requests_made - before,
+        """Cursor: `list_cursor` (Ozon's cursor inside the current pass), `list_more`, and `pending` —
+        chats of the listed page whose history is still to fetch, each with its direction and start id."""
+        return walk_page(
+            walker=self,
+            requests_made=lambda: self.http.requests_made,
+            cursor=cursor,
+            positions=positions,
+            since=since,
+            backfill=backfill,
+            history_calls=BACKFILL_HISTORY_CALLS_PER_PAGE if backfill else HISTORY_CALLS_PER_PAGE,
         )
+
+    # --- the walker's steps (marketplaces.walk.ListThenHistory) -------------------------------------
+
+    def list_step(
+        self, state: dict[str, Any], positions: PositionLookup, *, backfill: bool
+    ) -> tuple[list[RemoteChat], list[dict[str, Any]], list[SkippedItem]]:
+        list_cursor = state.get("list_cursor") if state.get("list_more") else None
+        chats, next_cursor, has_next = self._list_page(list_cursor=list_cursor)
+        state["list_cursor"] = next_cursor if has_next else None
+        state["list_more"] = has_next
+        pending, skipped = self._plan(chats, positions, backfill=backfill)
+        # Ozon chats are reported once their history is read: only it carries the order and the SKU.
+        return [], pending, skipped
+
+    def history_step(
+        self, item: dict[str, Any], *, since: datetime | None, skipped: list[SkippedItem]
+    ) -> tuple[list[RemoteMessage], bool]:
+        messages, done, context = self._history_step(item, since=since, skipped=skipped)
+        item.setdefault("order_number", "")
+        item.setdefault("sku", "")
+        if context.get("order_number"):
+            item["order_number"] = item["order_number"] or context["order_number"]
+        if context.get("sku"):
+            item["sku"] = item["sku"] or context["sku"]
+        return messages, done
+
+    def history_done(self, item: dict[str, Any]) -> RemoteChat | None:
+        return chat_from(item)
+
+    def list_more(self, state: dict[str, Any]) -> bool:
+        return bool(state.get("list_more"))
 
     def _plan(
         self, chats: list[Any], positions: PositionLookup, *, backfill: bool

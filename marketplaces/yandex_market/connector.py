@@ -31,6 +31,7 @@ from marketplaces.types import (
     SkippedItem,
     UpdatesPage,
 )
+from marketplaces.walk import walk_page
 from marketplaces.yandex_market.parse import chat_parse, message_parse
 from marketplaces.yandex_market.spec import YANDEX_MARKET_SPEC
 
@@ -201,37 +202,34 @@ class YandexMarketConnector:
     ) -> UpdatesPage:
         """Cursor: `mode` ("waiting" | "sweep") and `page_token` of the pass in progress, `last_sweep_at`,
         and `pending` — listed chats whose history is still to fetch (with `from` and `page_token`)."""
-        before = self.http.requests_made
-        state = dict(cursor)
-        pending: list[dict[str, Any]] = [dict(item) for item in state.get("pending", [])]
-        chats: list[RemoteChat] = []
-        skipped: list[SkippedItem] = []
-        if not pending:
-            chats, pending, skipped = self._list_step(state, positions, backfill=backfill)
-        messages: list[RemoteMessage] = []
-        calls = 0
-        budget = BACKFILL_HISTORY_CALLS_PER_PAGE if backfill else HISTORY_CALLS_PER_PAGE
-        while pending and calls < budget:
-            item = pending[0]
-            calls += 1
-            try:
-                page_messages, done = self._history_step(item, since=since, skipped=skipped)
-            except errors.RequestRejectedError as exc:
-                skipped.append(SkippedItem(reason=exc.message, reference=item["chat_id"]))
-                pending.pop(0)
-                continue
-            messages.extend(page_messages)
-            if done:
-                pending.pop(0)
-        state["pending"] = pending
-        return UpdatesPage(
-            chats=tuple(chats),
-            messages=tuple(messages),
-            cursor=state,
-            has_more=bool(pending) or bool(state.get("mode")),
-            skipped=tuple(skipped),
-            requests_made=self.http.requests_made - before,
+        return walk_page(
+            walker=self,
+            requests_made=lambda: self.http.requests_made,
+            cursor=cursor,
+            positions=positions,
+            since=since,
+            backfill=backfill,
+            history_calls=BACKFILL_HISTORY_CALLS_PER_PAGE if backfill else HISTORY_CALLS_PER_PAGE,
         )
+
+    # --- the walker's steps (marketplaces.walk.ListThenHistory) -------------------------------------
+
+    def list_step(
+        self, state: dict[str, Any], positions: PositionLookup, *, backfill: bool
+    ) -> tuple[list[RemoteChat], list[dict[str, Any]], list[SkippedItem]]:
+        return self._list_step(state, positions, backfill=backfill)
+
+    def history_step(
+        self, item: dict[str, Any], *, since: datetime | None, skipped: list[SkippedItem]
+    ) -> tuple[list[RemoteMessage], bool]:
+        return self._history_step(item, since=since, skipped=skipped)
+
+    def history_done(self, item: dict[str, Any]) -> RemoteChat | None:
+        # Yandex Market chats are reported by the list step: the list carries all their metadata.
+        return None
+
+    def list_more(self, state: dict[str, Any]) -> bool:
+        return bool(state.get("mode"))
 
     def _list_step(
         self, state: dict[str, Any], positions: PositionLookup, *, backfill: bool

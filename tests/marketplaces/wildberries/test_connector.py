@@ -279,11 +279,16 @@ def test_invalid_signature_is_a_rejection_with_the_marketplace_reason(clock) -> 
         body=text("error_400_invalid_signature.json"),
         content_type="application/problem+json",
     )
-    with pytest.raises(errors.RequestRejectedError) as caught:
+    with pytest.raises(errors.StaleReplySignError) as caught:
         connector(clock).send_text(
             chat=ChatRef(external_id=FIRST_CHAT, extras={"reply_sign": "old"}), text="Да"
         )
-    assert caught.value.message == "Wildberries отклонил сообщение: Invalid signature"
+    # A subclass of RequestRejectedError: callers that only know the base class keep working.
+    assert isinstance(caught.value, errors.RequestRejectedError)
+    assert (caught.value.message, caught.value.status) == (
+        "Wildberries отклонил сообщение: Invalid signature",
+        400,
+    )
     assert len(responses.calls) == 1
 
 

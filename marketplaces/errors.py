@@ -1,5 +1,7 @@
 """Every failure a connector can raise. Messages are human-readable and never contain secrets."""
 
+from django.utils.translation import gettext as _
+
 
 class MarketplaceError(Exception):
     """Base class. `message` is safe to show to staff and to store in the database."""
@@ -56,3 +58,11 @@ class AttachmentPendingError(MarketplaceError):
 
 class AttachmentRejectedError(MarketplaceError):
     """The marketplace will never serve this file (WB 451 after moderation)."""
+
+
+def schema_error(*, marketplace: object, what: str) -> UnexpectedResponseError:
+    """The answer of `what` (a path or an operation name) does not match the documented schema."""
+    return UnexpectedResponseError(
+        _("%(marketplace)s: the answer of %(what)s does not match the schema")
+        % {"marketplace": marketplace, "what": what}
+    )

@@ -11,6 +11,9 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from marketplaces import errors
 from marketplaces.checks import text_check
 from marketplaces.http import Dialect, HttpClient, Response, body_json_or_none, seconds_header
@@ -59,9 +62,9 @@ CLIENT_LIMIT = BucketSpec.per_period(name="ozon-client", requests=50, seconds=1,
 
 CAPABILITIES = capabilities_from(OZON_SPEC)
 
-PREMIUM_REQUIRED = (
-    "Ozon не дал доступ к чатам с покупателями. Чаты через Seller API доступны только с подпиской "
-    "Premium Plus или Premium Pro; проверьте подписку и роль API-ключа"
+PREMIUM_REQUIRED = gettext_lazy(
+    "Ozon gave no access to buyer chats. Chats through the Seller API need a Premium Plus or Premium Pro "
+    "subscription; check the subscription and the API key's role"
 )
 
 
@@ -93,22 +96,25 @@ def retry_after(response: Response, now: float) -> float | None:
 def forbidden(response: Response, text: str) -> errors.MarketplaceError:
     lowered = text.lower()
     if "invalid api-key" in lowered or "deactivated" in lowered:
-        return errors.AuthError(f"Ozon не принял API-ключ: {text}", status=403)
+        return errors.AuthError(_("Ozon did not accept the API key: %(text)s") % {"text": text}, status=403)
     if "restricted to specific ip" in lowered:
         return errors.AuthError(
-            "API-ключ Ozon разрешён только с определённых IP-адресов: "
-            "добавьте адрес сервера в настройках ключа",
+            _(
+                "The Ozon API key is allowed only from certain IP addresses: "
+                "add the server's address in the key settings"
+            ),
             status=403,
         )
     if "missing a required role" in lowered:
         return errors.CapabilityError(
-            "У API-ключа Ozon нет роли для работы с чатами: создайте ключ с доступом к чатам", status=403
+            _("The Ozon API key has no role for chats: create a key with access to chats"), status=403
         )
     if "offer not signed" in lowered:
         return errors.CapabilityError(
-            "Продавец не принял актуальную оферту Ozon: примите её в личном кабинете", status=403
+            _("The seller has not accepted the current Ozon offer: accept it in the seller cabinet"),
+            status=403,
         )
-    detail = f" (ответ Ozon: {text})" if text else ""
+    detail = _(" (Ozon's answer: %(text)s)") % {"text": text} if text else ""
     return errors.CapabilityError(f"{PREMIUM_REQUIRED}{detail}", status=403)
 
 
@@ -116,14 +122,18 @@ def classify(response: Response, text: str) -> errors.MarketplaceError | None:
     lowered = text.lower()
     if "circle is open" in lowered:
         return errors.RateLimitedError(
-            "Ozon временно заблокировал метод из-за большого числа запросов",
+            _("Ozon blocked the method for a while because of too many requests"),
             retry_after=120.0,
             status=response.status,
         )
     if response.status != 429 and "rate limit" in lowered:
-        return errors.RateLimitedError(f"Ozon ограничил частоту запросов: {text}", retry_after=1.0)
+        return errors.RateLimitedError(
+            _("Ozon limited the request rate: %(text)s") % {"text": text}, retry_after=1.0
+        )
     if response.status in (401, 404) and ("invalid api-key" in lowered or "deactivated" in lowered):
-        return errors.AuthError(f"Ozon не принял API-ключ: {text}", status=response.status)
+        return errors.AuthError(
+            _("Ozon did not accept the API key: %(text)s") % {"text": text}, status=response.status
+        )
     return None
 
 
@@ -161,22 +171,20 @@ class OzonConnector:
             sleep=sleep,
         )
 
-    def _post(
-        self, path: str, body: Mapping[str, Any], *, idempotent: bool = True, action: str = "запрос"
-    ) -> Any:
+    def _post(self, path: str, body: Mapping[str, Any], *, idempotent: bool = True, action: str = "") -> Any:
         response = self.http.request(
             "POST", path, idempotent=idempotent, limits=(CLIENT_LIMIT,), json_body=dict(body), action=action
         )
         parsed = response.json()
         if not isinstance(parsed, dict):
-            raise errors.UnexpectedResponseError(f"{LABEL}: ответ {path} не совпадает со схемой")
+            raise errors.schema_error(marketplace=LABEL, what=path)
         return parsed
 
     # --- credentials -------------------------------------------------------------------------------
 
     def check_credentials(self) -> AccountInfo:
         if not self.client_id.isdigit():
-            raise errors.AuthError("Client-Id Ozon — это число, например 123456")
+            raise errors.AuthError(_("Ozon Client-Id is a number, e.g. 123456"))
         self._list_page(list_cursor=None, limit=1)
         return AccountInfo(external_id=self.client_id)
 
@@ -193,7 +201,7 @@ class OzonConnector:
         if chats is None:
             chats = []
         if not isinstance(chats, list):
-            raise errors.UnexpectedResponseError(f"{LABEL}: ответ /v3/chat/list не совпадает со схемой")
+            raise errors.schema_error(marketplace=LABEL, what="/v3/chat/list")
         return chats, str(parsed.get("cursor") or ""), is_true(parsed.get("has_next"))
 
     def fetch_updates(self, *, cursor: Cursor, positions: PositionLookup) -> UpdatesPage:
@@ -257,7 +265,7 @@ class OzonConnector:
             try:
                 info = chat_info(entry)
             except (KeyError, TypeError, ValueError) as exc:
-                skipped.append(SkippedItem(reason=f"Чат Ozon не разобран: {exc}"))
+                skipped.append(SkippedItem(reason=_("Ozon chat not parsed: %(error)s") % {"error": exc}))
                 continue
             if info is not None:
                 infos.append(info)
@@ -285,7 +293,7 @@ class OzonConnector:
         parsed = self._post(CHAT_HISTORY_PATH, body)
         raw_messages = parsed.get("messages") or []
         if not isinstance(raw_messages, list):
-            raise errors.UnexpectedResponseError(f"{LABEL}: ответ /v3/chat/history не совпадает со схемой")
+            raise errors.schema_error(marketplace=LABEL, what="/v3/chat/history")
         messages: list[RemoteMessage] = []
         context: dict[str, str] = {}
         reached_since = False
@@ -298,7 +306,11 @@ class OzonConnector:
                     if isinstance(raw, dict)
                     else item["chat_id"]
                 )
-                skipped.append(SkippedItem(reason=f"Сообщение Ozon не разобрано: {exc}", reference=reference))
+                skipped.append(
+                    SkippedItem(
+                        reason=_("Ozon message not parsed: %(error)s") % {"error": exc}, reference=reference
+                    )
+                )
                 continue
             if message.external_id == item.get("from"):
                 continue
@@ -334,7 +346,7 @@ class OzonConnector:
             SEND_MESSAGE_PATH,
             {"chat_id": chat.external_id, "text": text},
             idempotent=False,
-            action="сообщение",
+            action=_("the message"),
         )
         return SendReceipt(sent_at=datetime.fromtimestamp(self.clock(), UTC))
 
@@ -342,9 +354,9 @@ class OzonConnector:
         self, *, chat: ChatRef, name: str, content: bytes, content_type: str, text: str = ""
     ) -> SendReceipt:
         if text.strip():
-            raise errors.RequestRejectedError("Ozon принимает текст и файл отдельными сообщениями")
+            raise errors.RequestRejectedError(_("Ozon takes text and a file as separate messages"))
         if not content:
-            raise errors.RequestRejectedError("Пустой файл отправить нельзя")
+            raise errors.RequestRejectedError(_("An empty file cannot be sent"))
         self._post(
             SEND_FILE_PATH,
             {
@@ -353,7 +365,7 @@ class OzonConnector:
                 "base64_content": base64.b64encode(content).decode("ascii"),
             },
             idempotent=False,
-            action="файл",
+            action=_("the file"),
         )
         return SendReceipt(sent_at=datetime.fromtimestamp(self.clock(), UTC))
 
@@ -365,7 +377,7 @@ class OzonConnector:
         )
         raw_messages = parsed.get("messages") or []
         if not isinstance(raw_messages, list):
-            raise errors.UnexpectedResponseError(f"{LABEL}: ответ /v3/chat/history не совпадает со схемой")
+            raise errors.schema_error(marketplace=LABEL, what="/v3/chat/history")
         messages = []
         for raw in raw_messages:
             try:
@@ -384,5 +396,5 @@ class OzonConnector:
     def download_attachment(self, *, remote_id: str, url: str) -> Download:
         """Ozon images are public CDN links inside the message Markdown; the inbox links to them directly."""
         raise errors.CapabilityError(
-            "Ozon не даёт скачивать вложения через API: откройте ссылку из сообщения"
+            _("Ozon does not let attachments be downloaded through the API: open the link in the message")
         )

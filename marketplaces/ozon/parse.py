@@ -7,6 +7,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from marketplaces.parsing import parse_time
 from marketplaces.types import (
     AttachmentKind,
@@ -43,12 +45,12 @@ def normalize_enum(value: Any) -> str:
 def message_id(value: Any) -> str:
     """uint64 ids arrive as JSON integers or strings; keep the exact digits either way."""
     if isinstance(value, bool) or value is None:
-        raise ValueError("нет идентификатора сообщения")
+        raise ValueError(_("no message id"))
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str) and value.isdigit():
         return value
-    raise ValueError(f"идентификатор {value!r} не число")
+    raise ValueError(_("the id %(value)r is not a number") % {"value": value})
 
 
 def is_true(value: Any) -> bool:
@@ -60,11 +62,11 @@ def is_true(value: Any) -> bool:
 
 def chat_info(entry: Any) -> dict[str, Any] | None:
     if not isinstance(entry, dict) or not isinstance(entry.get("chat"), dict):
-        raise TypeError("элемент списка без объекта chat")
+        raise TypeError(_("a list entry without a chat object"))
     chat = entry["chat"]
     chat_id = chat["chat_id"]
     if not isinstance(chat_id, str) or not chat_id:
-        raise TypeError("chat_id должен быть строкой")
+        raise TypeError(_("chat_id must be a string"))
     if normalize_enum(chat.get("chat_type")) not in BUYER_CHAT_TYPES:
         return None
     last = entry.get("last_message_id")
@@ -81,11 +83,11 @@ def chat_info(entry: Any) -> dict[str, Any] | None:
 
 def message_parse(chat_id: str, raw: Any) -> tuple[RemoteMessage, dict[str, str]]:
     if not isinstance(raw, dict):
-        raise TypeError("сообщение не объект")
+        raise TypeError(_("the message is not an object"))
     external_id = message_id(raw.get("message_id"))
     created_at = parse_time(raw.get("created_at"))
     if created_at is None:
-        raise ValueError("нет даты сообщения")
+        raise ValueError(_("the message has no date"))
     user = raw.get("user") if isinstance(raw.get("user"), dict) else {}
     author = USER_AUTHORS.get(normalize_enum(user.get("type")), Author.MARKETPLACE)
     moderation = MODERATION.get(str(raw.get("moderate_image_status") or "").upper(), ModerationState.NONE)

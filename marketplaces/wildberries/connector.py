@@ -110,10 +110,17 @@ def retry_after(response: Response, now: float) -> float | None:
 def forbidden(response: Response, text: str) -> errors.MarketplaceError:
     lowered = text.lower()
     if "авторизац" in lowered or "token" in lowered or "unauthorized" in lowered:
-        return errors.AuthError(f"{LABEL} не принял токен: {text}", status=403)
+        return errors.AuthError(
+            _("%(marketplace)s did not accept the token: %(text)s") % {"marketplace": LABEL, "text": text},
+            status=403,
+        )
     detail = f": {text}" if text else ""
     return errors.CapabilityError(
-        f"{LABEL} запретил доступ к методу{detail}. Проверьте категории и уровень доступа токена",
+        _(
+            "%(marketplace)s denied access to the method%(detail)s. "
+            "Check the token's categories and access level"
+        )
+        % {"marketplace": LABEL, "detail": detail},
         status=403,
     )
 
@@ -121,13 +128,21 @@ def forbidden(response: Response, text: str) -> errors.MarketplaceError:
 def classify(response: Response, text: str) -> errors.MarketplaceError | None:
     if response.status == 402:
         return errors.CapabilityError(
-            f"{LABEL}: на балансе сервиса недостаточно средств (402){': ' + text if text else ''}", status=402
+            _("%(marketplace)s: the service balance is too low (402)%(detail)s")
+            % {"marketplace": LABEL, "detail": f": {text}" if text else ""},
+            status=402,
         )
     if response.status == 451:
-        return errors.AttachmentRejectedError(f"{LABEL}: файл не прошёл модерацию", status=451)
+        return errors.AttachmentRejectedError(
+            _("%(marketplace)s: the file did not pass moderation") % {"marketplace": LABEL}, status=451
+        )
     if response.status == 400 and "signature" in text.lower():
         # The chat's replySign expired or was replaced; the message keeps WB's own words.
-        return errors.StaleReplySignError(f"{LABEL} отклонил сообщение: {text}", status=400)
+        return errors.StaleReplySignError(
+            _("%(marketplace)s rejected %(action)s%(detail)s")
+            % {"marketplace": LABEL, "action": _("the message"), "detail": f": {text}"},
+            status=400,
+        )
     return None
 
 
@@ -179,32 +194,39 @@ class WildberriesConnector:
     def check_credentials(self) -> AccountInfo:
         token = self.decoded
         if token is None:
-            raise errors.AuthError("Это не токен Wildberries API: ожидается JWT из трёх частей через точку")
+            raise errors.AuthError(
+                _("This is not a Wildberries API token: a JWT of three dot-separated parts is expected")
+            )
         if token.expires_at is not None and token.expires_at <= datetime.fromtimestamp(self.clock(), UTC):
             raise errors.AuthError(
-                f"Срок действия токена Wildberries истёк {token.expires_at:%d.%m.%Y}. Создайте новый токен"
+                _("The Wildberries token expired on %(date)s. Create a new token")
+                % {"date": f"{token.expires_at:%d.%m.%Y}"}
             )
         if not token.has(SCOPE_BUYERS_CHAT):
             raise errors.CapabilityError(
-                "У токена Wildberries нет категории «Чат с покупателями». Создайте токен с этой категорией"
+                _("The Wildberries token lacks the “Buyers chat” category. Create a token with this category")
             )
         self.http.request("GET", PING_PATH, idempotent=True, limits=(PING_LIMIT,))
         notes: list[str] = []
         if token.is_base:
             notes.append(
-                "Базовый токен Wildberries: чат с покупателями доступен не чаще 1 запроса в час, вопросы — "
-                "5 запросов в час. Новые сообщения будут приходить с задержкой до часа; для работы в "
-                "реальном времени нужен персональный или сервисный токен"
+                _(
+                    "Basic Wildberries token: the buyers chat allows at most 1 request per hour, questions 5 "
+                    "requests per hour. New messages will arrive up to an hour late; real-time work needs a "
+                    "personal or service token"
+                )
             )
         if token.kind == TokenKind.TEST:
-            notes.append("Тестовый токен Wildberries работает только в песочнице, не с реальными чатами")
+            notes.append(_("A Wildberries test token works only in the sandbox, not with real chats"))
         if not token.has(SCOPE_FEEDBACKS_AND_QUESTIONS):
             notes.append(
-                "У токена нет категории «Вопросы и отзывы»: "
-                "вопросы покупателей о товарах загружаться не будут"
+                _(
+                    "The token lacks the “Questions and feedbacks” category: "
+                    "buyers' product questions will not load"
+                )
             )
         if token.has(SCOPE_READ_ONLY):
-            notes.append("Токен только для чтения: отправить ответ покупателю через него нельзя")
+            notes.append(_("A read-only token: no answer can be sent to a buyer with it"))
         return AccountInfo(external_id=token.seller_id, notes=tuple(notes), token_kind=token.kind_name)
 
     @property
@@ -268,7 +290,7 @@ class WildberriesConnector:
         ).json()
         result = body.get("result") if isinstance(body, dict) else None
         if not isinstance(result, dict) or not isinstance(result.get("events", []), list | type(None)):
-            raise errors.UnexpectedResponseError(f"{LABEL}: ответ /seller/events не совпадает со схемой")
+            raise errors.schema_error(marketplace=LABEL, what="/seller/events")
         events = result.get("events") or []
         total = result.get("totalEvents")
         new_next = result.get("next")
@@ -348,7 +370,7 @@ class WildberriesConnector:
         body = self.http.request("GET", CHATS_PATH, idempotent=True, limits=(self.chat_limit,)).json()
         result = body.get("result") if isinstance(body, dict) else None
         if not isinstance(result, list):
-            raise errors.UnexpectedResponseError(f"{LABEL}: ответ /seller/chats не совпадает со схемой")
+            raise errors.schema_error(marketplace=LABEL, what="/seller/chats")
         return {
             item["chatID"]: item
             for item in result
@@ -384,10 +406,14 @@ class WildberriesConnector:
         )
         body = response.json()
         if not isinstance(body, dict):
-            raise errors.UnexpectedResponseError(f"{LABEL}: ответ {path} не совпадает со схемой")
+            raise errors.schema_error(marketplace=LABEL, what=path)
         if body.get("error") is True:
-            text = self.http.scrub(str(body.get("errorText") or "ошибка без описания"))
-            raise errors.RequestRejectedError(f"{LABEL} отклонил запрос: {text}", status=response.status)
+            text = self.http.scrub(str(body.get("errorText") or _("an error without a description")))
+            raise errors.RequestRejectedError(
+                _("%(marketplace)s rejected %(action)s%(detail)s")
+                % {"marketplace": LABEL, "action": _("the request"), "detail": f": {text}"},
+                status=response.status,
+            )
         return body
 
     def _questions_page(self, state: dict[str, Any], *, before: int) -> UpdatesPage:
@@ -420,7 +446,7 @@ class WildberriesConnector:
         data = body.get("data")
         questions = data.get("questions") if isinstance(data, dict) else None
         if not isinstance(questions, list):
-            raise errors.UnexpectedResponseError(f"{LABEL}: ответ /api/v1/questions не совпадает со схемой")
+            raise errors.schema_error(marketplace=LABEL, what="/api/v1/questions")
         chats: list[RemoteChat] = []
         messages: list[RemoteMessage] = []
         skipped: list[SkippedItem] = []
@@ -490,7 +516,7 @@ class WildberriesConnector:
             "PATCH",
             QUESTIONS_PATH,
             json_body={"id": question_id, "answer": {"text": text}, "state": "wbRu"},
-            action="ответ на вопрос",
+            action=_("the question answer"),
         )
         return SendReceipt(sent_at=datetime.fromtimestamp(self.clock(), UTC))
 
@@ -501,9 +527,9 @@ class WildberriesConnector:
         if _is_question(chat):
             raise errors.RequestRejectedError(_("A file cannot be attached to a Wildberries question answer"))
         if content_type.lower() not in FILE_CONTENT_TYPES:
-            raise errors.RequestRejectedError("Wildberries принимает только файлы JPEG, PNG и PDF")
+            raise errors.RequestRejectedError(_("Wildberries takes only JPEG, PNG and PDF files"))
         if len(content) > MAX_FILE_BYTES:
-            raise errors.RequestRejectedError("Wildberries принимает файлы не больше 5 МБ")
+            raise errors.RequestRejectedError(_("Wildberries takes files of at most 5 MB"))
         if text:
             text_check(spec=WILDBERRIES_SPEC, kind=ChatKind.CHAT, text=text)
         parts: list[tuple[str, Any]] = [("message", (None, text))] if text.strip() else []
@@ -517,7 +543,7 @@ class WildberriesConnector:
             reply_sign = str(listed.get("replySign") or "")
         if not reply_sign:
             raise errors.RequestRejectedError(
-                "Wildberries не выдал подпись чата (replySign): ответить в этот чат пока нельзя"
+                _("Wildberries gave no chat signature (replySign): this chat cannot be answered yet")
             )
         response = self.http.request(
             "POST",
@@ -525,15 +551,21 @@ class WildberriesConnector:
             idempotent=False,
             limits=(self.chat_limit,),
             files=[("replySign", (None, reply_sign)), *parts],
-            action="сообщение",
+            action=_("the message"),
         )
         body = response.json()
         if not isinstance(body, dict):
-            raise errors.UnexpectedResponseError(f"{LABEL}: ответ /seller/message не совпадает со схемой")
+            raise errors.schema_error(marketplace=LABEL, what="/seller/message")
         upload_errors = [str(item) for item in body.get("errors") or [] if item]
         if upload_errors:
             raise errors.RequestRejectedError(
-                f"{LABEL} отклонил файл: {self.http.scrub('; '.join(upload_errors))}", status=response.status
+                _("%(marketplace)s rejected %(action)s%(detail)s")
+                % {
+                    "marketplace": LABEL,
+                    "action": _("the file"),
+                    "detail": f": {self.http.scrub('; '.join(upload_errors))}",
+                },
+                status=response.status,
             )
         result = body.get("result") if isinstance(body.get("result"), dict) else {}
         extras: dict[str, Any] = {}
@@ -555,13 +587,11 @@ class WildberriesConnector:
             body = self._feedbacks_request("GET", QUESTION_PATH, params={"id": question_id})
             data = body.get("data")
             if not isinstance(data, dict):
-                raise errors.UnexpectedResponseError(f"{LABEL}: ответ {QUESTION_PATH} не совпадает со схемой")
+                raise errors.schema_error(marketplace=LABEL, what=QUESTION_PATH)
             try:
                 _chat, messages = question_parse(data)
             except (KeyError, TypeError, ValueError) as exc:
-                raise errors.UnexpectedResponseError(
-                    f"{LABEL}: ответ {QUESTION_PATH} не совпадает со схемой"
-                ) from exc
+                raise errors.schema_error(marketplace=LABEL, what=QUESTION_PATH) from exc
             return messages
         since = datetime.fromtimestamp(self.clock(), UTC) - RECENT_WINDOW
         next_value = int(since.timestamp() * 1000)
@@ -572,7 +602,7 @@ class WildberriesConnector:
             ).json()
             result = body.get("result") if isinstance(body, dict) else None
             if not isinstance(result, dict) or not isinstance(result.get("events", []), list | type(None)):
-                raise errors.UnexpectedResponseError(f"{LABEL}: ответ /seller/events не совпадает со схемой")
+                raise errors.schema_error(marketplace=LABEL, what="/seller/events")
             events = result.get("events") or []
             for event in events:
                 if not isinstance(event, dict) or event.get("chatID") != chat.external_id:
@@ -597,7 +627,7 @@ class WildberriesConnector:
 
     def download_attachment(self, *, remote_id: str, url: str) -> Download:
         if not remote_id:
-            raise errors.RequestRejectedError("У вложения Wildberries нет downloadID")
+            raise errors.RequestRejectedError(_("The Wildberries attachment has no downloadID"))
         response = self.http.request(
             "GET",
             DOWNLOAD_PATH.format(id=remote_id),
@@ -610,7 +640,7 @@ class WildberriesConnector:
             body = body_json_or_none(response)
             seconds = body.get("retrySeconds") if isinstance(body, dict) else None
             raise errors.AttachmentPendingError(
-                "Файл ещё проходит модерацию Wildberries",
+                _("The file is still in Wildberries moderation"),
                 retry_after=float(seconds) if isinstance(seconds, int | float) else 30.0,
             )
         return Download(

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from marketplaces import errors
 from marketplaces.checks import text_check
@@ -36,7 +37,7 @@ from marketplaces.yandex_market.parse import chat_parse, message_parse
 from marketplaces.yandex_market.spec import YANDEX_MARKET_SPEC
 
 MARKETPLACE = YANDEX_MARKET_SPEC.name
-LABEL = "Яндекс Маркет"
+LABEL = YANDEX_MARKET_SPEC.label
 
 # ym-partner-api-openapi-bundled-2026-07.yaml, POST /v2/businesses/{businessId}/chats (getChats).
 CHATS_PATH = "/v2/businesses/{business_id}/chats"
@@ -104,11 +105,16 @@ def retry_after(response: Response, now: float) -> float | None:
 def forbidden(response: Response, text: str) -> errors.MarketplaceError:
     lowered = text.lower()
     if "token" in lowered or "unauthorized" in lowered or "credentials" in lowered:
-        return errors.AuthError(f"Яндекс Маркет не принял API-ключ: {text}", status=403)
-    detail = f" (ответ Маркета: {text})" if text else ""
+        return errors.AuthError(
+            _("Yandex Market did not accept the API key: %(text)s") % {"text": text}, status=403
+        )
+    detail = _(" (Market's answer: %(text)s)") % {"text": text} if text else ""
     return errors.CapabilityError(
-        "Яндекс Маркет запретил доступ к чатам: у API-ключа должен быть доступ «communication» "
-        f"(или «all-methods»), а businessId — принадлежать этому кабинету{detail}",
+        _(
+            "Yandex Market denied access to chats: the API key needs the “communication” access (or "
+            "“all-methods”), and the businessId must belong to this cabinet%(detail)s"
+        )
+        % {"detail": detail},
         status=403,
     )
 
@@ -159,7 +165,7 @@ class YandexMarketConnector:
         *,
         limit: BucketSpec,
         idempotent: bool = True,
-        action: str = "запрос",
+        action: str = "",
         **kwargs: Any,
     ) -> dict[str, Any]:
         response = self.http.request(
@@ -173,10 +179,18 @@ class YandexMarketConnector:
         )
         body = response.json()
         if not isinstance(body, dict) or body.get("status") not in ("OK", "ERROR"):
-            raise errors.UnexpectedResponseError(f"{LABEL}: ответ без поля status=OK — схема изменилась")
+            raise errors.UnexpectedResponseError(
+                _("%(marketplace)s: an answer without status=OK — the schema changed")
+                % {"marketplace": LABEL}
+            )
         if body["status"] == "ERROR":
             raise errors.RequestRejectedError(
-                f"{LABEL} отклонил {action}: {self.http.scrub(error_text(response)) or 'без описания'}",
+                _("%(marketplace)s rejected %(action)s%(detail)s")
+                % {
+                    "marketplace": LABEL,
+                    "action": action or _("the request"),
+                    "detail": f": {self.http.scrub(error_text(response)) or _('no description')}",
+                },
                 status=response.status,
             )
         return body
@@ -185,7 +199,7 @@ class YandexMarketConnector:
 
     def check_credentials(self) -> AccountInfo:
         if not self.business_id.isdigit():
-            raise errors.AuthError("businessId Яндекс Маркета — это число, например 12345678")
+            raise errors.AuthError(_("Yandex Market businessId is a number, e.g. 12345678"))
         self._call("POST", CHATS_PATH, limit=LIMIT_GET_CHATS, params={"limit": 1}, json_body={})
         return AccountInfo(external_id=self.business_id)
 
@@ -249,7 +263,7 @@ class YandexMarketConnector:
         result = body.get("result")
         raw_chats = result.get("chats") if isinstance(result, dict) else None
         if not isinstance(raw_chats, list):
-            raise errors.UnexpectedResponseError(f"{LABEL}: ответ getChats не совпадает со схемой")
+            raise errors.schema_error(marketplace=LABEL, what="getChats")
         paging = result.get("paging") if isinstance(result.get("paging"), dict) else {}
         next_token = paging.get("nextPageToken")
         if isinstance(next_token, str) and next_token:
@@ -265,7 +279,9 @@ class YandexMarketConnector:
             try:
                 chats.append(chat_parse(raw))
             except (KeyError, TypeError, ValueError) as exc:
-                skipped.append(SkippedItem(reason=f"Чат Яндекс Маркета не разобран: {exc}"))
+                skipped.append(
+                    SkippedItem(reason=_("Yandex Market chat not parsed: %(error)s") % {"error": exc})
+                )
         known: Mapping[str, ChatPosition] = positions([chat.external_id for chat in chats]) if chats else {}
         pending = []
         for chat in chats:
@@ -299,7 +315,7 @@ class YandexMarketConnector:
         result = parsed.get("result")
         raw_messages = result.get("messages") if isinstance(result, dict) else None
         if not isinstance(raw_messages, list):
-            raise errors.UnexpectedResponseError(f"{LABEL}: ответ getChatHistory не совпадает со схемой")
+            raise errors.schema_error(marketplace=LABEL, what="getChatHistory")
         messages = []
         for raw in raw_messages:
             try:
@@ -311,7 +327,10 @@ class YandexMarketConnector:
                     else item["chat_id"]
                 )
                 skipped.append(
-                    SkippedItem(reason=f"Сообщение Яндекс Маркета не разобрано: {exc}", reference=reference)
+                    SkippedItem(
+                        reason=_("Yandex Market message not parsed: %(error)s") % {"error": exc},
+                        reference=reference,
+                    )
                 )
                 continue
             if message.external_id == item.get("from"):
@@ -335,11 +354,11 @@ class YandexMarketConnector:
             raise
         result = body.get("result")
         if not isinstance(result, dict):
-            raise errors.UnexpectedResponseError(f"{LABEL}: ответ getChat не совпадает со схемой")
+            raise errors.schema_error(marketplace=LABEL, what="getChat")
         try:
             return chat_parse(result)
         except (KeyError, TypeError, ValueError) as exc:
-            raise errors.UnexpectedResponseError(f"{LABEL}: ответ getChat не совпадает со схемой") from exc
+            raise errors.schema_error(marketplace=LABEL, what="getChat") from exc
 
     # --- sending -----------------------------------------------------------------------------------
 
@@ -350,7 +369,7 @@ class YandexMarketConnector:
             SEND_MESSAGE_PATH,
             limit=LIMIT_SEND_MESSAGE,
             idempotent=False,
-            action="сообщение",
+            action=_("the message"),
             params={"chatId": chat.external_id},
             json_body={"message": text},
         )
@@ -360,17 +379,17 @@ class YandexMarketConnector:
         self, *, chat: ChatRef, name: str, content: bytes, content_type: str, text: str = ""
     ) -> SendReceipt:
         if text.strip():
-            raise errors.RequestRejectedError("Яндекс Маркет принимает текст и файл отдельными сообщениями")
+            raise errors.RequestRejectedError(_("Yandex Market takes text and a file as separate messages"))
         if not content:
-            raise errors.RequestRejectedError("Пустой файл отправить нельзя")
+            raise errors.RequestRejectedError(_("An empty file cannot be sent"))
         if len(content) > MAX_FILE_BYTES:
-            raise errors.RequestRejectedError("Яндекс Маркет принимает файлы не больше 5 МБ")
+            raise errors.RequestRejectedError(_("Yandex Market takes files of at most 5 MB"))
         self._call(
             "POST",
             SEND_FILE_PATH,
             limit=LIMIT_SEND_FILE,
             idempotent=False,
-            action="файл",
+            action=_("the file"),
             params={"chatId": chat.external_id},
             files=[("file", (name, content, content_type or "application/octet-stream"))],
         )
@@ -388,7 +407,7 @@ class YandexMarketConnector:
         result = parsed.get("result")
         raw_messages = result.get("messages") if isinstance(result, dict) else None
         if not isinstance(raw_messages, list):
-            raise errors.UnexpectedResponseError(f"{LABEL}: ответ getChatHistory не совпадает со схемой")
+            raise errors.schema_error(marketplace=LABEL, what="getChatHistory")
         messages = []
         for raw in raw_messages:
             try:
@@ -402,4 +421,4 @@ class YandexMarketConnector:
         return None
 
     def download_attachment(self, *, remote_id: str, url: str) -> Download:
-        raise errors.CapabilityError("Файлы Яндекс Маркета доступны по прямой ссылке из сообщения")
+        raise errors.CapabilityError(_("Yandex Market files are available by the direct link in the message"))

@@ -5,6 +5,8 @@ Shapes: specs/ym-partner-api-openapi-bundled-2026-07.yaml (ChatFullDTO / GetChat
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from marketplaces.parsing import parse_time
 from marketplaces.types import AttachmentKind, Author, RemoteAttachment, RemoteChat, RemoteMessage
 
@@ -29,10 +31,10 @@ def id_string(value: Any) -> str:
 
 def chat_parse(raw: Any) -> RemoteChat:
     if not isinstance(raw, dict):
-        raise TypeError("чат не объект")
+        raise TypeError(_("the chat is not an object"))
     chat_id = id_string(raw["chatId"])
     if not chat_id:
-        raise ValueError("нет chatId")
+        raise ValueError(_("no chatId"))
     context = raw.get("context") if isinstance(raw.get("context"), dict) else {}
     customer = context.get("customer") if isinstance(context.get("customer"), dict) else {}
     order_id = id_string(context.get("orderId")) or id_string(raw.get("orderId"))
@@ -57,11 +59,11 @@ def chat_parse(raw: Any) -> RemoteChat:
 
 def message_parse(chat_id: str, raw: Any) -> RemoteMessage:
     if not isinstance(raw, dict):
-        raise TypeError("сообщение не объект")
+        raise TypeError(_("the message is not an object"))
     external_id = id_string(raw["messageId"])
     created_at = parse_time(raw.get("createdAt"))
     if not external_id or created_at is None:
-        raise ValueError("нет messageId или createdAt")
+        raise ValueError(_("no messageId or createdAt"))
     attachments = []
     for file in raw.get("payload") or []:
         if not isinstance(file, dict) or not file.get("url"):

@@ -5,15 +5,14 @@ through these re-exports until the integrator moves the last callers to the subm
 """
 
 from marketplaces.wildberries.connector import (
-    ANSWERED_LOOKBACK,
     CAPABILITIES,
     MAX_TEXT_LENGTH,
     QUESTIONS_POLL_SECONDS,
-    QUESTIONS_WINDOW,
     WildberriesConnector,
 )
 from marketplaces.wildberries.credentials import TokenKind, WildberriesToken, decode_token
 from marketplaces.wildberries.parse import QUESTION_PREFIX, from_milliseconds
+from marketplaces.wildberries.questions import ANSWERED_LOOKBACK, QUESTIONS_WINDOW
 from marketplaces.wildberries.spec import WILDBERRIES_SPEC
 
 __all__ = [

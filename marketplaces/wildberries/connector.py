@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from marketplaces import errors
 from marketplaces.checks import text_check
-from marketplaces.http import Dialect, HttpClient, Response, body_json_or_none, seconds_header
+from marketplaces.http import HttpClient, body_json_or_none
 from marketplaces.ratelimit import BucketSpec, RateLimiter
 from marketplaces.spec import capabilities_from
 from marketplaces.types import (
@@ -36,18 +36,22 @@ from marketplaces.wildberries.credentials import (
     TokenKind,
     decode_token,
 )
+from marketplaces.wildberries.dialect import DIALECT, LABEL
 from marketplaces.wildberries.parse import (
     QUESTION_PREFIX,
     chat_parse,
     event_parse,
     from_milliseconds,
     name_from_url,
-    question_parse,
+)
+from marketplaces.wildberries.questions import (
+    QUESTION_PATH,
+    Questions,
+    question_id_of,
 )
 from marketplaces.wildberries.spec import WILDBERRIES_SPEC
 
 MARKETPLACE = WILDBERRIES_SPEC.name
-LABEL = "Wildberries"
 
 # wb-01-general-2026-07.yaml, GET /ping (chat host variant; 3 requests / 30 s per host).
 PING_PATH = "/ping"
@@ -59,19 +63,11 @@ EVENTS_PATH = "/api/v1/seller/events"
 MESSAGE_PATH = "/api/v1/seller/message"
 # wb-09-communications-2026-07.yaml, "Чат с покупателями" → GET /api/v1/seller/download/{id}.
 DOWNLOAD_PATH = "/api/v1/seller/download/{id}"
-# wb-09-communications-2026-07.yaml, "Вопросы" → GET and PATCH /api/v1/questions.
-QUESTIONS_PATH = "/api/v1/questions"
-# wb-09-communications-2026-07.yaml, "Вопросы" → GET /api/v1/question?id=.
-QUESTION_PATH = "/api/v1/question"
 
 MAX_TEXT_LENGTH = WILDBERRIES_SPEC.text_limit
 MAX_FILE_BYTES = WILDBERRIES_SPEC.file_limits.max_bytes
 FILE_CONTENT_TYPES = tuple(dict.fromkeys(WILDBERRIES_SPEC.file_limits.extensions.values()))
-QUESTIONS_PAGE_SIZE = 100
-# take + skip must stay within 10 000 (GET /api/v1/questions parameters).
-QUESTIONS_WINDOW = 10_000
 QUESTIONS_POLL_SECONDS = 300.0
-ANSWERED_LOOKBACK = timedelta(days=14)
 SEEN_EVENT_IDS = 500
 # chat_recent_messages: how far back the feed is read for one chat, and at most how many pages.
 RECENT_WINDOW = timedelta(minutes=30)
@@ -87,68 +83,6 @@ QUESTIONS_LIMIT_BASE = BucketSpec.per_period(name="wildberries-feedbacks", reque
 PING_LIMIT = BucketSpec.per_period(name="wildberries-ping", requests=3, seconds=30, burst=3)
 
 CAPABILITIES = capabilities_from(WILDBERRIES_SPEC)
-
-
-def error_text(response: Response) -> str:
-    """The three WB error shapes: gateway problem+json, chat service (origin proxy-chats), feedbacks-api."""
-    body = body_json_or_none(response)
-    if not isinstance(body, dict):
-        return ""
-    if body.get("error") is True and isinstance(body.get("errorText"), str):
-        return body["errorText"]
-    for name in ("detail", "error", "title", "errorText"):
-        value = body.get(name)
-        if isinstance(value, str) and value:
-            return value
-    return ""
-
-
-def retry_after(response: Response, now: float) -> float | None:
-    return seconds_header(response, "X-Ratelimit-Retry") or seconds_header(response, "X-Ratelimit-Reset")
-
-
-def forbidden(response: Response, text: str) -> errors.MarketplaceError:
-    lowered = text.lower()
-    if "авторизац" in lowered or "token" in lowered or "unauthorized" in lowered:
-        return errors.AuthError(
-            _("%(marketplace)s did not accept the token: %(text)s") % {"marketplace": LABEL, "text": text},
-            status=403,
-        )
-    detail = f": {text}" if text else ""
-    return errors.CapabilityError(
-        _(
-            "%(marketplace)s denied access to the method%(detail)s. "
-            "Check the token's categories and access level"
-        )
-        % {"marketplace": LABEL, "detail": detail},
-        status=403,
-    )
-
-
-def classify(response: Response, text: str) -> errors.MarketplaceError | None:
-    if response.status == 402:
-        return errors.CapabilityError(
-            _("%(marketplace)s: the service balance is too low (402)%(detail)s")
-            % {"marketplace": LABEL, "detail": f": {text}" if text else ""},
-            status=402,
-        )
-    if response.status == 451:
-        return errors.AttachmentRejectedError(
-            _("%(marketplace)s: the file did not pass moderation") % {"marketplace": LABEL}, status=451
-        )
-    if response.status == 400 and "signature" in text.lower():
-        # The chat's replySign expired or was replaced; the message keeps WB's own words.
-        return errors.StaleReplySignError(
-            _("%(marketplace)s rejected %(action)s%(detail)s")
-            % {"marketplace": LABEL, "action": _("the message"), "detail": f": {text}"},
-            status=400,
-        )
-    return None
-
-
-DIALECT = Dialect(
-    label=LABEL, error_text=error_text, retry_after=retry_after, forbidden=forbidden, classify=classify
-)
 
 
 class WildberriesConnector:
@@ -187,6 +121,9 @@ class WildberriesConnector:
             limiter=limiter,
             clock=clock,
             sleep=sleep,
+        )
+        self.questions = Questions(
+            http=self.http, base_url=self.feedbacks_api_url, limit=self.questions_limit, clock=clock
         )
 
     # --- credentials -------------------------------------------------------------------------------
@@ -239,13 +176,13 @@ class WildberriesConnector:
         state = dict(cursor)
         before = self.http.requests_made
         if state.get("questions_walk"):
-            return self._questions_page(state, before=before)
+            return self.questions.page(state, before=before)
         page = self._events_page(state, positions)
         if page is not None:
             return page
         if self.questions_enabled and self._questions_due(state):
-            state["questions_walk"] = {"answered": False, "skip": 0, "started_at": self.clock()}
-            return self._questions_page(state, before=before)
+            state["questions_walk"] = self.questions.walk_start()
+            return self.questions.page(state, before=before)
         return UpdatesPage(cursor=state, has_more=False, requests_made=self.http.requests_made - before)
 
     def fetch_history(self, *, cursor: Cursor, since: datetime | None = None) -> UpdatesPage:
@@ -253,21 +190,13 @@ class WildberriesConnector:
         state = dict(cursor)
         before = self.http.requests_made
         if state.get("questions_walk"):
-            return self._questions_page(state, before=before)
+            return self.questions.page(state, before=before)
         page = self._events_page(state, lambda chat_ids: {}, since=since)
         if page is not None:
             return page
         if self.questions_enabled and not state.get("questions_polled_at"):
-            state["questions_walk"] = {
-                "answered": False,
-                "skip": 0,
-                "started_at": self.clock(),
-                # Backfill walks the whole history by date windows (see _questions_page).
-                "history": True,
-                "date_from": int(since.timestamp()) if since is not None else None,
-                "first_date_from": int(since.timestamp()) if since is not None else None,
-            }
-            return self._questions_page(state, before=before)
+            state["questions_walk"] = self.questions.walk_start(since=since, history=True)
+            return self.questions.page(state, before=before)
         return UpdatesPage(cursor=state, has_more=False, requests_made=self.http.requests_made - before)
 
     def _questions_due(self, state: Mapping[str, Any]) -> bool:
@@ -379,120 +308,12 @@ class WildberriesConnector:
 
     def fetch_chat(self, *, chat_external_id: str) -> RemoteChat | None:
         if chat_external_id.startswith(QUESTION_PREFIX):
-            body = self._feedbacks_request(
-                "GET", QUESTION_PATH, params={"id": chat_external_id.removeprefix(QUESTION_PREFIX)}
-            )
-            data = body.get("data")
-            if not isinstance(data, dict):
-                return None
-            chat, _messages = question_parse(data)
-            return chat
+            found = self.questions.question(question_id=chat_external_id.removeprefix(QUESTION_PREFIX))
+            return found[0] if found is not None else None
         listed = self._list_chats().get(chat_external_id)
         if listed is None:
             return None
         return chat_parse(chat_external_id, {}, listed)
-
-    # --- questions ---------------------------------------------------------------------------------
-
-    def _feedbacks_request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        idempotent = method == "GET"
-        response = self.http.request(
-            method,
-            path,
-            idempotent=idempotent,
-            limits=(self.questions_limit,),
-            base_url=self.feedbacks_api_url,
-            **kwargs,
-        )
-        body = response.json()
-        if not isinstance(body, dict):
-            raise errors.schema_error(marketplace=LABEL, what=path)
-        if body.get("error") is True:
-            text = self.http.scrub(str(body.get("errorText") or _("an error without a description")))
-            raise errors.RequestRejectedError(
-                _("%(marketplace)s rejected %(action)s%(detail)s")
-                % {"marketplace": LABEL, "action": _("the request"), "detail": f": {text}"},
-                status=response.status,
-            )
-        return body
-
-    def _questions_page(self, state: dict[str, Any], *, before: int) -> UpdatesPage:
-        """One page of the questions walk: unanswered first, then answered.
-
-        The incremental walk reads answered questions of the last 14 days. A backfill (`history`) reads
-        everything up to when it started, oldest first, in date windows: take + skip may not exceed
-        10 000, so when a window is full the next one starts at the newest question read so far.
-        """
-        walk = dict(state["questions_walk"])
-        answered = bool(walk.get("answered"))
-        history = bool(walk.get("history"))
-        skip = int(walk.get("skip") or 0)
-        take = min(QUESTIONS_PAGE_SIZE, QUESTIONS_WINDOW - skip)
-        started_at = float(walk.get("started_at") or self.clock())
-        params: dict[str, Any] = {
-            "isAnswered": "true" if answered else "false",
-            "take": take,
-            "skip": skip,
-            "order": "dateDesc" if answered and not history else "dateAsc",
-        }
-        if history:
-            if walk.get("date_from") is not None:
-                params["dateFrom"] = int(walk["date_from"])
-            params["dateTo"] = int(started_at)
-        elif answered:
-            started = datetime.fromtimestamp(started_at, UTC)
-            params["dateFrom"] = int((started - ANSWERED_LOOKBACK).timestamp())
-        body = self._feedbacks_request("GET", QUESTIONS_PATH, params=params)
-        data = body.get("data")
-        questions = data.get("questions") if isinstance(data, dict) else None
-        if not isinstance(questions, list):
-            raise errors.schema_error(marketplace=LABEL, what="/api/v1/questions")
-        chats: list[RemoteChat] = []
-        messages: list[RemoteMessage] = []
-        skipped: list[SkippedItem] = []
-        for question in questions:
-            try:
-                chat, question_messages = question_parse(question)
-            except (KeyError, TypeError, ValueError) as exc:
-                reference = question.get("id", "") if isinstance(question, dict) else ""
-                skipped.append(
-                    SkippedItem(
-                        reason=_("Wildberries question not parsed: %(error)s") % {"error": exc},
-                        reference=str(reference),
-                    )
-                )
-                continue
-            chats.append(chat)
-            messages.extend(question_messages)
-        skip += len(questions)
-        window_full = len(questions) == take and skip >= QUESTIONS_WINDOW
-        newest = max((chat.created_at for chat in chats if chat.created_at is not None), default=None)
-        if history and window_full and newest is not None:
-            # Questions of the boundary second are read again; the upsert makes that harmless.
-            previous_from = walk.get("date_from")
-            date_from = int(newest.timestamp())
-            if previous_from is not None and date_from <= int(previous_from):
-                date_from = int(previous_from) + 1
-            state["questions_walk"] = {**walk, "skip": 0, "date_from": date_from}
-        elif len(questions) < take or skip >= QUESTIONS_WINDOW:
-            if answered:
-                state.pop("questions_walk", None)
-                state["questions_polled_at"] = started_at
-            else:
-                next_walk = {**walk, "answered": True, "skip": 0}
-                if history:
-                    next_walk["date_from"] = walk.get("first_date_from")
-                state["questions_walk"] = next_walk
-        else:
-            state["questions_walk"] = {**walk, "skip": skip}
-        return UpdatesPage(
-            chats=tuple(chats),
-            messages=tuple(messages),
-            cursor=state,
-            has_more=True,
-            skipped=tuple(skipped),
-            requests_made=self.http.requests_made - before,
-        )
 
     # --- sending -----------------------------------------------------------------------------------
 
@@ -500,25 +321,8 @@ class WildberriesConnector:
         kind = ChatKind.QUESTION if _is_question(chat) else ChatKind.CHAT
         text_check(spec=WILDBERRIES_SPEC, kind=kind, text=text)
         if kind == ChatKind.QUESTION:
-            return self._answer_question(chat=chat, text=text)
+            return self.questions.answer(chat=chat, text=text)
         return self._send_message(chat=chat, parts=[("message", (None, text))])
-
-    def _answer_question(self, *, chat: ChatRef, text: str) -> SendReceipt:
-        """A question has one answer. PATCH /api/v1/questions with state wbRu gives the first answer and
-        replaces an existing one ("AnswerQuestionOrEditAnswer": the same body); WB allows one edit within
-        60 days and says so in `answer.editable`, so an answer it no longer lets us edit is refused here."""
-        if chat.extras.get("answered") and not chat.extras.get("answer_editable", True):
-            raise errors.RequestRejectedError(
-                _("Wildberries no longer lets this answer be edited (one edit within 60 days of answering)")
-            )
-        question_id = str(chat.extras.get("question_id") or chat.external_id.removeprefix(QUESTION_PREFIX))
-        self._feedbacks_request(
-            "PATCH",
-            QUESTIONS_PATH,
-            json_body={"id": question_id, "answer": {"text": text}, "state": "wbRu"},
-            action=_("the question answer"),
-        )
-        return SendReceipt(sent_at=datetime.fromtimestamp(self.clock(), UTC))
 
     def send_file(
         self, *, chat: ChatRef, name: str, content: bytes, content_type: str, text: str = ""
@@ -581,18 +385,10 @@ class WildberriesConnector:
         from RECENT_WINDOW ago, at most RECENT_MAX_PAGES pages, filtered to this chat; the sync cursor is
         left alone."""
         if _is_question(chat):
-            question_id = str(
-                chat.extras.get("question_id") or chat.external_id.removeprefix(QUESTION_PREFIX)
-            )
-            body = self._feedbacks_request("GET", QUESTION_PATH, params={"id": question_id})
-            data = body.get("data")
-            if not isinstance(data, dict):
+            found = self.questions.question(question_id=question_id_of(chat))
+            if found is None:
                 raise errors.schema_error(marketplace=LABEL, what=QUESTION_PATH)
-            try:
-                _chat, messages = question_parse(data)
-            except (KeyError, TypeError, ValueError) as exc:
-                raise errors.schema_error(marketplace=LABEL, what=QUESTION_PATH) from exc
-            return messages
+            return found[1]
         since = datetime.fromtimestamp(self.clock(), UTC) - RECENT_WINDOW
         next_value = int(since.timestamp() * 1000)
         found: dict[str, RemoteMessage] = {}

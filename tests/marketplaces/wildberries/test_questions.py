@@ -13,7 +13,7 @@ from inbox.models import Chat, Message
 from inbox.services.ingest import IngestMode, page_apply
 from marketplaces import errors
 from marketplaces.types import ChatKind, ChatRef, UpdatesPage
-from marketplaces.wildberries import connector as connector_module
+from marketplaces.wildberries import questions as questions_module
 from marketplaces.wildberries.parse import question_parse
 from tests.conftest import CREDENTIALS
 from tests.marketplaces.conftest import NOW
@@ -53,8 +53,8 @@ def query(**values) -> list:
 @responses.activate
 def test_backfill_walks_every_answered_question_in_date_windows(clock, monkeypatch) -> None:
     # A window holds at most take + skip = 4 here (10 000 on the real API), two per page.
-    monkeypatch.setattr(connector_module, "QUESTIONS_PAGE_SIZE", 2)
-    monkeypatch.setattr(connector_module, "QUESTIONS_WINDOW", 4)
+    monkeypatch.setattr(questions_module, "QUESTIONS_PAGE_SIZE", 2)
+    monkeypatch.setattr(questions_module, "QUESTIONS_WINDOW", 4)
     now = int(NOW)
     q4_at = int(datetime(2021, 3, 4, tzinfo=UTC).timestamp())
     responses.get(EVENTS, body=text("events_empty.json"))

@@ -5,18 +5,16 @@ Spec: specs/ym-partner-api-openapi-bundled-2026-07.yaml, paths /v2/businesses/{b
 operation's x-resource-limit-config). Limits and 420: API_REFERENCE.md §3.2 [YM-LIM].
 """
 
-import email.utils
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from marketplaces import errors
 from marketplaces.checks import text_check
-from marketplaces.http import Dialect, HttpClient, Response, body_json_or_none
+from marketplaces.http import HttpClient
 from marketplaces.ratelimit import BucketSpec, RateLimiter
 from marketplaces.spec import capabilities_from
 from marketplaces.types import (
@@ -33,11 +31,11 @@ from marketplaces.types import (
     UpdatesPage,
 )
 from marketplaces.walk import walk_page
+from marketplaces.yandex_market.dialect import DIALECT, LABEL, error_text
 from marketplaces.yandex_market.parse import chat_parse, message_parse
 from marketplaces.yandex_market.spec import YANDEX_MARKET_SPEC
 
 MARKETPLACE = YANDEX_MARKET_SPEC.name
-LABEL = YANDEX_MARKET_SPEC.label
 
 # ym-partner-api-openapi-bundled-2026-07.yaml, POST /v2/businesses/{businessId}/chats (getChats).
 CHATS_PATH = "/v2/businesses/{business_id}/chats"
@@ -56,7 +54,7 @@ HISTORY_CALLS_PER_PAGE = 20
 # A backfill page may take longer: fewer, larger write transactions for a history walked only once.
 BACKFILL_HISTORY_CALLS_PER_PAGE = 50
 MAX_TEXT_LENGTH = YANDEX_MARKET_SPEC.text_limit  # SendMessageToChatRequest.message maxLength
-MAX_FILE_BYTES = 5 * 1024 * 1024  # SendFileToChatRequest.file
+MAX_FILE_BYTES = YANDEX_MARKET_SPEC.file_limits.max_bytes  # SendFileToChatRequest.file
 # Chats where the buyer waits for us: listed on every pass. Everything else only in a periodic sweep,
 # which keeps a 1000-chat cabinet at ~360 getChats calls/hour at a 60 s interval (quota 5000/hour).
 WAITING_STATUSES = ("NEW", "WAITING_FOR_PARTNER")
@@ -74,58 +72,6 @@ LIMIT_SEND_MESSAGE = BucketSpec.per_period(
 LIMIT_SEND_FILE = BucketSpec.per_period(name="yandex_market-sendFileToChat", requests=1000, seconds=3600)
 
 CAPABILITIES = capabilities_from(YANDEX_MARKET_SPEC)
-
-
-def error_text(response: Response) -> str:
-    body = body_json_or_none(response)
-    if not isinstance(body, dict):
-        return ""
-    parts = []
-    for item in body.get("errors") or []:
-        if isinstance(item, dict):
-            code, message = str(item.get("code") or ""), str(item.get("message") or "")
-            parts.append(f"{code}: {message}" if code and message else code or message)
-    return "; ".join(part for part in parts if part)
-
-
-def retry_after(response: Response, now: float) -> float | None:
-    until = response.header("X-RateLimit-Resource-Until")
-    if until:
-        try:
-            return max(email.utils.parsedate_to_datetime(until).timestamp() - now, 0.0)
-        except (TypeError, ValueError):
-            parsed = parse_datetime(until)
-            if parsed is not None:
-                return max(parsed.timestamp() - now, 0.0)
-    if "parallel" in error_text(response).lower():
-        return 1.0
-    return None
-
-
-def forbidden(response: Response, text: str) -> errors.MarketplaceError:
-    lowered = text.lower()
-    if "token" in lowered or "unauthorized" in lowered or "credentials" in lowered:
-        return errors.AuthError(
-            _("Yandex Market did not accept the API key: %(text)s") % {"text": text}, status=403
-        )
-    detail = _(" (Market's answer: %(text)s)") % {"text": text} if text else ""
-    return errors.CapabilityError(
-        _(
-            "Yandex Market denied access to chats: the API key needs the “communication” access (or "
-            "“all-methods”), and the businessId must belong to this cabinet%(detail)s"
-        )
-        % {"detail": detail},
-        status=403,
-    )
-
-
-DIALECT = Dialect(
-    label=LABEL,
-    error_text=error_text,
-    retry_after=retry_after,
-    rate_limit_statuses=frozenset({420, 429}),
-    forbidden=forbidden,
-)
 
 
 class YandexMarketConnector:

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 import responses
 from django.db import transaction
+from django.urls import reverse
 
 from accounts.models import MarketplaceAccount, SyncState
 from inbox.models import Chat, Message
@@ -78,3 +79,25 @@ def test_a_chat_whose_only_message_is_a_product_card_is_created(clock) -> None:
             "price": "500 RUB",
         }
     ]
+
+
+@pytest.mark.django_db
+@responses.activate
+def test_the_thread_shows_the_product_card_as_a_link_to_the_card_not_a_download(clock, client, agent) -> None:
+    account = MarketplaceAccount.objects.create(
+        marketplace="wildberries", name="WB", credentials=CREDENTIALS["wildberries"]
+    )
+    account.members.set([agent])
+    SyncState.objects.create(account=account)
+    responses.get(EVENTS, body=text("events_good_card_only.json"))
+    page = connector(clock).fetch_updates(cursor={"questions_polled_at": clock()}, positions=nothing_known)
+    with transaction.atomic():
+        page_apply(account=account, page=page, mode=IngestMode.INCREMENTAL)
+    chat = Chat.objects.get(account=account, external_id=CARD_CHAT)
+    client.force_login(agent)
+    html = client.get(reverse("inbox:chat", args=[chat.pk])).content.decode()
+    assert (
+        '<a href="https://www.wildberries.ru/catalog/12345678/detail.aspx" target="_blank" '
+        'rel="noopener noreferrer">🛍 товар · Артикул 12345678 · 500 RUB</a>'
+    ) in html
+    assert reverse("inbox:attachment", args=[chat.pk, Message.objects.get(chat=chat).pk, 0]) not in html

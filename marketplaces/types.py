@@ -128,6 +128,9 @@ class ChatRef:
     external_id: str
     kind: ChatKind = ChatKind.CHAT
     extras: Mapping[str, Any] = field(default_factory=dict)
+    # The newest message we hold of this chat, when known: lets chat_recent_messages read only what came
+    # after it where the API reads history oldest first (Yandex Market's messageIdFrom).
+    last_message_external_id: str = ""
 
 
 @dataclass(frozen=True)

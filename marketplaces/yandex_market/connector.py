@@ -59,6 +59,8 @@ MAX_FILE_BYTES = YANDEX_MARKET_SPEC.file_limits.max_bytes  # SendFileToChatReque
 # which keeps a 1000-chat cabinet at ~360 getChats calls/hour at a 60 s interval (quota 5000/hour).
 WAITING_STATUSES = ("NEW", "WAITING_FOR_PARTNER")
 SWEEP_SECONDS = 600.0
+# chat_recent_messages reads at most this many history pages (100 messages each).
+RECENT_MAX_PAGES = 5
 
 PARALLEL_REQUESTS = 4
 LIMIT_GET_CHATS = BucketSpec.per_period(name="yandex_market-getChats", requests=5000, seconds=3600)
@@ -342,25 +344,41 @@ class YandexMarketConnector:
         return SendReceipt(sent_at=datetime.fromtimestamp(self.clock(), UTC))
 
     def chat_recent_messages(self, *, chat: ChatRef) -> list[RemoteMessage]:
-        """The newest history page of one chat: POST …/chats/history?chatId= without messageIdFrom."""
-        parsed = self._call(
-            "POST",
-            HISTORY_PATH,
-            limit=LIMIT_GET_CHAT_HISTORY,
-            params={"chatId": chat.external_id, "limit": HISTORY_PAGE_SIZE},
-            json_body={},
+        """The chat's history to its end: POST …/chats/history?chatId=, from `messageIdFrom` when we know
+        our newest message (the history reads oldest first), following page_token for at most
+        RECENT_MAX_PAGES pages. A history longer than that raises TransientError: messages read only in
+        part prove nothing about a reply, so it stays `unknown`."""
+        body: dict[str, Any] = {}
+        if chat.last_message_external_id.isdigit():
+            body["messageIdFrom"] = int(chat.last_message_external_id)
+        params: dict[str, Any] = {"chatId": chat.external_id, "limit": HISTORY_PAGE_SIZE}
+        messages: dict[str, RemoteMessage] = {}
+        for _page in range(RECENT_MAX_PAGES):
+            parsed = self._call(
+                "POST", HISTORY_PATH, limit=LIMIT_GET_CHAT_HISTORY, params=params, json_body=body
+            )
+            result = parsed.get("result")
+            raw_messages = result.get("messages") if isinstance(result, dict) else None
+            if not isinstance(raw_messages, list):
+                raise errors.schema_error(marketplace=LABEL, what="getChatHistory")
+            for raw in raw_messages:
+                try:
+                    message = message_parse(chat.external_id, raw)
+                except (KeyError, TypeError, ValueError):
+                    continue
+                messages[message.external_id] = message
+            paging = result.get("paging") if isinstance(result.get("paging"), dict) else {}
+            next_token = paging.get("nextPageToken")
+            if not isinstance(next_token, str) or not next_token or next_token == params.get("page_token"):
+                return sorted(messages.values(), key=lambda message: message.created_at)
+            params = {**params, "page_token": next_token}
+        raise errors.TransientError(
+            _(
+                "%(marketplace)s: the chat's history is longer than %(pages)s pages; "
+                "it will be read again later"
+            )
+            % {"marketplace": LABEL, "pages": RECENT_MAX_PAGES}
         )
-        result = parsed.get("result")
-        raw_messages = result.get("messages") if isinstance(result, dict) else None
-        if not isinstance(raw_messages, list):
-            raise errors.schema_error(marketplace=LABEL, what="getChatHistory")
-        messages = []
-        for raw in raw_messages:
-            try:
-                messages.append(message_parse(chat.external_id, raw))
-            except (KeyError, TypeError, ValueError):
-                continue
-        return sorted(messages, key=lambda message: message.created_at)
 
     def mark_read(self, *, chat: ChatRef, up_to_message_external_id: str) -> None:
         """Yandex Market has no read method; chat statuses say who is expected to answer."""

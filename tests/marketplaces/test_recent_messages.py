@@ -2,9 +2,11 @@
 
 import json
 
+import pytest
 import responses
 from responses import matchers
 
+from marketplaces import errors
 from marketplaces.types import Author, ChatKind, ChatRef
 from tests.marketplaces.conftest import WILDBERRIES_FEEDBACKS_URL, FakeClock, fixture_text
 from tests.marketplaces.ozon.test_connector import BUYER_CHAT
@@ -102,3 +104,41 @@ def test_yandex_market_reads_the_newest_history_page_of_the_chat(clock) -> None:
     messages = yandex_market_connector(clock).chat_recent_messages(chat=ChatRef(external_id="1001"))
     assert [(message.external_id, message.author) for message in messages] == [("503", Author.BUYER)]
     assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_yandex_market_follows_the_history_to_its_end_from_our_newest_message(clock) -> None:
+    responses.post(
+        YANDEX_MARKET_HISTORY,
+        body=fixture_text("yandex_market", "history_page_1.json"),
+        match=[
+            matchers.query_param_matcher({"chatId": "1001", "limit": "100"}),
+            matchers.json_params_matcher({"messageIdFrom": 500}),
+        ],
+    )
+    responses.post(
+        YANDEX_MARKET_HISTORY,
+        body=fixture_text("yandex_market", "history_page_2.json"),
+        match=[
+            matchers.query_param_matcher(
+                {"chatId": "1001", "limit": "100", "page_token": "eyJtZXNzYWdlSWQiOjUwMn0"}
+            ),
+            matchers.json_params_matcher({"messageIdFrom": 500}),
+        ],
+    )
+    chat = ChatRef(external_id="1001", last_message_external_id="500")
+    messages = yandex_market_connector(clock).chat_recent_messages(chat=chat)
+    assert [message.external_id for message in messages] == ["501", "502", "503"]
+    assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_yandex_market_history_longer_than_the_bound_proves_nothing(clock) -> None:
+    page = json.loads(fixture_text("yandex_market", "history_page_1.json"))
+    for number in range(6):
+        page["result"]["paging"]["nextPageToken"] = f"token-{number}"
+        responses.post(YANDEX_MARKET_HISTORY, json=page)
+    with pytest.raises(errors.TransientError) as caught:
+        yandex_market_connector(clock).chat_recent_messages(chat=ChatRef(external_id="1001"))
+    assert caught.value.message == "Яндекс Маркет: история чата длиннее 5 страниц; она будет прочитана позже"
+    assert len(responses.calls) == 5

@@ -71,7 +71,7 @@ QUESTIONS_POLL_SECONDS = 300.0
 SEEN_EVENT_IDS = 500
 # chat_recent_messages: how far back the feed is read for one chat, and at most how many pages.
 RECENT_WINDOW = timedelta(minutes=30)
-RECENT_MAX_PAGES = 3
+RECENT_MAX_PAGES = 5
 
 # Token bucket per seller account (method descriptions in wb-09-communications-2026-07.yaml).
 CHAT_LIMIT = BucketSpec.per_period(name="wildberries-chat", requests=10, seconds=10, burst=10)
@@ -382,16 +382,17 @@ class WildberriesConnector:
 
     def chat_recent_messages(self, *, chat: ChatRef) -> list[RemoteMessage]:
         """A question: GET /api/v1/question?id= (the question and its one answer). A chat: the events feed
-        from RECENT_WINDOW ago, at most RECENT_MAX_PAGES pages, filtered to this chat; the sync cursor is
-        left alone."""
+        from RECENT_WINDOW ago to its end, filtered to this chat (the sync cursor is left alone); a feed
+        longer than RECENT_MAX_PAGES pages raises TransientError, as a partial read proves nothing.
+        A reply older than RECENT_WINDOW is outside what this reads."""
         if _is_question(chat):
-            found = self.questions.question(question_id=question_id_of(chat))
-            if found is None:
+            question = self.questions.question(question_id=question_id_of(chat))
+            if question is None:
                 raise errors.schema_error(marketplace=LABEL, what=QUESTION_PATH)
-            return found[1]
+            return question[1]
         since = datetime.fromtimestamp(self.clock(), UTC) - RECENT_WINDOW
         next_value = int(since.timestamp() * 1000)
-        found: dict[str, RemoteMessage] = {}
+        messages: dict[str, RemoteMessage] = {}
         for _page in range(RECENT_MAX_PAGES):
             body = self.http.request(
                 "GET", EVENTS_PATH, idempotent=True, limits=(self.chat_limit,), params={"next": next_value}
@@ -408,14 +409,19 @@ class WildberriesConnector:
                 except (KeyError, TypeError, ValueError):
                     continue
                 if message is not None:
-                    found[message.external_id] = message
+                    messages[message.external_id] = message
             new_next = result.get("next")
-            if result.get("totalEvents") == 0 or not events or not isinstance(new_next, int):
-                break
-            if new_next <= next_value:
-                break
+            feed_ended = result.get("totalEvents") == 0 or not events or not isinstance(new_next, int)
+            if feed_ended or new_next <= next_value:
+                return sorted(messages.values(), key=lambda message: message.created_at)
             next_value = new_next
-        return sorted(found.values(), key=lambda message: message.created_at)
+        raise errors.TransientError(
+            _(
+                "%(marketplace)s: more events than %(pages)s pages since the reply; "
+                "they will be read again later"
+            )
+            % {"marketplace": LABEL, "pages": RECENT_MAX_PAGES}
+        )
 
     def mark_read(self, *, chat: ChatRef, up_to_message_external_id: str) -> None:
         """WB has no read method for buyer chats."""

@@ -67,14 +67,18 @@ def test_wildberries_chat_reads_a_bounded_stretch_of_the_events_feed() -> None:
 
 
 @responses.activate
-def test_wildberries_chat_reads_at_most_three_feed_pages() -> None:
+def test_wildberries_chat_feed_longer_than_the_bound_proves_nothing() -> None:
     clock = FakeClock(start=1_698_045_000.0)
     page = json.loads(fixture_text("wildberries", "events_page_1.json"))
-    for number in range(5):
+    for number in range(7):
         page["result"]["next"] = 1698045576000 + number
         responses.get(EVENTS, json=page)
-    wildberries_connector(clock).chat_recent_messages(chat=ChatRef(external_id=FIRST_CHAT))
-    assert len(responses.calls) == 3
+    with pytest.raises(errors.TransientError) as caught:
+        wildberries_connector(clock).chat_recent_messages(chat=ChatRef(external_id=FIRST_CHAT))
+    assert caught.value.message == (
+        "Wildberries: с момента ответа больше событий, чем 5 страниц; они будут прочитаны позже"
+    )
+    assert len(responses.calls) == 5
 
 
 @responses.activate

@@ -4,12 +4,11 @@ from datetime import timedelta
 
 from django.utils.translation import gettext_lazy as _
 
-from marketplaces.ozon.credentials import credentials_external_id
+from marketplaces.ozon.credentials import CREDENTIAL_SCHEMA
 from marketplaces.ozon.push import push_requests_sync
 from marketplaces.spec import (
     MEGABYTE,
     ComplianceRules,
-    CredentialSchema,
     FileLimits,
     MarketplaceSpec,
     ReplyWindow,
@@ -39,11 +38,6 @@ OZON_SPEC = MarketplaceSpec(
     push_route="inbox:webhook-ozon",
     sync_interval_seconds=60,
     can_mark_read=True,
-    credentials=CredentialSchema(
-        # Seller API keys are UUIDs (36 characters, e.g. 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0).
-        min_lengths={"api_key": 36},
-        digits={"client_id": _("Ozon Client-Id is a number, e.g. 123456.")},
-        external_id=credentials_external_id,
-    ),
+    credentials=CREDENTIAL_SCHEMA,
     push_requests_sync=push_requests_sync,
 )

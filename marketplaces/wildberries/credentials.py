@@ -14,6 +14,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from marketplaces.spec import CredentialSchema
+
 
 class TokenKind:
     BASE = 1
@@ -101,3 +103,12 @@ def credentials_check(credentials: Mapping[str, str]) -> dict[str, str]:
 def credentials_external_id(credentials: Mapping[str, str]) -> str:
     payload = jwt_payload(credentials["token"]) or {}
     return str(payload.get("sid") or payload.get("oid") or "")
+
+
+CREDENTIAL_SCHEMA = CredentialSchema(
+    # A WB token is an ES256 JWT: header, claims (id, s, sid, exp, acc…) and an 86-character signature,
+    # several hundred characters in all; anything under 100 cannot be one.
+    min_lengths={"token": 100},
+    check=credentials_check,
+    external_id=credentials_external_id,
+)

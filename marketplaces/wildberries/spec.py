@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from django.utils.translation import gettext_lazy as _
 
-from marketplaces.spec import MEGABYTE, ComplianceRules, CredentialSchema, FileLimits, MarketplaceSpec
-from marketplaces.wildberries.credentials import credentials_check, credentials_external_id
+from marketplaces.spec import MEGABYTE, ComplianceRules, FileLimits, MarketplaceSpec
+from marketplaces.wildberries.credentials import CREDENTIAL_SCHEMA
 
 # wb-09-communications-2026-07.yaml, POST /api/v1/seller/message: "Текст сообщения. Максимум 1000 символов";
 # multipart `file`: "JPEG, PDF или PNG, максимальный размер — 5 Мб"; text and file travel in one request.
@@ -36,11 +36,5 @@ WILDBERRIES_SPEC = MarketplaceSpec(
     # Events feed: 10 requests / 10 s; an idle cycle costs one call.
     sync_interval_seconds=10,
     can_mark_read=False,
-    credentials=CredentialSchema(
-        # A WB token is an ES256 JWT: header, claims (id, s, sid, exp, acc…) and an 86-character signature,
-        # several hundred characters in all; anything under 100 cannot be one.
-        min_lengths={"token": 100},
-        check=credentials_check,
-        external_id=credentials_external_id,
-    ),
+    credentials=CREDENTIAL_SCHEMA,
 )

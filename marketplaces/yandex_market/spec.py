@@ -5,12 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from marketplaces.spec import (
     MEGABYTE,
     ComplianceRules,
-    CredentialSchema,
     FileLimits,
     MarketplaceSpec,
     ReplyWindow,
 )
-from marketplaces.yandex_market.credentials import credentials_external_id
+from marketplaces.yandex_market.credentials import CREDENTIAL_SCHEMA
 from marketplaces.yandex_market.push import push_requests_sync
 
 # ym-partner-api-openapi-bundled-2026-07.yaml, sendMessageToChat (4096 characters) and
@@ -32,12 +31,6 @@ YANDEX_MARKET_SPEC = MarketplaceSpec(
     push_route="inbox:webhook-yandex-market",
     sync_interval_seconds=60,
     can_mark_read=False,
-    credentials=CredentialSchema(
-        # Api-Key tokens read ACMA:<40 characters>:<8 hex digits> (54 in all; API_REFERENCE §3, "Auth").
-        # We ask for 32 so that a key of another layout still passes while a typo or a placeholder does not.
-        min_lengths={"api_key": 32},
-        digits={"business_id": _("Yandex Market business ID is a number, e.g. 12345678.")},
-        external_id=credentials_external_id,
-    ),
+    credentials=CREDENTIAL_SCHEMA,
     push_requests_sync=push_requests_sync,
 )

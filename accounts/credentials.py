@@ -1,6 +1,6 @@
 """Credentials of a marketplace account: a thin dispatcher to the marketplace's spec and package.
 
-The rules live in `marketplaces/<name>/spec.py` (CredentialSchema) and `marketplaces/credentials.py`.
+The rules live in `marketplaces/<name>/credentials.py` (CredentialSchema) and `marketplaces/credentials.py`.
 The names below stay importable from here so existing callers keep working; new code imports them from
 `marketplaces.registry` / `marketplaces.credentials`.
 """

@@ -24,19 +24,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Marketplace, MarketplaceAccount
 from inbox.sync import account_sync_request
+from marketplaces.registry import spec_for
 
 logger = logging.getLogger(__name__)
 
 APP_NAME = "Chat Center"
 APP_VERSION = "1.0.0"
-OZON_BUYER_CHAT_TYPES = {"buyer_seller", "buyer_seller_select"}
-OZON_CHAT_EVENTS = {"TYPE_NEW_MESSAGE", "TYPE_UPDATE_MESSAGE", "TYPE_MESSAGE_READ", "TYPE_CHAT_CLOSED"}
-YANDEX_MARKET_CHAT_EVENTS = {
-    "CHAT_CREATED",
-    "CHAT_MESSAGE_SENT",
-    "CHAT_ARBITRAGE_STARTED",
-    "CHAT_ARBITRAGE_FINISHED",
-}
 
 
 class PushRejected(Exception):
@@ -103,6 +96,12 @@ def _account(*, marketplace: str, secret: str) -> MarketplaceAccount | None:
     )
 
 
+def _requests_sync(*, marketplace: str, payload: dict[str, Any]) -> bool:
+    """The marketplace package reads its own push shapes (chat types, event names)."""
+    hook = spec_for(marketplace).push_requests_sync
+    return hook is not None and hook(payload)
+
+
 def _ozon_error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message, "details": None}}, status=status)
 
@@ -125,9 +124,7 @@ def ozon_push(request: HttpRequest, secret: str) -> JsonResponse:
         return _ozon_error(rejected.status, rejected.code, rejected.message)
     if message_type == "TYPE_PING":
         return JsonResponse(_identity(started))
-    chat_type = str(payload.get("chat_type") or "").lower()
-    relevant = message_type in OZON_CHAT_EVENTS and (not chat_type or chat_type in OZON_BUYER_CHAT_TYPES)
-    if relevant and account.is_active:
+    if _requests_sync(marketplace=Marketplace.OZON, payload=payload) and account.is_active:
         account_sync_request(account_id=account.pk)
     return JsonResponse({"result": True})
 
@@ -154,6 +151,6 @@ def yandex_market_push(request: HttpRequest, secret: str) -> JsonResponse:
         return _yandex_market_error(
             400 if rejected.status == 415 else rejected.status, rejected.code, rejected.message
         )
-    if notification_type in YANDEX_MARKET_CHAT_EVENTS and account.is_active:
+    if _requests_sync(marketplace=Marketplace.YANDEX_MARKET, payload=payload) and account.is_active:
         account_sync_request(account_id=account.pk)
     return JsonResponse(_identity(started))

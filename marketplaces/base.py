@@ -54,9 +54,11 @@ class Connector(Protocol):
     def chat_recent_messages(self, *, chat: ChatRef) -> list[RemoteMessage]:
         """The newest messages of one chat as the marketplace holds them now (to settle an `unknown` reply).
 
-        WB questions: the question and its answer; WB chats: the events feed; Ozon / Yandex Market: the
-        chat's latest history page. Raises TransientError / RateLimitedError when the marketplace cannot be
-        asked now (the reply then stays `unknown`).
+        WB questions: the question and its answer; WB chats: the events feed of the last 30 minutes; Ozon:
+        the chat's newest history page; Yandex Market (history read oldest first): from
+        `chat.last_message_external_id` when set, to the end. Raises TransientError / RateLimitedError when
+        the marketplace cannot be asked now or the answer would prove nothing (the reply then stays
+        `unknown`).
         """
         ...
 

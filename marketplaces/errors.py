@@ -1,5 +1,7 @@
 """Every failure a connector can raise. Messages are human-readable and never contain secrets."""
 
+from django.utils.translation import gettext as _
+
 
 class MarketplaceError(Exception):
     """Base class. `message` is safe to show to staff and to store in the database."""
@@ -39,7 +41,7 @@ class RequestRejectedError(MarketplaceError):
 
 
 class StaleReplySignError(RequestRejectedError):
-    """Wildberries refused a chat reply for its `replySign`: a fresh one from the chat list may work."""
+    """Wildberries refused the chat's replySign (it expired or was replaced): fetch the chat for a new one."""
 
 
 class UnexpectedResponseError(MarketplaceError):
@@ -56,3 +58,11 @@ class AttachmentPendingError(MarketplaceError):
 
 class AttachmentRejectedError(MarketplaceError):
     """The marketplace will never serve this file (WB 451 after moderation)."""
+
+
+def schema_error(*, marketplace: object, what: str) -> UnexpectedResponseError:
+    """The answer of `what` (a path or an operation name) does not match the documented schema."""
+    return UnexpectedResponseError(
+        _("%(marketplace)s: the answer of %(what)s does not match the schema")
+        % {"marketplace": marketplace, "what": what}
+    )

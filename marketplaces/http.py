@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from django.utils.translation import gettext as _
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from marketplaces import errors
@@ -52,7 +53,7 @@ class Response:
             return json.loads(self.content.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
             raise errors.UnexpectedResponseError(
-                "Маркетплейс вернул повреждённый или неполный JSON", status=self.status
+                _("The marketplace returned damaged or incomplete JSON"), status=self.status
             ) from exc
 
 
@@ -120,7 +121,7 @@ class HttpClient:
         ok_statuses: Iterable[int] = (200,),
         max_response_bytes: int | None = None,
         base_url: str | None = None,
-        action: str = "запрос",
+        action: str = "",
     ) -> Response:
         """Send a request and return a response whose status is in `ok_statuses`, or raise errors.*.
 
@@ -129,6 +130,7 @@ class HttpClient:
         """
         limits = tuple(limits)
         ok = frozenset(ok_statuses)
+        action = action or _("the request")
         url = f"{(base_url or self.base_url).rstrip('/')}{path}"
         attempt = 0
         while True:
@@ -152,8 +154,11 @@ class HttpClient:
                     continue
                 if not failure.never_left and not idempotent:
                     raise errors.DeliveryUnknownError(
-                        f"{self.dialect.label}: запрос отправлен, но ответ не получен ({failure.reason}); "
-                        "неизвестно, выполнен ли он"
+                        _(
+                            "%(marketplace)s: the request was sent but no answer came (%(reason)s); "
+                            "it is unknown whether it was carried out"
+                        )
+                        % {"marketplace": self.dialect.label, "reason": failure.reason}
                     ) from None
                 raise errors.TransientError(f"{self.dialect.label}: {failure.reason}") from None
 
@@ -237,14 +242,14 @@ class HttpClient:
             except _TooLarge:
                 self._log(method, path, raw.status_code, started)
                 raise errors.UnexpectedResponseError(
-                    f"{self.dialect.label}: ответ больше {max_response_bytes // (1024 * 1024)} МБ — "
-                    "это не похоже на ответ API",
+                    _("%(marketplace)s: the answer is larger than %(megabytes)s MB — not an API answer")
+                    % {"marketplace": self.dialect.label, "megabytes": max_response_bytes // (1024 * 1024)},
                     status=raw.status_code,
                 ) from None
             except requests.exceptions.RequestException:
                 self._log(method, path, "read error", started)
                 raise _NetworkFailure(
-                    reason="соединение оборвалось при чтении ответа", never_left=False
+                    reason=_("the connection broke while reading the answer"), never_left=False
                 ) from None
             finally:
                 raw.close()
@@ -269,30 +274,50 @@ class HttpClient:
             retry_after = self.dialect.retry_after(response, self.clock())
             seconds = max(retry_after if retry_after is not None else 60.0, 0.0)
             return errors.RateLimitedError(
-                f"{label} ограничил частоту запросов{detail}; повтор через {seconds:.0f} с",
+                _("%(marketplace)s limited the request rate%(detail)s; retry in %(seconds)s s")
+                % {"marketplace": label, "detail": detail, "seconds": f"{seconds:.0f}"},
                 retry_after=seconds,
                 status=status,
             )
         if status == 401:
-            return errors.AuthError(f"{label} не принял ключ доступа{detail}", status=status)
+            return errors.AuthError(
+                _("%(marketplace)s did not accept the access key%(detail)s")
+                % {"marketplace": label, "detail": detail},
+                status=status,
+            )
         if status == 403:
             if self.dialect.forbidden is not None:
                 return self.dialect.forbidden(response, text)
-            return errors.CapabilityError(f"{label} запретил доступ{detail}", status=status)
+            return errors.CapabilityError(
+                _("%(marketplace)s denied access%(detail)s") % {"marketplace": label, "detail": detail},
+                status=status,
+            )
         if status >= 500:
             if not idempotent:
                 return errors.DeliveryUnknownError(
-                    f"{label} ответил ошибкой {status} на отправку{detail}; неизвестно, выполнена ли она",
+                    _(
+                        "%(marketplace)s answered the send with error %(status)s%(detail)s; "
+                        "it is unknown whether it was carried out"
+                    )
+                    % {"marketplace": label, "status": status, "detail": detail},
                     status=status,
                 )
             return errors.TransientError(
-                f"{label} временно недоступен (HTTP {status}){detail}", status=status
+                _("%(marketplace)s is temporarily unavailable (HTTP %(status)s)%(detail)s")
+                % {"marketplace": label, "status": status, "detail": detail},
+                status=status,
             )
         if 400 <= status < 500:
             return errors.RequestRejectedError(
-                f"{label} отклонил {action}{detail or f' (HTTP {status})'}", status=status
+                _("%(marketplace)s rejected %(action)s%(detail)s")
+                % {"marketplace": label, "action": action, "detail": detail or f" (HTTP {status})"},
+                status=status,
             )
-        return errors.UnexpectedResponseError(f"{label}: неожиданный ответ HTTP {status}", status=status)
+        return errors.UnexpectedResponseError(
+            _("%(marketplace)s: unexpected answer HTTP %(status)s")
+            % {"marketplace": label, "status": status},
+            status=status,
+        )
 
     def scrub(self, text: str) -> str:
         """Mask every whole occurrence of a secret value; a secret inside a longer word is not that secret
@@ -323,12 +348,12 @@ class _NetworkFailure(Exception):
     @classmethod
     def from_exception(cls, exc: requests.exceptions.RequestException) -> "_NetworkFailure":
         if isinstance(exc, requests.exceptions.ConnectTimeout) or _caused_by_connect_failure(exc):
-            return cls(reason="не удалось подключиться к серверу", never_left=True)
+            return cls(reason=_("could not connect to the server"), never_left=True)
         if isinstance(exc, requests.exceptions.ReadTimeout | requests.exceptions.Timeout):
-            return cls(reason="сервер не ответил вовремя", never_left=False)
+            return cls(reason=_("the server did not answer in time"), never_left=False)
         if isinstance(exc, requests.exceptions.ConnectionError):
-            return cls(reason="соединение прервано", never_left=False)
-        return cls(reason="ошибка сети", never_left=False)
+            return cls(reason=_("the connection was interrupted"), never_left=False)
+        return cls(reason=_("network error"), never_left=False)
 
 
 def _caused_by_connect_failure(exc: BaseException) -> bool:

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from marketplaces import errors
 
@@ -75,7 +77,8 @@ class RateLimiter:
             if bucket.blocked_until > now:
                 retry_after = bucket.blocked_until - now
                 raise errors.RateLimitedError(
-                    f"Лимит запросов маркетплейса исчерпан; повтор через {retry_after:.0f} с",
+                    _("The marketplace request limit is used up; retry in %(seconds)s s")
+                    % {"seconds": f"{retry_after:.0f}"},
                     retry_after=retry_after,
                 )
             elapsed = max(now - bucket.updated_at, 0.0)
@@ -84,7 +87,9 @@ class RateLimiter:
             if wait > self.max_sleep:
                 # Do not change the row: a long wait is the scheduler's business, not a reservation.
                 raise errors.RateLimitedError(
-                    f"Лимит запросов маркетплейса исчерпан; повтор через {wait:.0f} с", retry_after=wait
+                    _("The marketplace request limit is used up; retry in %(seconds)s s")
+                    % {"seconds": f"{wait:.0f}"},
+                    retry_after=wait,
                 )
             # A short wait reserves the future token (the balance goes negative) so concurrent processes
             # queue behind us instead of all waking up at once.
@@ -114,7 +119,12 @@ class RateLimiter:
         while slot is None:
             if waited >= self.max_sleep:
                 raise errors.RateLimitedError(
-                    f"Все {slots} параллельных запроса к маркетплейсу заняты; повтор через 1 с",
+                    ngettext(
+                        "The %(slots)s parallel request to the marketplace is busy; retry in 1 s",
+                        "All %(slots)s parallel requests to the marketplace are busy; retry in 1 s",
+                        slots,
+                    )
+                    % {"slots": slots},
                     retry_after=1.0,
                 )
             self.sleep(SLOT_POLL_SECONDS)

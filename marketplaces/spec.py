@@ -5,10 +5,14 @@ marketplace part of the compliance rules or its push route reads them from its `
 (`marketplaces.registry.spec_for`); no module but the registry compares a marketplace name.
 """
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.utils.functional import Promise
+
+from marketplaces.types import Capabilities
 
 MEGABYTE = 1024 * 1024
 
@@ -62,6 +66,20 @@ class ComplianceRules:
 
 
 @dataclass(frozen=True)
+class CredentialSchema:
+    """How one marketplace's credentials look beyond "every field present" (see accounts/credentials.py)."""
+
+    # Shortest value that can be real, per field (shorter ones are typos or placeholders).
+    min_lengths: Mapping[str, int] = field(default_factory=dict)
+    # Fields that are decimal numbers (ids), each with the message shown when it is not one.
+    digits: Mapping[str, str | Promise] = field(default_factory=dict)
+    # Extra format checks on the cleaned values: field name -> error message (empty when valid).
+    check: Callable[[Mapping[str, str]], dict[str, str]] | None = None
+    # The non-secret cabinet id from cleaned credentials (Ozon Client-Id, YM businessId, WB seller id).
+    external_id: Callable[[Mapping[str, str]], str] = lambda credentials: ""
+
+
+@dataclass(frozen=True)
 class MarketplaceSpec:
     name: str
     label: str | Promise
@@ -85,6 +103,11 @@ class MarketplaceSpec:
     push_route: str | None = None
     # Default polling interval chosen from the marketplace's limits (SYNC_INTERVAL_SECONDS overrides).
     sync_interval_seconds: int = 60
+    # The marketplace has a "mark chat read" method.
+    can_mark_read: bool = False
+    credentials: CredentialSchema = CredentialSchema()
+    # Push payload (parsed JSON object) -> whether it asks for a sync of the account (None: no pushes).
+    push_requests_sync: Callable[[Mapping[str, Any]], bool] | None = None
 
     def text_limit_for(self, *, kind: str) -> int:
         return self.text_limits_by_kind.get(kind, self.text_limit)
@@ -93,3 +116,14 @@ class MarketplaceSpec:
         if kind in self.kinds_without_files:
             return NO_FILES
         return self.file_limits
+
+
+def capabilities_from(spec: MarketplaceSpec) -> Capabilities:
+    """The connector's `capabilities`, read from its spec (one source for limits)."""
+    return Capabilities(
+        max_text_length=spec.text_limit,
+        can_send_files=spec.file_limits.supported,
+        can_mark_read=spec.can_mark_read,
+        file_content_types=tuple(dict.fromkeys(spec.file_limits.extensions.values())),
+        max_file_bytes=spec.file_limits.max_bytes,
+    )

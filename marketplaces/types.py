@@ -26,6 +26,8 @@ class AttachmentKind(StrEnum):
     IMAGE = "image"
     FILE = "file"
     LINK = "link"
+    # A product card the buyer shared (WB goodCard): name = title, remote_id = SKU, url = the card page.
+    PRODUCT = "product"
 
 
 class ModerationState(StrEnum):
@@ -43,6 +45,8 @@ class RemoteAttachment:
     remote_id: str = ""
     url: str = ""
     moderation: ModerationState = ModerationState.NONE
+    # Product cards: the price as the marketplace states it, with its currency ("500 RUB").
+    price: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,9 @@ class ChatRef:
     external_id: str
     kind: ChatKind = ChatKind.CHAT
     extras: Mapping[str, Any] = field(default_factory=dict)
+    # The newest message we hold of this chat, when known: lets chat_recent_messages read only what came
+    # after it where the API reads history oldest first (Yandex Market's messageIdFrom).
+    last_message_external_id: str = ""
 
 
 @dataclass(frozen=True)

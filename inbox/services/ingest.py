@@ -79,6 +79,8 @@ def attachments_serialise(*, attachments: Iterable[RemoteAttachment]) -> list[di
             "remote_id": item.remote_id,
             "url": item.url,
             "moderation": str(item.moderation),
+            # Only product cards have a price; other attachments keep their stored shape.
+            **({"price": item.price} if item.price else {}),
         }
         for item in attachments
     ]

@@ -255,16 +255,16 @@ def test_create_account(admin_api, monkeypatch):
         {
             "marketplace": "ozon",
             "name": "New",
-            "credentials": {"client_id": "42", "api_key": "secret-key-123"},
+            "credentials": {"client_id": "42", "api_key": "5ecre7ke-0123-4567-89ab-cdef01234567"},
         },
         format="json",
     )
     assert response.status_code == 201, response.data
     assert "credentials" not in response.data
-    assert "secret-key-123" not in str(response.content)
+    assert "5ecre7ke-0123-4567-89ab-cdef01234567" not in str(response.content)
     account = MarketplaceAccount.objects.get(pk=response.data["id"])
     assert list(account.members.all()) == [user]
-    assert account.credentials["api_key"] == "secret-key-123"
+    assert account.credentials["api_key"] == "5ecre7ke-0123-4567-89ab-cdef01234567"
 
 
 @pytest.mark.django_db
@@ -284,14 +284,22 @@ def test_create_account_errors(admin_api, api, monkeypatch):
     monkeypatch.setattr("accounts.services.registry.credentials_check", refuse)
     refused = client.post(
         "/api/chat/accounts",
-        {"marketplace": "ozon", "name": "X", "credentials": {"client_id": "42", "api_key": "k"}},
+        {
+            "marketplace": "ozon",
+            "name": "X",
+            "credentials": {"client_id": "42", "api_key": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"},
+        },
         format="json",
     )
     assert refused.status_code == 400
     assert refused.data == {"detail": "Ozon не принял Client-Id и API-ключ."}
     forbidden = api.post(
         "/api/chat/accounts",
-        {"marketplace": "ozon", "name": "X", "credentials": {"client_id": "42", "api_key": "k"}},
+        {
+            "marketplace": "ozon",
+            "name": "X",
+            "credentials": {"client_id": "42", "api_key": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"},
+        },
         format="json",
     )
     assert forbidden.status_code == 403

@@ -3,6 +3,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from marketplaces.ratelimit import RateLimiter
 
@@ -71,6 +72,13 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def russian():
+    """Messages are asserted in the product's default language, whatever an earlier test activated."""
+    with translation.override("ru"):
+        yield
 
 
 @pytest.fixture

@@ -5,7 +5,9 @@ import responses
 
 from marketplaces import errors
 from marketplaces.types import ChatRef
-from tests.marketplaces import test_ozon, test_wildberries, test_yandex_market
+from tests.marketplaces.ozon import test_connector as test_ozon
+from tests.marketplaces.wildberries import test_connector as test_wildberries
+from tests.marketplaces.yandex_market import test_connector as test_yandex_market
 
 
 @responses.activate

@@ -93,6 +93,7 @@ def test_first_page_parses_events_and_uses_reply_sign_from_new_chat_event(clock)
             "fd6be4e3-5447-41d7-a1e6-b2d3e06c3b05",
         ),
         (AttachmentKind.FILE, "Чек.pdf", "ecaeb056-a4ee-45b4-ae45-666811755d38"),
+        (AttachmentKind.PRODUCT, "", "12345678"),
     ]
     assert first.attachments[1].size == 1046143
     assert first.attachments[1].content_type == "application/pdf"
@@ -278,11 +279,16 @@ def test_invalid_signature_is_a_rejection_with_the_marketplace_reason(clock) -> 
         body=text("error_400_invalid_signature.json"),
         content_type="application/problem+json",
     )
-    with pytest.raises(errors.RequestRejectedError) as caught:
+    with pytest.raises(errors.StaleReplySignError) as caught:
         connector(clock).send_text(
             chat=ChatRef(external_id=FIRST_CHAT, extras={"reply_sign": "old"}), text="Да"
         )
-    assert caught.value.message == "Wildberries отклонил сообщение: Invalid signature"
+    # A subclass of RequestRejectedError: callers that only know the base class keep working.
+    assert isinstance(caught.value, errors.RequestRejectedError)
+    assert (caught.value.message, caught.value.status) == (
+        "Wildberries отклонил сообщение: Invalid signature",
+        400,
+    )
     assert len(responses.calls) == 1
 
 

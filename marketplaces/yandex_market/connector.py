@@ -5,37 +5,37 @@ Spec: specs/ym-partner-api-openapi-bundled-2026-07.yaml, paths /v2/businesses/{b
 operation's x-resource-limit-config). Limits and 420: API_REFERENCE.md §3.2 [YM-LIM].
 """
 
-import email.utils
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from marketplaces import errors
-from marketplaces.http import Dialect, HttpClient, Response, body_json_or_none
+from marketplaces.checks import text_check
+from marketplaces.http import HttpClient
 from marketplaces.ratelimit import BucketSpec, RateLimiter
+from marketplaces.spec import capabilities_from
 from marketplaces.types import (
     AccountInfo,
-    AttachmentKind,
-    Author,
-    Capabilities,
     ChatPosition,
     ChatRef,
     Cursor,
     Download,
     PositionLookup,
-    RemoteAttachment,
     RemoteChat,
     RemoteMessage,
     SendReceipt,
     SkippedItem,
     UpdatesPage,
 )
+from marketplaces.walk import walk_page
+from marketplaces.yandex_market.dialect import DIALECT, LABEL, error_text
+from marketplaces.yandex_market.parse import chat_parse, message_parse
+from marketplaces.yandex_market.spec import YANDEX_MARKET_SPEC
 
-MARKETPLACE = "yandex_market"
-LABEL = "Яндекс Маркет"
+MARKETPLACE = YANDEX_MARKET_SPEC.name
 
 # ym-partner-api-openapi-bundled-2026-07.yaml, POST /v2/businesses/{businessId}/chats (getChats).
 CHATS_PATH = "/v2/businesses/{business_id}/chats"
@@ -53,12 +53,14 @@ HISTORY_PAGE_SIZE = 100  # PageLimit100
 HISTORY_CALLS_PER_PAGE = 20
 # A backfill page may take longer: fewer, larger write transactions for a history walked only once.
 BACKFILL_HISTORY_CALLS_PER_PAGE = 50
-MAX_TEXT_LENGTH = 4096  # SendMessageToChatRequest.message maxLength
-MAX_FILE_BYTES = 5 * 1024 * 1024  # SendFileToChatRequest.file
+MAX_TEXT_LENGTH = YANDEX_MARKET_SPEC.text_limit  # SendMessageToChatRequest.message maxLength
+MAX_FILE_BYTES = YANDEX_MARKET_SPEC.file_limits.max_bytes  # SendFileToChatRequest.file
 # Chats where the buyer waits for us: listed on every pass. Everything else only in a periodic sweep,
 # which keeps a 1000-chat cabinet at ~360 getChats calls/hour at a 60 s interval (quota 5000/hour).
 WAITING_STATUSES = ("NEW", "WAITING_FOR_PARTNER")
 SWEEP_SECONDS = 600.0
+# chat_recent_messages reads at most this many history pages (100 messages each).
+RECENT_MAX_PAGES = 5
 
 PARALLEL_REQUESTS = 4
 LIMIT_GET_CHATS = BucketSpec.per_period(name="yandex_market-getChats", requests=5000, seconds=3600)
@@ -71,82 +73,7 @@ LIMIT_SEND_MESSAGE = BucketSpec.per_period(
 )
 LIMIT_SEND_FILE = BucketSpec.per_period(name="yandex_market-sendFileToChat", requests=1000, seconds=3600)
 
-CAPABILITIES = Capabilities(
-    max_text_length=MAX_TEXT_LENGTH, can_send_files=True, can_mark_read=False, max_file_bytes=MAX_FILE_BYTES
-)
-
-SENDER_AUTHORS = {
-    "PARTNER": Author.SELLER,
-    "CUSTOMER": Author.BUYER,
-    "MARKET": Author.MARKETPLACE,
-    "SUPPORT": Author.SUPPORT,
-}
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".bmp")
-
-
-def error_text(response: Response) -> str:
-    body = body_json_or_none(response)
-    if not isinstance(body, dict):
-        return ""
-    parts = []
-    for item in body.get("errors") or []:
-        if isinstance(item, dict):
-            code, message = str(item.get("code") or ""), str(item.get("message") or "")
-            parts.append(f"{code}: {message}" if code and message else code or message)
-    return "; ".join(part for part in parts if part)
-
-
-def retry_after(response: Response, now: float) -> float | None:
-    until = response.header("X-RateLimit-Resource-Until")
-    if until:
-        try:
-            return max(email.utils.parsedate_to_datetime(until).timestamp() - now, 0.0)
-        except (TypeError, ValueError):
-            parsed = parse_datetime(until)
-            if parsed is not None:
-                return max(parsed.timestamp() - now, 0.0)
-    if "parallel" in error_text(response).lower():
-        return 1.0
-    return None
-
-
-def forbidden(response: Response, text: str) -> errors.MarketplaceError:
-    lowered = text.lower()
-    if "token" in lowered or "unauthorized" in lowered or "credentials" in lowered:
-        return errors.AuthError(f"Яндекс Маркет не принял API-ключ: {text}", status=403)
-    detail = f" (ответ Маркета: {text})" if text else ""
-    return errors.CapabilityError(
-        "Яндекс Маркет запретил доступ к чатам: у API-ключа должен быть доступ «communication» "
-        f"(или «all-methods»), а businessId — принадлежать этому кабинету{detail}",
-        status=403,
-    )
-
-
-DIALECT = Dialect(
-    label=LABEL,
-    error_text=error_text,
-    retry_after=retry_after,
-    rate_limit_statuses=frozenset({420, 429}),
-    forbidden=forbidden,
-)
-
-
-def parse_time(value: Any) -> datetime | None:
-    if isinstance(value, str) and value:
-        parsed = parse_datetime(value)
-        if parsed is not None:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
-
-
-def id_string(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return ""
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str) and value.isdigit():
-        return value
-    return ""
+CAPABILITIES = capabilities_from(YANDEX_MARKET_SPEC)
 
 
 class YandexMarketConnector:
@@ -186,7 +113,7 @@ class YandexMarketConnector:
         *,
         limit: BucketSpec,
         idempotent: bool = True,
-        action: str = "запрос",
+        action: str = "",
         **kwargs: Any,
     ) -> dict[str, Any]:
         response = self.http.request(
@@ -200,10 +127,18 @@ class YandexMarketConnector:
         )
         body = response.json()
         if not isinstance(body, dict) or body.get("status") not in ("OK", "ERROR"):
-            raise errors.UnexpectedResponseError(f"{LABEL}: ответ без поля status=OK — схема изменилась")
+            raise errors.UnexpectedResponseError(
+                _("%(marketplace)s: an answer without status=OK — the schema changed")
+                % {"marketplace": LABEL}
+            )
         if body["status"] == "ERROR":
             raise errors.RequestRejectedError(
-                f"{LABEL} отклонил {action}: {self.http.scrub(error_text(response)) or 'без описания'}",
+                _("%(marketplace)s rejected %(action)s%(detail)s")
+                % {
+                    "marketplace": LABEL,
+                    "action": action or _("the request"),
+                    "detail": f": {self.http.scrub(error_text(response)) or _('no description')}",
+                },
                 status=response.status,
             )
         return body
@@ -212,7 +147,7 @@ class YandexMarketConnector:
 
     def check_credentials(self) -> AccountInfo:
         if not self.business_id.isdigit():
-            raise errors.AuthError("businessId Яндекс Маркета — это число, например 12345678")
+            raise errors.AuthError(_("Yandex Market businessId is a number, e.g. 12345678"))
         self._call("POST", CHATS_PATH, limit=LIMIT_GET_CHATS, params={"limit": 1}, json_body={})
         return AccountInfo(external_id=self.business_id)
 
@@ -229,37 +164,34 @@ class YandexMarketConnector:
     ) -> UpdatesPage:
         """Cursor: `mode` ("waiting" | "sweep") and `page_token` of the pass in progress, `last_sweep_at`,
         and `pending` — listed chats whose history is still to fetch (with `from` and `page_token`)."""
-        before = self.http.requests_made
-        state = dict(cursor)
-        pending: list[dict[str, Any]] = [dict(item) for item in state.get("pending", [])]
-        chats: list[RemoteChat] = []
-        skipped: list[SkippedItem] = []
-        if not pending:
-            chats, pending, skipped = self._list_step(state, positions, backfill=backfill)
-        messages: list[RemoteMessage] = []
-        calls = 0
-        budget = BACKFILL_HISTORY_CALLS_PER_PAGE if backfill else HISTORY_CALLS_PER_PAGE
-        while pending and calls < budget:
-            item = pending[0]
-            calls += 1
-            try:
-                page_messages, done = self._history_step(item, since=since, skipped=skipped)
-            except errors.RequestRejectedError as exc:
-                skipped.append(SkippedItem(reason=exc.message, reference=item["chat_id"]))
-                pending.pop(0)
-                continue
-            messages.extend(page_messages)
-            if done:
-                pending.pop(0)
-        state["pending"] = pending
-        return UpdatesPage(
-            chats=tuple(chats),
-            messages=tuple(messages),
-            cursor=state,
-            has_more=bool(pending) or bool(state.get("mode")),
-            skipped=tuple(skipped),
-            requests_made=self.http.requests_made - before,
+        return walk_page(
+            walker=self,
+            requests_made=lambda: self.http.requests_made,
+            cursor=cursor,
+            positions=positions,
+            since=since,
+            backfill=backfill,
+            history_calls=BACKFILL_HISTORY_CALLS_PER_PAGE if backfill else HISTORY_CALLS_PER_PAGE,
         )
+
+    # --- the walker's steps (marketplaces.walk.ListThenHistory) -------------------------------------
+
+    def list_step(
+        self, state: dict[str, Any], positions: PositionLookup, *, backfill: bool
+    ) -> tuple[list[RemoteChat], list[dict[str, Any]], list[SkippedItem]]:
+        return self._list_step(state, positions, backfill=backfill)
+
+    def history_step(
+        self, item: dict[str, Any], *, since: datetime | None, skipped: list[SkippedItem]
+    ) -> tuple[list[RemoteMessage], bool]:
+        return self._history_step(item, since=since, skipped=skipped)
+
+    def history_done(self, item: dict[str, Any]) -> RemoteChat | None:
+        # Yandex Market chats are reported by the list step: the list carries all their metadata.
+        return None
+
+    def list_more(self, state: dict[str, Any]) -> bool:
+        return bool(state.get("mode"))
 
     def _list_step(
         self, state: dict[str, Any], positions: PositionLookup, *, backfill: bool
@@ -279,7 +211,7 @@ class YandexMarketConnector:
         result = body.get("result")
         raw_chats = result.get("chats") if isinstance(result, dict) else None
         if not isinstance(raw_chats, list):
-            raise errors.UnexpectedResponseError(f"{LABEL}: ответ getChats не совпадает со схемой")
+            raise errors.schema_error(marketplace=LABEL, what="getChats")
         paging = result.get("paging") if isinstance(result.get("paging"), dict) else {}
         next_token = paging.get("nextPageToken")
         if isinstance(next_token, str) and next_token:
@@ -293,9 +225,11 @@ class YandexMarketConnector:
         skipped: list[SkippedItem] = []
         for raw in raw_chats:
             try:
-                chats.append(self._parse_chat(raw))
+                chats.append(chat_parse(raw))
             except (KeyError, TypeError, ValueError) as exc:
-                skipped.append(SkippedItem(reason=f"Чат Яндекс Маркета не разобран: {exc}"))
+                skipped.append(
+                    SkippedItem(reason=_("Yandex Market chat not parsed: %(error)s") % {"error": exc})
+                )
         known: Mapping[str, ChatPosition] = positions([chat.external_id for chat in chats]) if chats else {}
         pending = []
         for chat in chats:
@@ -316,33 +250,6 @@ class YandexMarketConnector:
                 )
         return chats, pending, skipped
 
-    def _parse_chat(self, raw: Any) -> RemoteChat:
-        if not isinstance(raw, dict):
-            raise TypeError("чат не объект")
-        chat_id = id_string(raw["chatId"])
-        if not chat_id:
-            raise ValueError("нет chatId")
-        context = raw.get("context") if isinstance(raw.get("context"), dict) else {}
-        customer = context.get("customer") if isinstance(context.get("customer"), dict) else {}
-        order_id = id_string(context.get("orderId")) or id_string(raw.get("orderId"))
-        extras = {
-            "type": str(raw.get("type") or ""),
-            "context_type": str(context.get("type") or ""),
-            "order_id": order_id,
-            "return_id": id_string(context.get("returnId")),
-            "campaign_id": id_string(context.get("campaignId")),
-            "customer_public_id": str(customer.get("publicId") or ""),
-        }
-        return RemoteChat(
-            external_id=chat_id,
-            buyer_name=str(customer.get("name") or ""),
-            order_number=order_id,
-            marketplace_status=str(raw.get("status") or ""),
-            created_at=parse_time(raw.get("createdAt")),
-            last_message_at=parse_time(raw.get("updatedAt")),
-            extras={key: value for key, value in extras.items() if value},
-        )
-
     def _history_step(
         self, item: dict[str, Any], *, since: datetime | None, skipped: list[SkippedItem]
     ) -> tuple[list[RemoteMessage], bool]:
@@ -356,11 +263,11 @@ class YandexMarketConnector:
         result = parsed.get("result")
         raw_messages = result.get("messages") if isinstance(result, dict) else None
         if not isinstance(raw_messages, list):
-            raise errors.UnexpectedResponseError(f"{LABEL}: ответ getChatHistory не совпадает со схемой")
+            raise errors.schema_error(marketplace=LABEL, what="getChatHistory")
         messages = []
         for raw in raw_messages:
             try:
-                message = self._parse_message(item["chat_id"], raw)
+                message = message_parse(item["chat_id"], raw)
             except (KeyError, TypeError, ValueError) as exc:
                 reference = (
                     f"{item['chat_id']}/{raw.get('messageId', '')}"
@@ -368,7 +275,10 @@ class YandexMarketConnector:
                     else item["chat_id"]
                 )
                 skipped.append(
-                    SkippedItem(reason=f"Сообщение Яндекс Маркета не разобрано: {exc}", reference=reference)
+                    SkippedItem(
+                        reason=_("Yandex Market message not parsed: %(error)s") % {"error": exc},
+                        reference=reference,
+                    )
                 )
                 continue
             if message.external_id == item.get("from"):
@@ -383,36 +293,6 @@ class YandexMarketConnector:
             return messages, False
         return messages, True
 
-    def _parse_message(self, chat_id: str, raw: Any) -> RemoteMessage:
-        if not isinstance(raw, dict):
-            raise TypeError("сообщение не объект")
-        external_id = id_string(raw["messageId"])
-        created_at = parse_time(raw.get("createdAt"))
-        if not external_id or created_at is None:
-            raise ValueError("нет messageId или createdAt")
-        attachments = []
-        for file in raw.get("payload") or []:
-            if not isinstance(file, dict) or not file.get("url"):
-                continue
-            name = str(file.get("name") or "")
-            is_image = name.lower().endswith(IMAGE_SUFFIXES)
-            attachments.append(
-                RemoteAttachment(
-                    kind=AttachmentKind.IMAGE if is_image else AttachmentKind.FILE,
-                    name=name,
-                    size=file.get("size") if isinstance(file.get("size"), int) else None,
-                    url=str(file["url"]),
-                )
-            )
-        return RemoteMessage(
-            chat_external_id=chat_id,
-            external_id=external_id,
-            author=SENDER_AUTHORS.get(str(raw.get("sender") or "").upper(), Author.MARKETPLACE),
-            text=str(raw.get("message") or ""),
-            created_at=created_at,
-            attachments=tuple(attachments),
-        )
-
     def fetch_chat(self, *, chat_external_id: str) -> RemoteChat | None:
         try:
             body = self._call("GET", CHAT_PATH, limit=LIMIT_GET_CHAT, params={"chatId": chat_external_id})
@@ -422,27 +302,22 @@ class YandexMarketConnector:
             raise
         result = body.get("result")
         if not isinstance(result, dict):
-            raise errors.UnexpectedResponseError(f"{LABEL}: ответ getChat не совпадает со схемой")
+            raise errors.schema_error(marketplace=LABEL, what="getChat")
         try:
-            return self._parse_chat(result)
+            return chat_parse(result)
         except (KeyError, TypeError, ValueError) as exc:
-            raise errors.UnexpectedResponseError(f"{LABEL}: ответ getChat не совпадает со схемой") from exc
+            raise errors.schema_error(marketplace=LABEL, what="getChat") from exc
 
     # --- sending -----------------------------------------------------------------------------------
 
     def send_text(self, *, chat: ChatRef, text: str) -> SendReceipt:
-        if not text.strip():
-            raise errors.RequestRejectedError("Пустое сообщение отправить нельзя")
-        if len(text) > MAX_TEXT_LENGTH:
-            raise errors.RequestRejectedError(
-                f"Сообщение длиннее {MAX_TEXT_LENGTH} символов ({len(text)}): Яндекс Маркет его не примет"
-            )
+        text_check(spec=YANDEX_MARKET_SPEC, kind=chat.kind, text=text)
         self._call(
             "POST",
             SEND_MESSAGE_PATH,
             limit=LIMIT_SEND_MESSAGE,
             idempotent=False,
-            action="сообщение",
+            action=_("the message"),
             params={"chatId": chat.external_id},
             json_body={"message": text},
         )
@@ -452,25 +327,62 @@ class YandexMarketConnector:
         self, *, chat: ChatRef, name: str, content: bytes, content_type: str, text: str = ""
     ) -> SendReceipt:
         if text.strip():
-            raise errors.RequestRejectedError("Яндекс Маркет принимает текст и файл отдельными сообщениями")
+            raise errors.RequestRejectedError(_("Yandex Market takes text and a file as separate messages"))
         if not content:
-            raise errors.RequestRejectedError("Пустой файл отправить нельзя")
+            raise errors.RequestRejectedError(_("An empty file cannot be sent"))
         if len(content) > MAX_FILE_BYTES:
-            raise errors.RequestRejectedError("Яндекс Маркет принимает файлы не больше 5 МБ")
+            raise errors.RequestRejectedError(_("Yandex Market takes files of at most 5 MB"))
         self._call(
             "POST",
             SEND_FILE_PATH,
             limit=LIMIT_SEND_FILE,
             idempotent=False,
-            action="файл",
+            action=_("the file"),
             params={"chatId": chat.external_id},
             files=[("file", (name, content, content_type or "application/octet-stream"))],
         )
         return SendReceipt(sent_at=datetime.fromtimestamp(self.clock(), UTC))
+
+    def chat_recent_messages(self, *, chat: ChatRef) -> list[RemoteMessage]:
+        """The chat's history to its end: POST …/chats/history?chatId=, from `messageIdFrom` when we know
+        our newest message (the history reads oldest first), following page_token for at most
+        RECENT_MAX_PAGES pages. A history longer than that raises TransientError: messages read only in
+        part prove nothing about a reply, so it stays `unknown`."""
+        body: dict[str, Any] = {}
+        if chat.last_message_external_id.isdigit():
+            body["messageIdFrom"] = int(chat.last_message_external_id)
+        params: dict[str, Any] = {"chatId": chat.external_id, "limit": HISTORY_PAGE_SIZE}
+        messages: dict[str, RemoteMessage] = {}
+        for _page in range(RECENT_MAX_PAGES):
+            parsed = self._call(
+                "POST", HISTORY_PATH, limit=LIMIT_GET_CHAT_HISTORY, params=params, json_body=body
+            )
+            result = parsed.get("result")
+            raw_messages = result.get("messages") if isinstance(result, dict) else None
+            if not isinstance(raw_messages, list):
+                raise errors.schema_error(marketplace=LABEL, what="getChatHistory")
+            for raw in raw_messages:
+                try:
+                    message = message_parse(chat.external_id, raw)
+                except (KeyError, TypeError, ValueError):
+                    continue
+                messages[message.external_id] = message
+            paging = result.get("paging") if isinstance(result.get("paging"), dict) else {}
+            next_token = paging.get("nextPageToken")
+            if not isinstance(next_token, str) or not next_token or next_token == params.get("page_token"):
+                return sorted(messages.values(), key=lambda message: message.created_at)
+            params = {**params, "page_token": next_token}
+        raise errors.TransientError(
+            _(
+                "%(marketplace)s: the chat's history is longer than %(pages)s pages; "
+                "it will be read again later"
+            )
+            % {"marketplace": LABEL, "pages": RECENT_MAX_PAGES}
+        )
 
     def mark_read(self, *, chat: ChatRef, up_to_message_external_id: str) -> None:
         """Yandex Market has no read method; chat statuses say who is expected to answer."""
         return None
 
     def download_attachment(self, *, remote_id: str, url: str) -> Download:
-        raise errors.CapabilityError("Файлы Яндекс Маркета доступны по прямой ссылке из сообщения")
+        raise errors.CapabilityError(_("Yandex Market files are available by the direct link in the message"))

@@ -97,6 +97,8 @@ class MessageAdmin(ReadOnlyAdmin):
         "next_attempt_at": _("next attempt"),
         "sending_started_at": _("sending started"),
         "sent_at": _("sent"),
+        "edited_at": _("edited"),
+        "last_error_detail": _("marketplace's original error"),
     }
     list_display = [
         field_column("created_at", _("time")),

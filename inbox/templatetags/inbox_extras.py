@@ -1,6 +1,7 @@
 """Small display helpers for the inbox templates."""
 
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from urllib.parse import unquote, urlencode
 
 from babel import Locale, UnknownLocaleError
@@ -183,5 +184,12 @@ def price_label(item: dict) -> str:
     if price in (None, ""):
         return ""
     currency = str(item.get("currency") or item.get("price_currency") or "RUB")
-    amount = number_format(price, force_grouping=True)
+    # Connectors may store "500 RUB" (amount and ISO code in one string, as WB's goodCard gives them).
+    parts = str(price).split()
+    if len(parts) == 2 and parts[1].isalpha():
+        price, currency = parts
+    try:
+        amount = number_format(Decimal(str(price).replace(",", ".")), force_grouping=True)
+    except InvalidOperation:
+        return str(item.get("price"))
     return f"{amount} ₽" if currency.upper() in ("RUB", "RUR") else f"{amount} {currency}"

@@ -88,9 +88,14 @@ def test_add_account_sets_the_non_secret_external_id():
             "ID кабинета (businessId): ID кабинета Яндекс Маркета — это число",
         ),
         (
-            '{"token": "not-a-jwt"}',
+            '{"token": "not-a-jwt-' + "x" * 100 + '"}',
             ["--marketplace", "wildberries"],
             "API-токен (token): Это не похоже на API-токен Wildberries",
+        ),
+        (
+            '{"token": "not-a-jwt"}',
+            ["--marketplace", "wildberries"],
+            "API-токен (token): Слишком короткое значение",
         ),
         ('["token"]', ["--marketplace", "wildberries"], "JSON-объектом"),
         ('{"token": "x"}', ["--marketplace", "aliexpress"], "Неизвестный маркетплейс «aliexpress»"),

@@ -24,7 +24,7 @@ def _words(text: str) -> frozenset[str]:
 _WINDOW = 6
 _ADVICE = _words(
     """
-    можете можно лучше советуем советую рекомендуем рекомендую просим прошу нужно надо необходимо
+    нажмите можете можно лучше советуем советую рекомендуем рекомендую просим прошу нужно надо необходимо
     стоит попробуйте предлагаем предлагаю следует давайте могли сможете попрошу придется пора проще
     быстрее удобнее желательно
     """
@@ -67,7 +67,7 @@ _REQUEST_WORDS = _words(
 )
 _DATA_NOUNS = _words(
     """
-    телефон почта email e mail емейл имейл мейл емэйл электронка адрес карта паспорт снилс инн cvv
+    телефон почта email e mail емейл имейл мейл емэйл электронка адрес карта паспорт паспортный снилс инн cvv
     cvc реквизиты мобильный сотовый
     """
 )
@@ -87,7 +87,7 @@ _DATE_OF_BIRTH = ("дата", "рождение")
 
 _PROFANE_ROOTS = re.compile(
     r"^(?:за|вы|на|от|отъ|у|до|по|пере|про|раз|рас|с|под|об|въ|съ|при|о|долбо)?"
-    r"(?:ху[йеяюи]|пизд|пизж|бля|еба[лнтшвк]|ебу[тч]|еби|ебл|ебн|ебош|муда[кч]|мудил|пидор|пидар|гандон|шлюх|"
+    r"(?:ху[йеяюи]|пизд|пизж|бля|еба[лнтшвк]|ебу[тч]|еби|ебл|ебн|ебош|ебыв|ебуч|муда[кч]|мудил|пидор|пидар|гандон|шлюх|"
     r"сучар|сучк|говн|дерьм|жоп|херн|херов|хер$|хрен[оа]в|залуп|сран|срать|засран)"
 )
 _PROFANE_LEMMAS = _words(
@@ -139,24 +139,13 @@ _BLAME = _words(
 _AGAIN = {"опять", "вечно", "постоянно", "снова", "как всегда", "всегда", "вновь"}
 
 
-def _sentence_of(tokens: tuple[Token, ...], text: str) -> list[list[Token]]:
-    sentences: list[list[Token]] = [[]]
-    previous_end = 0
-    for token in tokens:
-        if any(mark in text[previous_end : token.start] for mark in ".!?\n;"):
-            sentences.append([])
-        sentences[-1].append(token)
-        previous_end = token.end
-    return [sentence for sentence in sentences if sentence]
-
-
-def _negated(sentence: list[Token], index: int) -> bool:
+def _negated(sentence: tuple[Token, ...], index: int) -> bool:
     return any(sentence[position].word in {"не", "ни"} for position in range(max(0, index - 2), index))
 
 
 def cancel_spans(prepared: Prepared) -> list[Span]:
     spans = []
-    for sentence in _sentence_of(prepared.tokens, prepared.folded):
+    for sentence in prepared.sentences:
         for index, token in enumerate(sentence):
             before = sentence[max(0, index - _WINDOW) : index]
             advised = token.imperative or any(word.word in _ADVICE for word in before[-3:])
@@ -173,7 +162,7 @@ def cancel_spans(prepared: Prepared) -> list[Span]:
     return spans
 
 
-def _is_data_noun(sentence: list[Token], index: int) -> bool:
+def _is_data_noun(sentence: tuple[Token, ...], index: int) -> bool:
     token = sentence[index]
     following = sentence[index + 1].lemma if index + 1 < len(sentence) else ""
     previous = sentence[index - 1].lemma if index else ""
@@ -190,7 +179,7 @@ def _is_data_noun(sentence: list[Token], index: int) -> bool:
 
 def personal_data_spans(prepared: Prepared) -> list[Span]:
     spans = []
-    for sentence in _sentence_of(prepared.tokens, prepared.folded):
+    for sentence in prepared.sentences:
         verbs = [
             index
             for index, token in enumerate(sentence)
@@ -212,7 +201,7 @@ def personal_data_spans(prepared: Prepared) -> list[Span]:
     return _merge(spans)
 
 
-def _advised(sentence: list[Token], index: int) -> bool:
+def _advised(sentence: tuple[Token, ...], index: int) -> bool:
     before = sentence[max(0, index - 3) : index]
     return any(token.word in _ADVICE or token.word in _REQUEST_WORDS for token in before)
 
@@ -233,7 +222,7 @@ def profanity_spans(prepared: Prepared) -> list[Span]:
 
 def disparagement_spans(prepared: Prepared) -> list[Span]:
     spans = []
-    for sentence in _sentence_of(prepared.tokens, prepared.folded):
+    for sentence in prepared.sentences:
         lemmas = [token.lemma for token in sentence]
         targets = [
             index

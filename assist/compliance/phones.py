@@ -69,7 +69,7 @@ _NUMBER_WORDS = {
 }
 _PLUS_WORDS = {"плюс", "plus"}
 # Letters that stand for digits inside a digit run ("8 9l6 123 45 6o").
-_DIGIT_LOOKALIKES = re.compile(r"(?<=\d)[oоliз](?=\d)|(?<=\d)[oоliз](?=[oоliз]\d)")
+_DIGIT_LOOKALIKES = re.compile(r"(?<=\d)[oоliз](?=[oоliз]?[ .()-]?\d)")
 _LOOKALIKE_DIGITS = str.maketrans("oоliз", "00113")
 _ATOM = re.compile(r"\d+|[^\W\d_]+")
 _MAXIMUM_GAP = 6

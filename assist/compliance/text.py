@@ -48,6 +48,26 @@ class Prepared:
     # Cyrillic homoglyphs read as Latin (for domains, handles and Latin brand names).
     latin: str
     tokens: tuple[Token, ...]
+    # The tokens again, grouped by sentence (split at . ! ? ; and line breaks).
+    sentences: tuple[tuple[Token, ...], ...]
+
+
+_SENTENCE_END = re.compile(r"[.!?;\n]")
+
+
+def _sentences(folded: str, tokens: list[Token]) -> tuple[tuple[Token, ...], ...]:
+    ends = [match.start() for match in _SENTENCE_END.finditer(folded)]
+    sentences: list[list[Token]] = [[]]
+    position = 0
+    for token in tokens:
+        crossed = False
+        while position < len(ends) and ends[position] < token.start:
+            position += 1
+            crossed = True
+        if crossed and sentences[-1]:
+            sentences.append([])
+        sentences[-1].append(token)
+    return tuple(tuple(sentence) for sentence in sentences if sentence)
 
 
 @lru_cache(maxsize=1)
@@ -92,6 +112,7 @@ def prepare(text: str) -> Prepared:
         cyrillic=folded.translate(_LATIN_TO_CYRILLIC),
         latin=folded.translate(_CYRILLIC_TO_LATIN),
         tokens=tuple(tokens),
+        sentences=_sentences(folded, tokens),
     )
 
 

@@ -104,9 +104,8 @@ def evaluation_report(*, evaluation: Evaluation, title: str) -> str:
         found, expected = evaluation.recall_counts.get(rule, [0, 0])
         if expected:
             lines.append(f"  recall {rule:<28} {found / expected:6.3f}  ({found}/{expected})")
-    lines.append(
-        f"  block recall {evaluation.block_recall:.3f} ({evaluation.blocked_found}/{evaluation.blocked_expected})"
-    )
+    blocked = f"{evaluation.blocked_found}/{evaluation.blocked_expected}"
+    lines.append(f"  block recall {evaluation.block_recall:.3f} ({blocked})")
     lines.append(
         f"  false positives on clean texts {evaluation.false_positive_rate:.3%} "
         f"({len(evaluation.false_positives)}/{evaluation.clean})"

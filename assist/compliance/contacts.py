@@ -114,6 +114,9 @@ _MAX_BEFORE = _words(
 )
 
 
+_CANDIDATES = _MESSENGER_WORDS | _CONTEXT_ONLY | _MAX_WORDS | {"макс"}
+
+
 def _host_reading(host: str) -> str:
     """Spelled dots as dots, Cyrillic look-alikes in a mostly-Latin host as Latin, TLD spellings as TLDs."""
     host = re.sub(_SPELLED_DOT, ".", host)
@@ -154,6 +157,11 @@ def link_spans(prepared: Prepared, *, allowed_domains: tuple[str, ...], taken: l
         if _overlaps(match.start(), match.end(), taken):
             continue
         raw_host = match.group("host")
+        raw_tld = match.group("tld")
+        # Cheap exit first: "слово. Слово" (a sentence end) is the common non-link here.
+        known_tld = raw_tld in _SPACED_TLDS or raw_tld in _TLD_SPELLINGS
+        if not known_tld and re.search(r"\s\.|\.\s", raw_host) and not re.search(_SPELLED_DOT, raw_host):
+            continue
         spelled_dot = re.search(_SPELLED_DOT, raw_host) is not None
         spaced_dot = re.search(r"\s\.|\.\s", raw_host) is not None
         host = _host_reading(raw_host)
@@ -190,6 +198,8 @@ def link_spans(prepared: Prepared, *, allowed_domains: tuple[str, ...], taken: l
 
 
 def handle_spans(prepared: Prepared, *, taken: list[Span]) -> list[Span]:
+    if "@" not in prepared.folded:
+        return []
     return [
         Span(CONTACT_MESSENGER, match.start(), match.end())
         for match in _HANDLE.finditer(prepared.latin)
@@ -208,6 +218,12 @@ def messenger_word_spans(prepared: Prepared, *, taken: list[Span]) -> list[Span]
     spans = []
     tokens = prepared.tokens
     for index, token in enumerate(tokens):
+        if (
+            token.lemma not in _CANDIDATES
+            and token.word not in _CANDIDATES
+            and not token.word.startswith(_MESSENGER_PREFIXES)
+        ):
+            continue
         previous = tokens[index - 1].word if index else ""
         following = tokens[index + 1].lemma if index + 1 < len(tokens) else ""
         if _is_messenger_word(token):

@@ -72,6 +72,7 @@ _DATA_NOUNS = _words(
     """
 )
 # "Адрес пункта выдачи", "Почта России": the marketplace's or a carrier's, not the buyer's.
+_CANCEL_LEMMAS = _CANCEL_VERBS | _REFUSE_VERBS | _CANCEL_NOUNS
 _NOT_PERSONAL_AFTER = _words(
     """
     пункт пвз постамат склад магазин сайт россия отделение выдача товар заказ лояльность размер
@@ -83,11 +84,15 @@ _NOT_PERSONAL_BEFORE = _words(
     размерный подарочный карточка лояльность бонусный почтовый
     """
 )
-_DATE_OF_BIRTH = ("дата", "рождение")
+_NUMBERED_THINGS = _words(
+    """
+    отправление трек посылка заявка возврат чек сертификат договор артикул постинг обращение
+    """
+)
 
 _PROFANE_ROOTS = re.compile(
     r"^(?:за|вы|на|от|отъ|у|до|по|пере|про|раз|рас|с|под|об|въ|съ|при|о|долбо)?"
-    r"(?:ху[йеяюи]|пизд|пизж|бля|еба[лнтшвк]|ебу[тч]|еби|ебл|ебн|ебош|ебыв|ебуч|муда[кч]|мудил|пидор|пидар|гандон|шлюх|"
+    r"(?:ху[йеяюи]|пизд|пизж|бля|еба[лнтшвк]|ебу[тч]|еби|ебл|ебн|ебош|ебыв|ебуч|идиот|дебил|кретин|придур|муда[кч]|мудил|пидор|пидар|гандон|шлюх|"
     r"сучар|сучк|говн|дерьм|жоп|херн|херов|хер$|хрен[оа]в|залуп|сран|срать|засран)"
 )
 _PROFANE_LEMMAS = _words(
@@ -100,7 +105,7 @@ _PROFANE_LEMMAS = _words(
 _NOT_PROFANE = {"блин", "хрен"}  # mild exclamations agents do write
 # Censored swearing: "х*й", "б**дь", "с#ка".
 _CENSORED = re.compile(
-    r"(?<![\w*])[хпбеёсмзун][а-я]{0,3}[*#$%]{1,4}[а-я]{1,6}(?![\w*])|(?<![\w*])[хпбс][*#$%]{1,4}(?!\w)"
+    r"(?<![\w*])[хпбеёсмзун][а-я]{0,3}[*#$%@]{1,4}[а-я]{1,6}(?![\w*])|(?<![\w*])[хпбс][*#$%]{1,4}(?!\w)"
 )
 
 _MARKETPLACES = _words(
@@ -147,6 +152,8 @@ def cancel_spans(prepared: Prepared) -> list[Span]:
     spans = []
     for sentence in prepared.sentences:
         for index, token in enumerate(sentence):
+            if token.lemma not in _CANCEL_LEMMAS:
+                continue
             before = sentence[max(0, index - _WINDOW) : index]
             advised = token.imperative or any(word.word in _ADVICE for word in before[-3:])
             if token.lemma in _CANCEL_VERBS and advised and not _negated(sentence, index):
@@ -169,7 +176,9 @@ def _is_data_noun(sentence: tuple[Token, ...], index: int) -> bool:
     if token.lemma == "дата" and following == "рождение":
         return True
     if token.lemma == "номер":
-        return following in {"телефон", "карта", "паспорт", "снилс", "мобильный", "сотовый"}
+        # "ваш номер" alone is the buyer's phone; "ваш номер заказа" is not personal data.
+        own = previous in {"свой", "ваш"} and following not in _NOT_PERSONAL_AFTER | _NUMBERED_THINGS
+        return own or following in {"телефон", "карта", "паспорт", "снилс", "мобильный", "сотовый"}
     if token.lemma not in _DATA_NOUNS and token.word not in _DATA_NOUNS:
         return False
     if following in _NOT_PERSONAL_AFTER or previous in _NOT_PERSONAL_BEFORE:
@@ -214,6 +223,8 @@ def profanity_spans(prepared: Prepared) -> list[Span]:
         listed = token.lemma in _PROFANE_LEMMAS or token.word in _PROFANE_LEMMAS
         if listed or _PROFANE_ROOTS.match(token.word):
             spans.append(Span(PROFANITY, token.start, token.end))
+    if not any(mark in prepared.folded for mark in "*#$%@"):
+        return spans
     for match in _CENSORED.finditer(prepared.cyrillic):
         if not any(span.start <= match.start() < span.end for span in spans):
             spans.append(Span(PROFANITY, match.start(), match.end()))

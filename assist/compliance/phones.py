@@ -191,6 +191,10 @@ def _phone_kind(digits: str, *, plus: bool, formatted: bool) -> str:
 
 
 def phone_spans(prepared: Prepared) -> list[Span]:
+    if not any(char.isdecimal() for char in prepared.folded) and not any(
+        token.word in _NUMBER_WORDS for token in prepared.tokens
+    ):
+        return []
     view = _DIGIT_LOOKALIKES.sub(lambda match: match.group().translate(_LOOKALIKE_DIGITS), prepared.folded)
     spans = []
     for groups, plus in _runs(view):

@@ -7,7 +7,7 @@ form is an offset into the text as given (code points; Python strings index code
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import pymorphy3
 
@@ -39,17 +39,23 @@ class Token:
     imperative: bool
 
 
-@dataclass(frozen=True)
+@dataclass
 class Prepared:
     text: str
     folded: str
-    # Latin homoglyphs read as Cyrillic (for Russian words written with Latin look-alikes).
-    cyrillic: str
-    # Cyrillic homoglyphs read as Latin (for domains, handles and Latin brand names).
-    latin: str
     tokens: tuple[Token, ...]
     # The tokens again, grouped by sentence (split at . ! ? ; and line breaks).
     sentences: tuple[tuple[Token, ...], ...]
+
+    @cached_property
+    def cyrillic(self) -> str:
+        """Latin homoglyphs read as Cyrillic (Russian words written with Latin look-alikes)."""
+        return self.folded.translate(_LATIN_TO_CYRILLIC)
+
+    @cached_property
+    def latin(self) -> str:
+        """Cyrillic homoglyphs read as Latin (domains, handles and Latin brand names)."""
+        return self.folded.translate(_CYRILLIC_TO_LATIN)
 
 
 _SENTENCE_END = re.compile(r"[.!?;\n]")
@@ -77,13 +83,14 @@ def _morphology() -> pymorphy3.MorphAnalyzer:
 
 
 @lru_cache(maxsize=100_000)
-def analyse(word: str) -> tuple[str, bool]:
-    """(lemma, is imperative) of a lower-case word; Latin and digit words are their own lemma."""
+def analyse(raw: str) -> tuple[str, str, bool]:
+    """(word as read, lemma, imperative?) of a lower-case word; Latin and digit words are their own lemma."""
+    word = _read_word(raw)
     if not _CYRILLIC.search(word):
-        return word, False
+        return word, word, False
     parses = _morphology().parse(word)
     # "отмените" is both "you will cancel" and "cancel!": any imperative reading counts.
-    return parses[0].normal_form.replace("ё", "е"), any("impr" in parse.tag for parse in parses)
+    return word, parses[0].normal_form.replace("ё", "е"), any("impr" in parse.tag for parse in parses)
 
 
 def _read_word(word: str) -> str:
@@ -103,14 +110,11 @@ def prepare(text: str) -> Prepared:
     folded = fold_case(text)
     tokens = []
     for match in _WORD.finditer(folded):
-        word = _read_word(match.group())
-        lemma, imperative = analyse(word)
+        word, lemma, imperative = analyse(match.group())
         tokens.append(Token(word, lemma, match.start(), match.end(), imperative))
     return Prepared(
         text=text,
         folded=folded,
-        cyrillic=folded.translate(_LATIN_TO_CYRILLIC),
-        latin=folded.translate(_CYRILLIC_TO_LATIN),
         tokens=tuple(tokens),
         sentences=_sentences(folded, tokens),
     )
@@ -123,9 +127,3 @@ def is_separator(char: str) -> bool:
     category = unicodedata.category(char)
     # So: emoji and pictographs; Mn/Me/Cf: variation selectors, keycap marks, zero-width joiners; Zs: spaces.
     return category in {"So", "Sk", "Mn", "Me", "Cf", "Zs", "Cs"}
-
-
-def sentence_bounds(text: str, position: int) -> tuple[int, int]:
-    start = max(text.rfind(mark, 0, position) for mark in ".!?\n")
-    end_candidates = [index for index in (text.find(mark, position) for mark in ".!?\n") if index != -1]
-    return start + 1, min(end_candidates) if end_candidates else len(text)

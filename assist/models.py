@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import MarketplaceAccount
 
@@ -13,19 +14,19 @@ class AccountComplianceSettings(models.Model):
         on_delete=models.CASCADE,
         primary_key=True,
         related_name="compliance_settings",
-        verbose_name=_("account"),
+        verbose_name=_("marketplace account"),
     )
     # Rule codes from assist.compliance.types.RULES.
-    disabled_rules = models.JSONField(_("disabled rules"), default=list, blank=True)
+    disabled_rules = models.JSONField(pgettext_lazy("compliance", "disabled rules"), default=list, blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("changed by"),
+        verbose_name=pgettext_lazy("compliance", "changed by"),
     )
-    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
+    changed_at = models.DateTimeField(pgettext_lazy("compliance", "changed at"), auto_now=True)
 
     class Meta:
         verbose_name = _("compliance settings")
@@ -39,17 +40,17 @@ class ComplianceSettingsChange(models.Model):
     """Every change of an account's switches, with who made it (the audit trail admins asked for)."""
 
     account = models.ForeignKey(
-        MarketplaceAccount, on_delete=models.CASCADE, related_name="+", verbose_name=_("account")
+        MarketplaceAccount, on_delete=models.CASCADE, related_name="+", verbose_name=_("marketplace account")
     )
-    disabled_rules = models.JSONField(_("disabled rules"), default=list)
+    disabled_rules = models.JSONField(pgettext_lazy("compliance", "disabled rules"), default=list)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         related_name="+",
-        verbose_name=_("changed by"),
+        verbose_name=pgettext_lazy("compliance", "changed by"),
     )
-    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+    changed_at = models.DateTimeField(pgettext_lazy("compliance", "changed at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("compliance settings change")

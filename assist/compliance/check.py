@@ -72,7 +72,7 @@ def _content_spans(text: str, *, allowed_domains: tuple[str, ...]) -> list[Span]
         *contacts,
         *phones,
         *cancel_spans(prepared),
-        *personal_data_spans(prepared),
+        *personal_data_spans(prepared, taken=contacts + phones),
         *profanity_spans(prepared),
         *disparagement_spans(prepared),
     ]

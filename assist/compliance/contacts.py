@@ -76,7 +76,8 @@ _MESSENGER_WORDS = _words(
     """
     тг tg телега телеграм телеграмм телеграмчик telegram tlgrm телеграме вотсап ватсап вацап вотсапп
     ватсапп вотс вотсапчик whatsapp whatsap watsapp watsap whats вайбер вибер viber вк vk вконтакте
-    vkontakte контакт инста инстаграм инстаграмм инсте instagram insta inst фейсбук facebook дискорд
+    vkontakte контакт инста инсту инсты инстой инстаграм инстаграмм инсте instagram insta inst
+    фейсбук facebook дискорд
     discord скайп skype signal icq аська тикток tiktok одноклассники imessage wechat вичат
     """
 )
@@ -153,6 +154,7 @@ def email_spans(prepared: Prepared) -> list[Span]:
 
 def link_spans(prepared: Prepared, *, allowed_domains: tuple[str, ...], taken: list[Span]) -> list[Span]:
     spans: list[Span] = []
+    seen: list[Span] = []
     for match in _HOST.finditer(prepared.folded):
         if _overlaps(match.start(), match.end(), taken):
             continue
@@ -187,12 +189,14 @@ def link_spans(prepared: Prepared, *, allowed_domains: tuple[str, ...], taken: l
         if not fqdn:
             continue
         end = match.end()
+        seen.append(Span(CONTACT_LINK, match.start(), end))
         if _is_within(fqdn, MESSENGER_DOMAINS):
             spans.append(Span(CONTACT_MESSENGER, match.start(), end))
         elif not _is_within(fqdn, allowed_domains):
             spans.append(Span(CONTACT_LINK, match.start(), end))
     for match in _URL_WITH_SCHEME.finditer(prepared.folded):
-        if not _overlaps(match.start(), match.end(), taken + spans):
+        # Any other URL with a scheme ("https://192.168.0.1/x") is a link too, unless already judged above.
+        if not _overlaps(match.start(), match.end(), taken + seen):
             spans.append(Span(CONTACT_LINK, match.start(), match.end()))
     return spans
 

@@ -72,6 +72,7 @@ _DATA_NOUNS = _words(
     """
 )
 # "Адрес пункта выдачи", "Почта России": the marketplace's or a carrier's, not the buyer's.
+_DIRECTIONS = {"на", "по", "через"}
 _CANCEL_LEMMAS = _CANCEL_VERBS | _REFUSE_VERBS | _CANCEL_NOUNS
 _NOT_PERSONAL_AFTER = _words(
     """
@@ -181,12 +182,16 @@ def _is_data_noun(sentence: tuple[Token, ...], index: int) -> bool:
         return own or following in {"телефон", "карта", "паспорт", "снилс", "мобильный", "сотовый"}
     if token.lemma not in _DATA_NOUNS and token.word not in _DATA_NOUNS:
         return False
+    # "напишите на почту", "позвоните по телефону": where to write, not what to give.
+    if index and sentence[index - 1].word in _DIRECTIONS:
+        return False
     if following in _NOT_PERSONAL_AFTER or previous in _NOT_PERSONAL_BEFORE:
         return False
     return not (token.word == "e" and following != "mail")
 
 
-def personal_data_spans(prepared: Prepared) -> list[Span]:
+def personal_data_spans(prepared: Prepared, *, taken: list[Span]) -> list[Span]:
+    """Requests for the buyer's data; a noun inside a contact already found ("ivan@mail.ru") is not one."""
     spans = []
     for sentence in prepared.sentences:
         verbs = [
@@ -197,12 +202,15 @@ def personal_data_spans(prepared: Prepared) -> list[Span]:
         ]
         if not verbs:
             continue
-        for index, _token in enumerate(sentence):
-            if not _is_data_noun(sentence, index):
+        for index, token in enumerate(sentence):
+            if not _is_data_noun(sentence, index) or any(
+                span.start <= token.start < span.end for span in taken
+            ):
                 continue
             near = [verb for verb in verbs if abs(verb - index) <= _WINDOW and verb != index]
             if near and not any(_negated(sentence, verb) for verb in near):
-                verb = min(near, key=lambda position: abs(position - index))
+                # The verb before the noun asks for it ("напишите ваш адрес"); one after may be ours.
+                verb = min(near, key=lambda position: (position > index, abs(position - index)))
                 first, last = min(verb, index), max(verb, index)
                 if sentence[index].lemma == "дата" and index + 1 < len(sentence):
                     last = max(last, index + 1)

@@ -4,6 +4,7 @@ Every folded form has exactly one character per character of the original, so an
 form is an offset into the text as given (code points; Python strings index code points).
 """
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -78,7 +79,8 @@ def _sentences(folded: str, tokens: list[Token]) -> tuple[tuple[Token, ...], ...
 
 @lru_cache(maxsize=1)
 def _morphology() -> pymorphy3.MorphAnalyzer:
-    # Loaded on first use (~0.1 s, ~15 MB), not when Django imports the app.
+    # Loaded on first use (~0.1 s, ~15 MB), not when Django imports the app; its INFO lines are noise.
+    logging.getLogger("pymorphy3").setLevel(logging.WARNING)
     return pymorphy3.MorphAnalyzer()
 
 
@@ -89,8 +91,10 @@ def analyse(raw: str) -> tuple[str, str, bool]:
     if not _CYRILLIC.search(word):
         return word, word, False
     parses = _morphology().parse(word)
-    # "отмените" is both "you will cancel" and "cancel!": any imperative reading counts.
-    return word, parses[0].normal_form.replace("ё", "е"), any("impr" in parse.tag for parse in parses)
+    # "отмените" is both "you will cancel" and "cancel!": any imperative reading counts, except "let's"
+    # ("отправим" asks nothing of the buyer).
+    imperative = any("impr" in parse.tag and "incl" not in parse.tag for parse in parses)
+    return word, parses[0].normal_form.replace("ё", "е"), imperative
 
 
 def _read_word(word: str) -> str:

@@ -6,6 +6,7 @@ parse ("отмените" asks, "отменили" reports).
 """
 
 import re
+from itertools import pairwise
 
 from assist.compliance.text import Prepared, Token
 from assist.compliance.types import (
@@ -72,6 +73,7 @@ _DATA_NOUNS = _words(
     """
 )
 # "Адрес пункта выдачи", "Почта России": the marketplace's or a carrier's, not the buyer's.
+_MARKETPLACE_FORMS = {"приложение", "заказ", "кабинет", "профиль", "личный", "карточка", "настройка"}
 _DIRECTIONS = {"на", "по", "через"}
 _CANCEL_LEMMAS = _CANCEL_VERBS | _REFUSE_VERBS | _CANCEL_NOUNS
 _NOT_PERSONAL_AFTER = _words(
@@ -208,7 +210,11 @@ def personal_data_spans(prepared: Prepared, *, taken: list[Span]) -> list[Span]:
             ):
                 continue
             near = [verb for verb in verbs if abs(verb - index) <= _WINDOW and verb != index]
-            if near and not any(_negated(sentence, verb) for verb in near):
+            if (
+                near
+                and not any(_negated(sentence, verb) for verb in near)
+                and not _into_marketplace(sentence, index)
+            ):
                 # The verb before the noun asks for it ("напишите ваш адрес"); one after may be ours.
                 verb = min(near, key=lambda position: (position > index, abs(position - index)))
                 first, last = min(verb, index), max(verb, index)
@@ -216,6 +222,15 @@ def personal_data_spans(prepared: Prepared, *, taken: list[Span]) -> list[Span]:
                     last = max(last, index + 1)
                 spans.append(Span(PERSONAL_DATA_REQUEST, sentence[first].start, sentence[last].end))
     return _merge(spans)
+
+
+def _into_marketplace(sentence: tuple[Token, ...], index: int) -> bool:
+    """ "Укажите другой адрес в заказе": typed into the marketplace's own form, not given to the seller."""
+    following = sentence[index + 1 : index + 5]
+    return any(
+        token.word in {"в", "во", "на"} and after.lemma in _MARKETPLACE_FORMS
+        for token, after in pairwise(following)
+    )
 
 
 def _advised(sentence: tuple[Token, ...], index: int) -> bool:

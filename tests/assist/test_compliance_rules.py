@@ -220,6 +220,8 @@ def test_asking_for_personal_data(text: str, span: str) -> None:
         "Подарочная карта не входит в комплект",
         "Телефон в карточке — модель Redmi Note 13 Pro",
         "Напишите, какой размер вы носите",
+        "Вы можете указать другой адрес в заказе до его сборки",
+        "Напишите на почту поддержки маркетплейса через приложение",
     ],
 )
 def test_mentioning_personal_data_without_asking_passes(text: str) -> None:

@@ -74,6 +74,7 @@ _DATA_NOUNS = _words(
 )
 # "Адрес пункта выдачи", "Почта России": the marketplace's or a carrier's, not the buyer's.
 _MARKETPLACE_FORMS = {"приложение", "заказ", "кабинет", "профиль", "личный", "карточка", "настройка"}
+_QUESTION_OWNERS = {"ваш", "ваша", "вашу", "ваши", "вас", "твой", "твоя", "тебя"}
 _DIRECTIONS = {"на", "по", "через"}
 _CANCEL_LEMMAS = _CANCEL_VERBS | _REFUSE_VERBS | _CANCEL_NOUNS
 _NOT_PERSONAL_AFTER = _words(
@@ -95,7 +96,7 @@ _NUMBERED_THINGS = _words(
 
 _PROFANE_ROOTS = re.compile(
     r"^(?:за|вы|на|от|отъ|у|до|по|пере|про|раз|рас|с|под|об|въ|съ|при|о|долбо)?"
-    r"(?:ху[йеяюи]|пизд|пизж|бля|еба[лнтшвк]|ебу[тч]|еби|ебл|ебн|ебош|ебыв|ебуч|идиот|дебил|кретин|придур|муда[кч]|мудил|пидор|пидар|гандон|шлюх|"
+    r"(?:ху[йеяюи]|пизд|пизж|бля|еба[лнтшвк]|ебу[тч]|еби|ебл|ебн|ебош|ебыв|ебуч|охрен|идиот|дебил|кретин|придур|муда[кч]|мудил|пидор|пидар|гандон|шлюх|"
     r"сучар|сучк|говн|дерьм|жоп|херн|херов|хер$|хрен[оа]в|залуп|сран|срать|засран)"
 )
 _PROFANE_LEMMAS = _words(
@@ -114,7 +115,7 @@ _CENSORED = re.compile(
 _MARKETPLACES = _words(
     """
     озон ozon wildberries вайлдберриз вайлдбериз валберис вб wb яндекс маркет ям маркетплейс
-    площадка вайлдберис вайлдбериес мегамаркет алиэкспресс авито
+    площадка вайлдберис вайлдбериес мегамаркет алиэкспресс авито yandex market
     """
 )
 _SELLERS = _words(
@@ -147,6 +148,11 @@ _BLAME = _words(
 _AGAIN = {"опять", "вечно", "постоянно", "снова", "как всегда", "всегда", "вновь"}
 
 
+def _advised_not(before: tuple[Token, ...]) -> bool:
+    words = [token.word for token in before]
+    return "не" in words and any(word in _ADVICE for word in words)
+
+
 def _negated(sentence: tuple[Token, ...], index: int) -> bool:
     return any(sentence[position].word in {"не", "ни"} for position in range(max(0, index - 2), index))
 
@@ -163,6 +169,10 @@ def cancel_spans(prepared: Prepared) -> list[Span]:
                 spans.append(Span(CANCEL_ORDER, token.start, token.end))
             elif token.lemma in _REFUSE_VERBS and token.imperative and _negated(sentence, index):
                 negation = next(word for word in reversed(before[-2:]) if word.word in {"не", "ни"})
+                spans.append(Span(CANCEL_ORDER, negation.start, token.end))
+            elif token.lemma in _REFUSE_VERBS and _advised_not(before[-3:]):
+                # "Не надо забирать заказ", "лучше не выкупать".
+                negation = next(word for word in before[-3:] if word.word in {"не", "ни"})
                 spans.append(Span(CANCEL_ORDER, negation.start, token.end))
             elif token.lemma in _CANCEL_NOUNS:
                 verb = next((word for word in reversed(before[-3:]) if word.lemma in _ACTION_VERBS), None)
@@ -201,6 +211,7 @@ def personal_data_spans(prepared: Prepared, *, taken: list[Span]) -> list[Span]:
             for index, token in enumerate(sentence)
             if (token.lemma in _REQUEST_VERBS and (token.imperative or _advised(sentence, index)))
             or token.word in _REQUEST_WORDS
+            or (token.word in _QUESTION_OWNERS and _is_question(prepared.folded, sentence))
         ]
         if not verbs:
             continue
@@ -222,6 +233,11 @@ def personal_data_spans(prepared: Prepared, *, taken: list[Span]) -> list[Span]:
                     last = max(last, index + 1)
                 spans.append(Span(PERSONAL_DATA_REQUEST, sentence[first].start, sentence[last].end))
     return _merge(spans)
+
+
+def _is_question(folded: str, sentence: tuple[Token, ...]) -> bool:
+    """ "Какой у вас номер телефона?": a question about the buyer's data asks for it."""
+    return folded[sentence[-1].end :].lstrip(' "»)').startswith("?")
 
 
 def _into_marketplace(sentence: tuple[Token, ...], index: int) -> bool:

@@ -143,8 +143,17 @@ def _runs(view: str) -> list[tuple[list[_Group], bool]]:
             plus = previous_was_word and plus and all(is_separator(char) for char in gap)
             plus = plus or gap.rstrip().endswith("+")
         if is_digit:
-            flush_spoken()
-            groups.append(_Group(_digits_of(atom), match.start(), match.end(), gap))
+            digits = _digits_of(atom)
+            # "девятьсот 16", "сорок 5": a spoken group finished with digits.
+            if spoken is not None and (
+                (spoken[1] == 3 and len(digits) <= 2 and digits[0] != "0")
+                or (spoken[1] == 2 and len(digits) == 1 and digits != "0")
+            ):
+                spoken = (spoken[0] + int(digits), 1, spoken[2], match.end())
+                flush_spoken()
+            else:
+                flush_spoken()
+                groups.append(_Group(digits, match.start(), match.end(), gap))
         else:
             value, level = number_word
             if spoken is not None and level < spoken[1] and not (level == 0 and spoken[1] != 3) and value:

@@ -36,6 +36,7 @@ def found(text: str, marketplace: str = OZON) -> list[tuple[str, str]]:
             "семь, девять ноль пять, один два три, четыре пять, шесть семь",
         ),
         ("Позвоните: восемь 9 ноль 3 сто двадцать три 45 шестьдесят семь", None),
+        ("Номер: 8 девятьсот 16 123 45 67", "8 девятьсот 16 123 45 67"),
         # A bare 11-digit number starting with 7 or 8 is a phone even when called an article.
         ("Артикул 79031234567", "79031234567"),
     ],
@@ -172,6 +173,7 @@ def test_max_is_a_messenger_only_where_named_as_one(text: str) -> None:
         ("Оформите отмену в приложении", "Оформите отмену"),
         ("Не выкупайте заказ, мы пришлём новый", "Не выкупайте"),
         ("Нажмите «Отменить заказ» в приложении", "Отменить"),
+        ("Не надо забирать заказ, он бракованный", "Не надо забирать"),
     ],
 )
 def test_asking_or_advising_to_cancel(text: str, span: str) -> None:
@@ -204,6 +206,7 @@ def test_saying_an_order_was_cancelled_is_not_asking(text: str) -> None:
         ("Уточните ваш e-mail для чека", "Уточните ваш e-mail"),
         ("Скиньте свой номер, свяжемся", "Скиньте свой номер"),
         ("Укажите паспортные данные", "Укажите паспортные"),
+        ("Какой у вас номер телефона?", "вас номер телефона"),
     ],
 )
 def test_asking_for_personal_data(text: str, span: str) -> None:
@@ -222,6 +225,8 @@ def test_asking_for_personal_data(text: str, span: str) -> None:
         "Напишите, какой размер вы носите",
         "Вы можете указать другой адрес в заказе до его сборки",
         "Напишите на почту поддержки маркетплейса через приложение",
+        "Какой у вас номер заказа?",
+        "Есть ли у вас вопросы по адресу пункта выдачи?",
     ],
 )
 def test_mentioning_personal_data_without_asking_passes(text: str) -> None:
@@ -239,6 +244,7 @@ def test_mentioning_personal_data_without_asking_passes(text: str) -> None:
         ("cука", ["cука"]),
         ("Не надо тут выёбываться", ["выёбываться"]),
         ("Полная херня", ["херня"]),
+        ("Да вы охренели", ["охренели"]),
     ],
 )
 def test_profanity_also_censored_and_with_latin_look_alikes(text: str, spans: list[str]) -> None:

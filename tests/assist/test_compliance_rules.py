@@ -1,6 +1,7 @@
 """The rules of the pre-send check (DESIGN.md §14): disguises, clean look-alikes, exact code-point spans."""
 
 import pytest
+from django.utils import translation
 
 from assist.compliance import compliance_check
 from assist.compliance.types import RULES, SEVERITIES
@@ -392,8 +393,12 @@ def test_messages_are_russian_and_severities_are_fixed() -> None:
         "empty": "block",
     }
     assert set(RULES) == set(SEVERITIES)
-    violation = compliance_check(text="Звоните 89161234567", marketplace=OZON).violations[0]
+    with translation.override("ru"):
+        violation = compliance_check(text="Звоните 89161234567", marketplace=OZON).violations[0]
     assert violation.message == "Номера телефонов нельзя отправлять покупателям"
+    with translation.override("en"):
+        violation = compliance_check(text="Звоните 89161234567", marketplace=OZON).violations[0]
+    assert violation.message == "Phone numbers must not be sent to buyers"
 
 
 def test_unknown_marketplace_is_a_key_error() -> None:

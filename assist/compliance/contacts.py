@@ -25,14 +25,18 @@ _DOT = rf"(?:\.|{_SPELLED_DOT}|\s+\.\s*|\s*\.\s+)"
 _LABEL = r"[a-zа-я0-9](?:[a-zа-я0-9-]{0,61}[a-zа-я0-9])?"
 _HOST = re.compile(
     rf"(?<![\w@.-])(?P<scheme>(?:https?|hxxps?)\s*:\s*/\s*/\s*)?"
-    rf"(?P<host>(?:{_LABEL}{_DOT})+(?P<tld>[a-zа-я]{{2,24}}))(?![\w-])(?P<path>[/?#][^\s]*)?"
+    rf"(?P<host>(?:{_LABEL}{_DOT}){{1,10}}(?P<tld>[a-zа-я]{{2,24}}))(?![\w-])(?P<path>[/?#][^\s]*)?"
 )
 _URL_WITH_SCHEME = re.compile(r"(?:https?|hxxps?|ftp)\s*:\s*/\s*/\s*\S+")
-_AT = r"\s*(?:@|\(\s*at\s*\)|\[\s*at\s*\]|\{\s*at\s*\}|\s(?:at|собака|собаки|собачка|собачкой|собаку)\s)\s*"
+# Written without overlapping whitespace runs so that a long text of "x собака x собака …" cannot backtrack.
+_AT = (
+    r"(?:[ \t]?(?:@|\(\s*at\s*\)|\[\s*at\s*\]|\{\s*at\s*\})[ \t]?"
+    r"|[ \t]+(?:at|собака|собаки|собачка|собачкой|собаку)[ \t]+)"
+)
 _MAIL_PROVIDERS = r"gmail|mail|yandex|ya|bk|inbox|list|rambler|outlook|icloud|hotmail|proton|protonmail"
 _EMAIL = re.compile(
     rf"(?<![\w.+-])[a-z0-9](?:[a-z0-9._%+-]{{0,63}})(?:{_AT})"
-    rf"(?:(?:{_LABEL}{_DOT})+[a-zа-я]{{2,10}}(?![\w-])|(?:{_MAIL_PROVIDERS})\b)"
+    rf"(?:(?:{_LABEL}{_DOT}){{1,6}}[a-zа-я]{{2,10}}(?![\w-])|(?:{_MAIL_PROVIDERS})\b)"
 )
 _HANDLE = re.compile(r"(?<![\w@.])@[a-z0-9_](?:[a-z0-9_.]{2,31})")
 

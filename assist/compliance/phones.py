@@ -8,6 +8,7 @@ number is decided by `phonenumbers` (Google's libphonenumber metadata: valid ran
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 
@@ -167,6 +168,7 @@ def _runs(view: str) -> list[tuple[list[_Group], bool]]:
     return runs
 
 
+@lru_cache(maxsize=20_000)
 def _is_valid(number: str) -> bool:
     try:
         return phonenumbers.is_valid_number(phonenumbers.parse(number, "RU"))

@@ -44,16 +44,20 @@ def compliance_check(
             spans.append(Span(TOO_LONG, 0, len(text)))
         if spec.compliance.forbids_one_word and len(_WORD.findall(text)) == 1:
             spans.append(Span(TOO_SHORT, 0, len(text)))
+    reported = sorted(
+        (span for span in spans if span.rule not in disabled_rules),
+        key=lambda item: (item.start, item.end, item.rule),
+    )
+    messages = {rule: gettext(MESSAGES[rule]) for rule in {span.rule for span in reported}}
     violations = tuple(
         Violation(
             rule=span.rule,
             severity=SEVERITIES[span.rule],
-            message=gettext(MESSAGES[span.rule]),
+            message=messages[span.rule],
             start=span.start,
             end=span.end,
         )
-        for span in sorted(spans, key=lambda item: (item.start, item.end, item.rule))
-        if span.rule not in disabled_rules
+        for span in reported
     )
     return CheckResult(
         allowed=not any(violation.severity == BLOCK for violation in violations), violations=violations

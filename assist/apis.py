@@ -1,7 +1,5 @@
 """REST API of the assist app (/api/chat/...). Another account's chat is a 404, as everywhere."""
 
-from dataclasses import asdict
-
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -62,6 +60,4 @@ class ComplianceCheckApi(APIView):
             result = compliance_check_for_chat(chat=chat, text=data["text"])
         else:
             result = compliance_check(text=data["text"], marketplace=data["marketplace"])
-        return Response(
-            {"allowed": result.allowed, "violations": [asdict(violation) for violation in result.violations]}
-        )
+        return Response({"allowed": result.allowed, "violations": result.violations_json()})

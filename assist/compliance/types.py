@@ -1,6 +1,6 @@
 """The values the compliance check returns and its fixed rule codes (DESIGN.md §14)."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.utils.translation import gettext_lazy as _
 
@@ -82,6 +82,10 @@ class CheckResult:
     @property
     def has_warnings(self) -> bool:
         return any(violation.severity == WARN for violation in self.violations)
+
+    def violations_json(self) -> list[dict[str, str | int]]:
+        """The violations as the API shows them (the check endpoint and the send endpoint's 400 alike)."""
+        return [asdict(violation) for violation in self.violations]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/chatcenter_bench")
-BENCHMARKS = ["ingest", "idle", "freshness", "inbox"]
+BENCHMARKS = ["ingest", "idle", "freshness", "inbox", "compliance"]
+# Benchmarks that do not touch the database run once, not once per database.
+WITHOUT_DATABASE = {"compliance"}
 
 
 def postgres_ready() -> bool:
@@ -42,7 +44,7 @@ def main() -> int:
         databases["PostgreSQL"] = POSTGRES_URL
     failures = 0
     for name in options.only or BENCHMARKS:
-        for label, url in databases.items():
+        for label, url in list(databases.items())[: 1 if name in WITHOUT_DATABASE else None]:
             print(f"\n=== {name} on {label}", flush=True)
             env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "BENCH_DATABASE_URL": url}
             if options.quick:

@@ -36,6 +36,11 @@ def main() -> int:
 
         freshness.run(samples=5 if quick else 20)
         return 0
+    if name == "compliance":
+        from bench import compliance
+
+        compliance.run(repeat=2 if quick else 5)
+        return 0
     print(f"unknown benchmark {name}")
     return 2
 

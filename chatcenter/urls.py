@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("inbox.urls")),
     # REST API and its OpenAPI description (assets served locally by drf-spectacular-sidecar).
     path("api/chat/", include((api_urlpatterns, "api"))),
+    path("api/chat/", include("assist.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

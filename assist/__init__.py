@@ -1,0 +1,1 @@
+"""Helping agents answer well: the pre-send compliance check (templates and AI drafts come later)."""

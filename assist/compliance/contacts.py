@@ -1,0 +1,247 @@
+"""contact_email, contact_link and contact_messenger: addresses, links and messengers, also disguised.
+
+Whether a candidate host is a domain at all is decided by `tldextract` against the Public Suffix List
+snapshot bundled with the package (never fetched at run time: `suffix_list_urls=()`, no cache directory),
+so "сайт.рф" and "shop.store" are links while "т.е.", "42.5" and "фото.jpg" are not.
+"""
+
+import re
+from functools import lru_cache
+
+import tldextract
+
+from assist.compliance.text import Prepared, Token
+from assist.compliance.types import CONTACT_EMAIL, CONTACT_LINK, CONTACT_MESSENGER, Span
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+_SPELLED_DOT = r"\s*\[\s*(?:\.|dot|точка)\s*\]\s*|\s*\(\s*(?:\.|dot|точка)\s*\)\s*|\s+(?:dot|точка|тчк)\s+"
+_DOT = rf"(?:\.|{_SPELLED_DOT}|\s+\.\s*|\s*\.\s+)"
+_LABEL = r"[a-zа-я0-9](?:[a-zа-я0-9-]{0,61}[a-zа-я0-9])?"
+_HOST = re.compile(
+    rf"(?<![\w@.-])(?P<scheme>(?:https?|hxxps?)\s*:\s*/\s*/\s*)?"
+    rf"(?P<host>(?:{_LABEL}{_DOT}){{1,10}}(?P<tld>[a-zа-я]{{2,24}}))(?![\w-])(?P<path>[/?#][^\s]*)?"
+)
+_URL_WITH_SCHEME = re.compile(r"(?:https?|hxxps?|ftp)\s*:\s*/\s*/\s*\S+")
+# Written without overlapping whitespace runs so that a long text of "x собака x собака …" cannot backtrack.
+_AT = (
+    r"(?:[ \t]?(?:@|\(\s*at\s*\)|\[\s*at\s*\]|\{\s*at\s*\})[ \t]?"
+    r"|[ \t]+(?:at|собака|собаки|собачка|собачкой|собаку)[ \t]+)"
+)
+_MAIL_PROVIDERS = r"gmail|mail|yandex|ya|bk|inbox|list|rambler|outlook|icloud|hotmail|proton|protonmail"
+_EMAIL = re.compile(
+    rf"(?<![\w.+-])[a-z0-9](?:[a-z0-9._%+-]{{0,63}})(?:{_AT})"
+    rf"(?:(?:{_LABEL}{_DOT}){{1,6}}[a-zа-я]{{2,10}}(?![\w-])|(?:{_MAIL_PROVIDERS})\b)"
+)
+_HANDLE = re.compile(r"(?<![\w@.])@[a-z0-9_](?:[a-z0-9_.]{2,31})")
+
+# Cyrillic spellings of top-level domains ("сайт точка ру").
+_TLD_SPELLINGS = dict(
+    pair.split(":") for pair in ["ру:ru", "ком:com", "нет:net", "орг:org", "ио:io", "су:su", "инфо:info"]
+)
+# Russian top-level domains people actually use; other Cyrillic "TLDs" (".москва", ".дети") are too often
+# ordinary words after an abbreviation ("г.Москва").
+_CYRILLIC_TLDS = _words(
+    """
+    рф рус онлайн сайт орг ком
+    """
+)
+# After a plain dot with spaces around it only well-known TLDs count ("shop . ru"), not "ответ . Me".
+_SPACED_TLDS = _words(
+    """
+    ru com net org рф su me io ly cc shop store online site
+    """
+)
+# File names, not links.
+_FILE_SUFFIXES = _words(
+    """
+    zip mov
+    """
+)
+_ABBREVIATIONS = _words(
+    """
+    ул пр г д пл т им тел см мм кг шт руб
+    """
+)
+
+MESSENGER_DOMAINS = (
+    "t.me", "telegram.me", "telegram.org", "telegram.dog", "wa.me", "whatsapp.com", "whatsapp.net", "vk.com",
+    "vk.me", "vk.ru", "vkontakte.ru", "instagram.com", "instagr.am", "viber.com", "viber.click", "ok.ru",
+    "max.ru", "facebook.com", "fb.com", "fb.me", "discord.gg", "discord.com", "skype.com", "tiktok.com",
+    "icq.com", "icq.im", "signal.me", "signal.group",
+)  # fmt: skip
+
+_MESSENGER_WORDS = _words(
+    """
+    тг tg телега телеграм телеграмм телеграмчик telegram tlgrm телеграме вотсап ватсап вацап вотсапп
+    ватсапп вотс вотсапчик whatsapp whatsap watsapp watsap whats вайбер вибер viber вк vk вконтакте
+    vkontakte контакт инста инсту инсты инстой инстаграм инстаграмм инсте instagram insta inst
+    фейсбук facebook дискорд
+    discord скайп skype signal icq аська тикток tiktok одноклассники imessage wechat вичат
+    """
+)
+_MESSENGER_PREFIXES = tuple(
+    [
+        "телеграм",
+        "вотсап",
+        "ватсап",
+        "вацап",
+        "whatsap",
+        "instagram",
+        "инстаграм",
+        "вайбер",
+        "viber",
+        "telegram",
+        "вконтакт",
+        "фейсбук",
+    ]
+)
+# "контакт" is a messenger only in "в контакте".
+_CONTEXT_ONLY = _words(
+    """
+    контакт
+    """
+)
+_MAX_WORDS = _words(
+    """
+    max макс мах maх мax
+    """
+)
+_MAX_BEFORE = _words(
+    """
+    в во через мессенджер мессенджере мессенджера мессенджеру нам
+    """
+)
+
+
+_CANDIDATES = _MESSENGER_WORDS | _CONTEXT_ONLY | _MAX_WORDS | {"макс"}
+
+
+def _host_reading(host: str) -> str:
+    """Spelled dots as dots, Cyrillic look-alikes in a mostly-Latin host as Latin, TLD spellings as TLDs."""
+    host = re.sub(_SPELLED_DOT, ".", host)
+    host = re.sub(r"\s*\.\s*", ".", host)
+    labels = host.split(".")
+    if labels[-1] in _TLD_SPELLINGS:
+        labels[-1] = _TLD_SPELLINGS[labels[-1]]
+    reading = ".".join(labels)
+    if re.search(r"[a-z]", reading):
+        reading = reading.translate(str.maketrans("асеорхукмнтіјѕ", "aceopxykmhtijs"))
+    return reading
+
+
+@lru_cache(maxsize=20_000)
+def _registered(host: str) -> tuple[str, str]:
+    """(fully qualified host, suffix) when the host ends in a real public suffix, else ("", "")."""
+    result = _extract(host)
+    if not result.suffix or not result.domain:
+        return "", ""
+    return result.fqdn, result.suffix
+
+
+def _is_within(host: str, domains: tuple[str, ...]) -> bool:
+    return any(host == domain or host.endswith("." + domain) for domain in domains)
+
+
+def _overlaps(start: int, end: int, spans: list[Span]) -> bool:
+    return any(start < span.end and span.start < end for span in spans)
+
+
+def email_spans(prepared: Prepared) -> list[Span]:
+    return [Span(CONTACT_EMAIL, match.start(), match.end()) for match in _EMAIL.finditer(prepared.folded)]
+
+
+def link_spans(prepared: Prepared, *, allowed_domains: tuple[str, ...], taken: list[Span]) -> list[Span]:
+    spans: list[Span] = []
+    seen: list[Span] = []
+    for match in _HOST.finditer(prepared.folded):
+        if _overlaps(match.start(), match.end(), taken):
+            continue
+        raw_host = match.group("host")
+        raw_tld = match.group("tld")
+        # Cheap exit first: "слово. Слово" (a sentence end) is the common non-link here.
+        known_tld = raw_tld in _SPACED_TLDS or raw_tld in _TLD_SPELLINGS
+        if not known_tld and re.search(r"\s\.|\.\s", raw_host) and not re.search(_SPELLED_DOT, raw_host):
+            continue
+        spelled_dot = re.search(_SPELLED_DOT, raw_host) is not None
+        spaced_dot = re.search(r"\s\.|\.\s", raw_host) is not None
+        host = _host_reading(raw_host)
+        tld = host.rsplit(".", 1)[-1]
+        first_label = host.split(".", 1)[0]
+        has_scheme = match.group("scheme") is not None
+        if re.fullmatch(r"[а-я]+", tld) and tld not in _CYRILLIC_TLDS:
+            continue
+        if not has_scheme and not spelled_dot:
+            if tld in _FILE_SUFFIXES or (first_label in _ABBREVIATIONS and host.count(".") == 1):
+                continue
+            if spaced_dot and tld not in _SPACED_TLDS:
+                continue
+            cyrillic_word = re.fullmatch(r"[а-я]+", first_label) is not None
+            if (
+                cyrillic_word
+                and re.fullmatch(r"[a-z]+", tld)
+                and not raw_host.endswith(tuple(_TLD_SPELLINGS))
+            ):
+                # "Заказ.Ok" or a sentence run into the next: a Cyrillic word before a Latin suffix.
+                continue
+        fqdn, _suffix = _registered(host)
+        if not fqdn:
+            continue
+        end = match.end()
+        seen.append(Span(CONTACT_LINK, match.start(), end))
+        if _is_within(fqdn, MESSENGER_DOMAINS):
+            spans.append(Span(CONTACT_MESSENGER, match.start(), end))
+        elif not _is_within(fqdn, allowed_domains):
+            spans.append(Span(CONTACT_LINK, match.start(), end))
+    for match in _URL_WITH_SCHEME.finditer(prepared.folded):
+        # Any other URL with a scheme ("https://192.168.0.1/x") is a link too, unless already judged above.
+        if not _overlaps(match.start(), match.end(), taken + seen):
+            spans.append(Span(CONTACT_LINK, match.start(), match.end()))
+    return spans
+
+
+def handle_spans(prepared: Prepared, *, taken: list[Span]) -> list[Span]:
+    if "@" not in prepared.folded:
+        return []
+    return [
+        Span(CONTACT_MESSENGER, match.start(), match.end())
+        for match in _HANDLE.finditer(prepared.latin)
+        if not _overlaps(match.start(), match.end(), taken)
+    ]
+
+
+def _is_messenger_word(token: Token) -> bool:
+    word = token.word
+    return (
+        word in _MESSENGER_WORDS or token.lemma in _MESSENGER_WORDS or word.startswith(_MESSENGER_PREFIXES)
+    ) and token.lemma not in _CONTEXT_ONLY
+
+
+def messenger_word_spans(prepared: Prepared, *, taken: list[Span]) -> list[Span]:
+    spans = []
+    tokens = prepared.tokens
+    for index, token in enumerate(tokens):
+        if (
+            token.lemma not in _CANDIDATES
+            and token.word not in _CANDIDATES
+            and not token.word.startswith(_MESSENGER_PREFIXES)
+        ):
+            continue
+        previous = tokens[index - 1].word if index else ""
+        following = tokens[index + 1].lemma if index + 1 < len(tokens) else ""
+        if _is_messenger_word(token):
+            hit = True
+        elif token.lemma in _CONTEXT_ONLY:
+            hit = previous in {"в", "вконтакте"} and token.word in {"контакте", "контакт"}
+        elif token.word in _MAX_WORDS or token.lemma == "макс":
+            hit = (previous in _MAX_BEFORE or following == "мессенджер") and previous not in {"pro", "про"}
+        else:
+            hit = False
+        if hit and not _overlaps(token.start, token.end, taken):
+            spans.append(Span(CONTACT_MESSENGER, token.start, token.end))
+    return spans

@@ -1,0 +1,133 @@
+"""Text preparation shared by the detectors: length-preserving folding, tokens with offsets, lemmas.
+
+Every folded form has exactly one character per character of the original, so an offset found in a folded
+form is an offset into the text as given (code points; Python strings index code points).
+"""
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+import pymorphy3
+
+# Latin letters that look like Cyrillic ones, and back: "cкидка" (Latin c) or "тeлeгрaм" must read as Russian,
+# "wа.me" (Cyrillic а) as Latin.
+_LATIN_TO_CYRILLIC = str.maketrans("acekmnopxyhtbr", "асекмпорхунтвг")
+_CYRILLIC_TO_LATIN = str.maketrans("асеорхукмнтіјѕ", "aceopxykmhtijs")
+
+_WORD = re.compile(r"[^\W_]+")
+_CYRILLIC = re.compile(r"[а-яё]")
+_LATIN = re.compile(r"[a-z]")
+
+
+def fold_case(text: str) -> str:
+    """Lower case with ё→е, one character per character (the rare letters whose lower case grows stay)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(char.lower() if len(char.lower()) == 1 else char for char in text)
+    return lowered.replace("ё", "е")
+
+
+@dataclass(frozen=True)
+class Token:
+    # The word as read (homoglyphs folded to the token's dominant script), lower case.
+    word: str
+    lemma: str
+    start: int
+    end: int
+    imperative: bool
+
+
+@dataclass
+class Prepared:
+    text: str
+    folded: str
+    tokens: tuple[Token, ...]
+    # The tokens again, grouped by sentence (split at . ! ? ; and line breaks).
+    sentences: tuple[tuple[Token, ...], ...]
+
+    @cached_property
+    def cyrillic(self) -> str:
+        """Latin homoglyphs read as Cyrillic (Russian words written with Latin look-alikes)."""
+        return self.folded.translate(_LATIN_TO_CYRILLIC)
+
+    @cached_property
+    def latin(self) -> str:
+        """Cyrillic homoglyphs read as Latin (domains, handles and Latin brand names)."""
+        return self.folded.translate(_CYRILLIC_TO_LATIN)
+
+
+_SENTENCE_END = re.compile(r"[.!?;\n]")
+
+
+def _sentences(folded: str, tokens: list[Token]) -> tuple[tuple[Token, ...], ...]:
+    ends = [match.start() for match in _SENTENCE_END.finditer(folded)]
+    sentences: list[list[Token]] = [[]]
+    position = 0
+    for token in tokens:
+        crossed = False
+        while position < len(ends) and ends[position] < token.start:
+            position += 1
+            crossed = True
+        if crossed and sentences[-1]:
+            sentences.append([])
+        sentences[-1].append(token)
+    return tuple(tuple(sentence) for sentence in sentences if sentence)
+
+
+@lru_cache(maxsize=1)
+def _morphology() -> pymorphy3.MorphAnalyzer:
+    # Loaded on first use (~0.1 s, ~15 MB), not when Django imports the app; its INFO lines are noise.
+    logging.getLogger("pymorphy3").setLevel(logging.WARNING)
+    return pymorphy3.MorphAnalyzer()
+
+
+@lru_cache(maxsize=100_000)
+def analyse(raw: str) -> tuple[str, str, bool]:
+    """(word as read, lemma, imperative?) of a lower-case word; Latin and digit words are their own lemma."""
+    word = _read_word(raw)
+    if not _CYRILLIC.search(word):
+        return word, word, False
+    parses = _morphology().parse(word)
+    # "отмените" is both "you will cancel" and "cancel!": any imperative reading counts, except "let's"
+    # ("отправим" asks nothing of the buyer).
+    imperative = any("impr" in parse.tag and "incl" not in parse.tag for parse in parses)
+    return word, parses[0].normal_form.replace("ё", "е"), imperative
+
+
+def _read_word(word: str) -> str:
+    """A mixed-script word is read in the script most of its letters use."""
+    has_cyrillic = _CYRILLIC.search(word) is not None
+    has_latin = _LATIN.search(word) is not None
+    if has_cyrillic and has_latin:
+        cyrillic_letters = len(_CYRILLIC.findall(word))
+        latin_letters = len(_LATIN.findall(word))
+        if cyrillic_letters >= latin_letters:
+            return word.translate(_LATIN_TO_CYRILLIC)
+        return word.translate(_CYRILLIC_TO_LATIN)
+    return word
+
+
+def prepare(text: str) -> Prepared:
+    folded = fold_case(text)
+    tokens = []
+    for match in _WORD.finditer(folded):
+        word, lemma, imperative = analyse(match.group())
+        tokens.append(Token(word, lemma, match.start(), match.end(), imperative))
+    return Prepared(
+        text=text,
+        folded=folded,
+        tokens=tuple(tokens),
+        sentences=_sentences(folded, tokens),
+    )
+
+
+def is_separator(char: str) -> bool:
+    """Characters that may split a disguised number: spaces, dots, dashes, brackets, emoji and the like."""
+    if char in " \t\n\r\xa0.-‐‑‒–—―()[]{}_*/\\|+~'\"«»":
+        return True
+    category = unicodedata.category(char)
+    # So: emoji and pictographs; Mn/Me/Cf: variation selectors, keycap marks, zero-width joiners; Zs: spaces.
+    return category in {"So", "Sk", "Mn", "Me", "Cf", "Zs", "Cs"}

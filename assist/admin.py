@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assist import services
 from assist.compliance.types import RULE_LABELS, RULES, SEVERITIES
-from assist.models import AccountComplianceSettings, ComplianceSettingsChange
+from assist.models import AccountComplianceSettings, ComplianceSettingsChange, LlmUsage, ReplyTemplate
 
 
 class AccountComplianceSettingsForm(forms.ModelForm):
@@ -59,4 +59,25 @@ class ComplianceSettingsChangeAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ReplyTemplate)
+class ReplyTemplateAdmin(admin.ModelAdmin):
+    list_display = ("title", "shortcut", "folder", "scope", "marketplace", "account", "owner", "usage_count")
+    list_filter = ("scope", "marketplace", "folder")
+    search_fields = ("title", "shortcut", "text")
+    readonly_fields = ("usage_count", "created_by", "created_at", "updated_at")
+
+
+@admin.register(LlmUsage)
+class LlmUsageAdmin(admin.ModelAdmin):
+    list_display = ("day", "account", "requests", "prompt_tokens", "completion_tokens")
+    list_filter = ("account",)
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: LlmUsage | None = None) -> bool:
         return False

@@ -154,6 +154,15 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8000")
 # Optional source-IP allow-list for push receivers (comma-separated CIDRs); empty means off.
 WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
 
+# AI drafts (DESIGN.md §16): an OpenAI-compatible chat-completions endpoint; empty LLM_API_URL = off.
+LLM_API_URL = env.str("LLM_API_URL", default="")
+LLM_API_KEY = env.str("LLM_API_KEY", default="")
+LLM_MODEL = env.str("LLM_MODEL", default="")
+LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=20.0)
+
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+MEDIA_URL = "media/"
+
 # The sandbox is test equipment; run_sandbox refuses to start unless DEBUG is on or it is forced.
 SANDBOX_ALLOWED = DEBUG
 

@@ -15,6 +15,7 @@ from marketplaces.sandbox.base import MarketplaceApp, SandboxContext
 from marketplaces.sandbox.control import ControlApp
 from marketplaces.sandbox.faults import FaultBoard
 from marketplaces.sandbox.generator import WorldOptions, world_create
+from marketplaces.sandbox.llm import FakeLlm
 from marketplaces.sandbox.ozon import OzonApp
 from marketplaces.sandbox.push import PushSender
 from marketplaces.sandbox.web import JSON_CONTENT_TYPE, Request, Response, json_response, parse_query
@@ -144,6 +145,7 @@ class SandboxServer:
             "/yandex-market": YandexMarketApp(self.context),
         }
         self.control = ControlApp(self)
+        self.llm = FakeLlm()
         self._thread: threading.Thread | None = None
 
     # Lifecycle ---------------------------------------------------------------------------------
@@ -151,7 +153,9 @@ class SandboxServer:
     @property
     def urls(self) -> dict[str, str]:
         """Environment variable → base URL, exactly what the product reads from settings."""
-        return {variable: f"{self.base_url}{prefix}" for prefix, (variable, _) in PREFIXES.items()}
+        urls = {variable: f"{self.base_url}{prefix}" for prefix, (variable, _) in PREFIXES.items()}
+        urls["LLM_API_URL"] = f"{self.base_url}/llm/v1"
+        return urls
 
     @property
     def control_url(self) -> str:
@@ -168,6 +172,7 @@ class SandboxServer:
 
     def stop(self) -> None:
         self._stopping.set()
+        self.llm.stop()
         self.buyers.stop()
         self.pushes.stop()
         self._http.shutdown()
@@ -203,6 +208,9 @@ class SandboxServer:
             return self.control.handle(request)
         if prefix == "/_files":
             return self._file(request)
+        if prefix == "/llm":
+            request.path = request.path[len(prefix) :] or "/"
+            return self.llm.handle(request)
         app = self.apps.get(prefix)
         if app is None:
             return json_response(404, {"error": f"unknown sandbox prefix {prefix!r}", "urls": self.urls})

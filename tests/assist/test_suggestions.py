@@ -1,0 +1,134 @@
+import threading
+from datetime import timedelta
+from http.server import ThreadingHTTPServer
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from assist.models import LlmUsage
+from inbox.models import Message
+from marketplaces.sandbox.llm import API_KEY, MODEL, FakeLlm
+from marketplaces.sandbox.server import _Handler
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+
+@pytest.fixture
+def llm(settings):
+    fake = FakeLlm()
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.sandbox = SimpleNamespace(
+        respond=lambda request: fake.handle(_strip(request)), log_request=lambda *a: None
+    )
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    settings.LLM_API_URL = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    settings.LLM_API_KEY = API_KEY
+    settings.LLM_MODEL = MODEL
+    settings.LLM_TIMEOUT_SECONDS = 2
+    yield fake
+    fake.stop()
+    server.shutdown()
+
+
+def _strip(request):
+    return request
+
+
+@pytest.fixture
+def api(agent):
+    client = APIClient()
+    client.force_authenticate(agent)
+    return client
+
+
+@pytest.fixture
+def chat(make_account, make_chat, agent):
+    account = make_account("ozon", members=[agent])
+    chat = make_chat(account, buyer_name="Анна Петрова", order_number="12345678-0001-1")
+    Message.objects.create(
+        chat=chat,
+        external_id="1",
+        direction="in",
+        author="buyer",
+        text="Где мой заказ, когда будет доставка? Мой телефон +7 916 123-45-67",
+        created_at=timezone.now(),
+    )
+    earlier = make_chat(account)
+    Message.objects.create(
+        chat=earlier,
+        external_id="2",
+        direction="out",
+        author="seller",
+        text="Ваш заказ передан в доставку, трек в карточке заказа.",
+        created_at=timezone.now() - timedelta(days=2),
+    )
+    return chat
+
+
+def test_history_and_no_llm(api, chat, settings):
+    settings.LLM_API_URL = ""
+    body = api.post(f"/api/chat/chats/{chat.pk}/suggestions", {}, format="json").json()
+    assert body["llm_status"] == "not_configured"
+    assert [item["source"] for item in body["suggestions"]] == ["history"]
+    assert body["suggestions"][0]["compliance"]["allowed"] is True
+
+
+def test_llm_drafts_pass_the_check_and_usage_is_recorded(api, chat, llm):
+    body = api.post(f"/api/chat/chats/{chat.pk}/suggestions", {}, format="json").json()
+    assert body["llm_status"] == "ok"
+    drafts = [item for item in body["suggestions"] if item["source"] == "llm"]
+    assert 1 <= len(drafts) <= 3
+    assert all(item["compliance"]["allowed"] for item in drafts)
+    assert drafts[0]["text"].startswith("Здравствуйте, Анна!")
+    usage = LlmUsage.objects.get(account=chat.account)
+    assert usage.requests == 1 and usage.prompt_tokens > 0 and usage.completion_tokens > 0
+    [request] = llm.requests
+    prompt = str(request["messages"])
+    assert "916" not in prompt and "[телефон]" in prompt  # the buyer's phone stays out of the prompt
+    assert "Петрова" not in prompt  # the first name is enough for a greeting
+    assert API_KEY not in prompt
+
+
+def test_unsafe_draft_is_returned_flagged(api, chat, llm):
+    llm.mode = "unsafe"
+    body = api.post(f"/api/chat/chats/{chat.pk}/suggestions", {}, format="json").json()
+    [draft] = [item for item in body["suggestions"] if item["source"] == "llm"]
+    assert draft["compliance"]["allowed"] is False
+    assert {v["rule"] for v in draft["compliance"]["violations"]} >= {"contact_phone"}
+    assert "8 (916) 123-45-67" in draft["text"]  # never silently edited
+
+
+def test_slow_llm_times_out_without_blocking(api, chat, llm):
+    llm.mode = "slow"
+    llm.delay = 10
+    started = timezone.now()
+    body = api.post(f"/api/chat/chats/{chat.pk}/suggestions", {}, format="json").json()
+    assert body["llm_status"] == "timeout"
+    assert (timezone.now() - started).total_seconds() < 4
+    assert [item["source"] for item in body["suggestions"]] == ["history"]
+
+
+def test_failing_llm_says_error(api, chat, llm):
+    llm.mode = "error"
+    assert (
+        api.post(f"/api/chat/chats/{chat.pk}/suggestions", {}, format="json").json()["llm_status"] == "error"
+    )
+
+
+def test_wrong_key_is_an_error_and_never_leaks(api, chat, llm, settings, caplog):
+    settings.LLM_API_KEY = "sk-wrong-secret-value"
+    body = api.post(f"/api/chat/chats/{chat.pk}/suggestions", {}, format="json")
+    assert body.json()["llm_status"] == "error"
+    assert "sk-wrong-secret-value" not in caplog.text and "sk-wrong-secret-value" not in body.content.decode()
+
+
+def test_membership_and_count(api, make_account, make_chat, other_agent, chat):
+    foreign = make_chat(make_account("wildberries", members=[other_agent]))
+    assert api.post(f"/api/chat/chats/{foreign.pk}/suggestions", {}, format="json").status_code == 404
+    assert api.post(f"/api/chat/chats/{chat.pk}/suggestions", {"count": 9}, format="json").status_code == 400

@@ -83,3 +83,10 @@ def template_variables_check(*, text: str) -> list[str]:
     return [
         match.group(1) for match in VARIABLE.finditer(text) if match.group(1).strip().lower() not in NAMES
     ]
+
+
+def template_placeholders_left(*, text: str) -> list[str]:
+    """Known variables still unfilled in a reply (an unknown "{{…}}" may be the agent's own text)."""
+    return [
+        match.group(1).strip() for match in VARIABLE.finditer(text) if match.group(1).strip().lower() in NAMES
+    ]

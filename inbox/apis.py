@@ -1,5 +1,7 @@
 """REST API (/api/chat/...). Same membership rule as the web inbox: another account's chat is a 404."""
 
+from dataclasses import asdict
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -17,6 +19,7 @@ from accounts.models import Marketplace
 from accounts.selectors import account_list_for_user
 from accounts.services import account_create
 from inbox.models import Chat
+from inbox.replies.create import ComplianceRefusedError
 from inbox.selectors import (
     STATUS_ALL,
     ChatFilters,
@@ -188,7 +191,9 @@ class ChatMessagesApi(APIView):
 class ChatSendApi(APIView):
     @extend_schema(
         description="Queue a reply: JSON with `text`, or multipart/form-data with `file` (and an optional "
-        "`text`). 400 with field messages when the text or the file is refused; nothing is stored then.",
+        '`text`). 400 with field messages when the text or the file is refused; 400 `{"compliance": '
+        "[violations]}` when the pre-send check finds anything (warnings pass with `override_warnings`); "
+        "nothing is stored then.",
         request={"application/json": SendSerializer, "multipart/form-data": SendFileSerializer},
         responses={202: MessageSerializer},
         parameters=[
@@ -203,7 +208,7 @@ class ChatSendApi(APIView):
     def post(self, request: Request, chat_id: int) -> Response:
         chat = _chat(request, chat_id)
         body = request.data if hasattr(request.data, "get") else {}
-        data = {name: body[name] for name in ("text", "idempotency_key") if name in body}
+        data = {name: body[name] for name in ("text", "idempotency_key", "override_warnings") if name in body}
         if "idempotency_key" not in data and request.headers.get("Idempotency-Key"):
             data["idempotency_key"] = request.headers["Idempotency-Key"]
         serializer = SendSerializer(data=data)
@@ -218,6 +223,13 @@ class ChatSendApi(APIView):
                 text=serializer.validated_data["text"],
                 idempotency_key=serializer.validated_data.get("idempotency_key"),
                 files=request.FILES.getlist("file"),
+                override_warnings=serializer.validated_data["override_warnings"],
+            )
+        except ComplianceRefusedError as refusal:
+            # DESIGN.md §9b: the check's own findings, so the client can mark the spans.
+            return Response(
+                {"compliance": [asdict(violation) for violation in refusal.violations]},
+                status=http_status.HTTP_400_BAD_REQUEST,
             )
         except DjangoValidationError as error:
             raise _django_errors(error) from None

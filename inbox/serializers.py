@@ -179,6 +179,12 @@ class SendSerializer(serializers.Serializer):
     idempotency_key = serializers.UUIDField(
         required=False, help_text="Repeat a request with the same key and the reply is queued only once."
     )
+    override_warnings = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Send although the pre-send check only warns (recorded with the user); "
+        "never lifts a block.",
+    )
 
 
 @extend_schema_field(OpenApiTypes.BINARY)

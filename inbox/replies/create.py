@@ -50,12 +50,24 @@ def reply_text_limit(*, chat: Chat) -> int:
 
 
 def reply_text_check(*, chat: Chat, text: str) -> list[TextViolation]:
-    """The pre-send compliance check of a reply's text (DESIGN.md §14).
+    """The pre-send compliance check of a reply's text (DESIGN.md §14), with the account's switches.
 
-    Not built yet: it returns no violations for every text. The compliance check (assist/compliance)
-    plugs in here, so every reply, whatever its source, passes it before anything is queued.
+    Every reply passes here before anything is queued, whatever its source (inbox, API, Telegram,
+    templates, AI drafts). Offsets are code points into `text` as given.
     """
-    return []
+    from assist.compliance import compliance_check_for_chat
+
+    result = compliance_check_for_chat(chat=chat, text=text)
+    return [
+        TextViolation(
+            rule=violation.rule,
+            severity=violation.severity,
+            message=str(violation.message),
+            start=violation.start,
+            end=violation.end,
+        )
+        for violation in result.violations
+    ]
 
 
 def reply_text_validate(*, chat: Chat, text: str, allow_empty: bool = False) -> str:
@@ -86,6 +98,20 @@ def _compliance_enforce(*, chat: Chat, text: str, override_warnings: bool) -> No
     if override_warnings and all(violation.severity == "warn" for violation in violations):
         return
     raise ComplianceRefusedError(violations)
+
+
+def _placeholders_refuse(*, text: str) -> None:
+    """A template variable left in the text would reach the buyer as "{{заказ}}": refuse it."""
+    from assist.variables import template_placeholders_left
+
+    left = template_placeholders_left(text=text)
+    if left:
+        raise ValidationError(
+            {
+                "text": _("Fill in %(names)s before sending.")
+                % {"names": ", ".join(f"{{{{{name}}}}}" for name in left)}
+            }
+        )
 
 
 def reply_form_notice(*, chat: Chat) -> str:
@@ -159,9 +185,11 @@ def reply_create(
     keyed "text", "file" or "idempotency_key", or ComplianceRefusedError (keyed "compliance").
     """
     file = reply_files_validate(chat=chat, uploads=files)
+    # A reply that is only a file has no text to check; any other text is checked as it was given.
+    if text.strip() or file is None:
+        _placeholders_refuse(text=text)
+        _compliance_enforce(chat=chat, text=text, override_warnings=override_warnings)
     cleaned = reply_text_validate(chat=chat, text=text, allow_empty=file is not None)
-    if cleaned:
-        _compliance_enforce(chat=chat, text=cleaned, override_warnings=override_warnings)
     if idempotency_key is not None:
         existing = Message.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:

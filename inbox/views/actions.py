@@ -105,6 +105,7 @@ def chat_reply(request: HttpRequest, chat_id: int) -> HttpResponse:
             text=text,
             idempotency_key=idempotency_key,
             files=request.FILES.getlist("file"),
+            override_warnings=request.POST.get("override_warnings", "") in ("true", "1", "on"),
         )
     except ValidationError as error:
         return _reply_refused(request, chat, text=text, error=error)

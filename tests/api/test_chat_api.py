@@ -143,12 +143,23 @@ def test_send_returns_202_pending_and_is_idempotent(api, world):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("text", ["", "   ", "я" * 1001])
-def test_send_refuses_empty_and_over_long_text(api, world, text):
+@pytest.mark.parametrize(("text", "rule"), [("", "empty"), ("   ", "empty"), ("я " * 500 + "я", "too_long")])
+def test_send_refuses_empty_and_over_long_text(api, world, text, rule):
     chat = world["ozon_chat"]
     response = api.post(f"/api/chat/chats/{chat.pk}/send", {"text": text}, format="json")
     assert response.status_code == 400
-    assert "text" in response.data
+    # DESIGN.md §14: empty and too long are compliance violations spanning the whole text as given.
+    assert response.data == {
+        "compliance": [
+            {
+                "rule": rule,
+                "severity": "block",
+                "message": response.data["compliance"][0]["message"],
+                "start": 0,
+                "end": len(text),
+            }
+        ]
+    }
     assert not Message.objects.filter(chat=chat, direction="out").exists()
 
 
@@ -348,3 +359,32 @@ def test_api_lists_use_a_constant_number_of_queries(make_account, agent, django_
     # token + user, permissions x2, accounts with sync state
     with django_assert_num_queries(4):
         assert client.get("/api/chat/accounts").status_code == 200
+
+
+@pytest.mark.django_db
+def test_send_refuses_a_phone_number_and_queues_nothing(api, world):
+    chat = world["ozon_chat"]
+    text = "Позвоните нам: 8 916 123-45-67"
+    response = api.post(f"/api/chat/chats/{chat.pk}/send", {"text": text}, format="json")
+    assert response.status_code == 400
+    [violation] = response.data["compliance"]
+    assert violation["rule"] == "contact_phone" and violation["severity"] == "block"
+    assert text[violation["start"] : violation["end"]] == "8 916 123-45-67"
+    overridden = api.post(
+        f"/api/chat/chats/{chat.pk}/send", {"text": text, "override_warnings": True}, format="json"
+    )
+    assert overridden.status_code == 400  # the override never lifts a block
+    assert not Message.objects.filter(chat=chat, direction="out").exists()
+
+
+@pytest.mark.django_db
+def test_a_warning_passes_only_with_override(api, world):
+    chat = world["ozon_chat"]
+    text = "Честно говоря, на Wildberries доставка ужасная, а у нас всё быстро."
+    refused = api.post(f"/api/chat/chats/{chat.pk}/send", {"text": text}, format="json")
+    assert refused.status_code == 400
+    assert {v["severity"] for v in refused.data["compliance"]} == {"warn"}
+    sent = api.post(
+        f"/api/chat/chats/{chat.pk}/send", {"text": text, "override_warnings": True}, format="json"
+    )
+    assert sent.status_code == 202

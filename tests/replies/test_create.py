@@ -74,17 +74,29 @@ def test_the_same_key_queues_once_and_never_for_another_chat(chats):
 
 
 def test_text_limits_come_from_the_marketplace_spec(chats):
-    assert refusal(chats["ozon"], "я" * 1001) == {
-        "text": ["В ответе 1001 символов, а маркетплейс принимает не больше 1000."]
+    # DESIGN.md §14: too long and empty are violations of the pre-send check, like any other.
+    assert refusal(chats["ozon"], "я " * 500 + "я") == {
+        "compliance": ["Текст длиннее, чем разрешает маркетплейс"]
     }
-    message, _created = reply(chats["yandex_market"], "я" * 4096)
-    assert len(message.text) == 4096
-    assert refusal(chats["yandex_market"], "я" * 4097)["text"][0].startswith("В ответе 4097 символов")
-    assert refusal(chats["wildberries"], "   ") == {"text": ["Сначала напишите ответ."]}
+    message, _created = reply(chats["yandex_market"], "я " * 2048)
+    assert len(message.text) == 4095
+    assert refusal(chats["yandex_market"], "я " * 2048 + "яя") == {
+        "compliance": ["Текст длиннее, чем разрешает маркетплейс"]
+    }
+    assert refusal(chats["wildberries"], "   ") == {"compliance": ["Текст пустой"]}
 
 
-def test_the_pre_send_check_finds_nothing_until_the_compliance_check_plugs_in(chats):
-    assert create.reply_text_check(chat=chats["ozon"], text="Пишите в телеграм @seller") == []
+def test_every_reply_passes_the_compliance_check_with_offsets_into_the_text_as_given(chats):
+    text = " Пишите в телеграм @seller"
+    violations = create.reply_text_check(chat=chats["ozon"], text=text)
+    assert {violation.rule for violation in violations} == {"contact_messenger"}
+    assert {text[violation.start : violation.end] for violation in violations} <= {"телеграм", "@seller"}
+
+
+def test_an_unfilled_template_variable_is_refused(chats):
+    assert refusal(chats["ozon"], "Здравствуйте, {{покупатель}}! Заказ уже едет.") == {
+        "text": ["Заполните {{покупатель}} перед отправкой."]
+    }
 
 
 def test_a_blocking_violation_queues_nothing(chats, enqueued, monkeypatch):

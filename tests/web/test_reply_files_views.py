@@ -83,14 +83,18 @@ def test_file_reply_appears_at_once_as_sending_and_is_stored_once(
     chat = chats["wildberries"]
     key = str(uuid.uuid4())
     with django_capture_on_commit_callbacks(execute=True):
-        first = reply(logged_in, chat, name="Чек.pdf", content=pdf_bytes(), text="Чек", key=key, **HTMX)
-        second = reply(logged_in, chat, name="Чек.pdf", content=pdf_bytes(), text="Чек", key=key, **HTMX)
+        first = reply(
+            logged_in, chat, name="Чек.pdf", content=pdf_bytes(), text="Чек во вложении", key=key, **HTMX
+        )
+        second = reply(
+            logged_in, chat, name="Чек.pdf", content=pdf_bytes(), text="Чек во вложении", key=key, **HTMX
+        )
 
     assert first.status_code == second.status_code == 200
     body = first.content.decode()
     assert "Чек.pdf" in body and "delivery-pending" in body
     sent = Message.objects.get(chat=chat, direction=Message.Direction.OUT)
-    assert (sent.text, sent.delivery_status, str(sent.idempotency_key)) == ("Чек", "pending", key)
+    assert (sent.text, sent.delivery_status, str(sent.idempotency_key)) == ("Чек во вложении", "pending", key)
     assert OutgoingFile.objects.filter(message=sent).count() == 1
     assert enqueued == [(sent.pk,)]
     assert reverse("inbox:attachment", args=[chat.pk, sent.pk, 0]) in body

@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from notify import urls as notify_urls
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="inbox:index", permanent=False)),
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -14,6 +16,8 @@ urlpatterns = [
     path("", include("inbox.urls_root")),
     # REST API and its OpenAPI description (assets served locally by drf-spectacular-sidecar).
     path("api/chat/", include("inbox.api_urls")),
+    path("api/chat/", include((notify_urls.api_urlpatterns, "notify-api"))),
+    path("", include("notify.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -17,6 +17,7 @@ from marketplaces.sandbox.faults import FaultBoard
 from marketplaces.sandbox.generator import WorldOptions, world_create
 from marketplaces.sandbox.ozon import OzonApp
 from marketplaces.sandbox.push import PushSender
+from marketplaces.sandbox.telegram import BOT_ID, FakeTelegram
 from marketplaces.sandbox.web import JSON_CONTENT_TYPE, Request, Response, json_response, parse_query
 from marketplaces.sandbox.wildberries import WildberriesChatApp, WildberriesFeedbacksApp
 from marketplaces.sandbox.world import OZON, WILDBERRIES, YANDEX_MARKET, World
@@ -144,6 +145,9 @@ class SandboxServer:
             "/yandex-market": YandexMarketApp(self.context),
         }
         self.control = ControlApp(self)
+        self.telegram = FakeTelegram(
+            token=f"{BOT_ID}:AAH-sandbox-{self.options.seed}-chat-center-token", clock=clock
+        )
         self._thread: threading.Thread | None = None
 
     # Lifecycle ---------------------------------------------------------------------------------
@@ -151,7 +155,9 @@ class SandboxServer:
     @property
     def urls(self) -> dict[str, str]:
         """Environment variable → base URL, exactly what the product reads from settings."""
-        return {variable: f"{self.base_url}{prefix}" for prefix, (variable, _) in PREFIXES.items()}
+        urls = {variable: f"{self.base_url}{prefix}" for prefix, (variable, _) in PREFIXES.items()}
+        urls["TELEGRAM_API_URL"] = f"{self.base_url}/telegram"
+        return urls
 
     @property
     def control_url(self) -> str:
@@ -203,6 +209,9 @@ class SandboxServer:
             return self.control.handle(request)
         if prefix == "/_files":
             return self._file(request)
+        if prefix == "/telegram":
+            request.path = request.path[len(prefix) :] or "/"
+            return self.telegram.handle(request)
         app = self.apps.get(prefix)
         if app is None:
             return json_response(404, {"error": f"unknown sandbox prefix {prefix!r}", "urls": self.urls})

@@ -36,6 +36,11 @@ def main() -> int:
 
         freshness.run(samples=5 if quick else 20)
         return 0
+    if name == "notify":
+        from bench import notify
+
+        notify.run(quick=quick)
+        return 0
     print(f"unknown benchmark {name}")
     return 2
 

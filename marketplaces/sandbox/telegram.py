@@ -57,6 +57,9 @@ class FakeTelegram:
     forced_rate_limits: int = 0
     forced_retry_after: int = 3
     calls: list[str] = field(default_factory=list)
+    # (chat id, message id, clock) of each message the bot sent; how many 429s the limits produced.
+    sent_log: list[tuple[int, int, float]] = field(default_factory=list)
+    rate_limited_answers: int = 0
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -107,6 +110,7 @@ class FakeTelegram:
         bucket = self._per_chat.setdefault(chat_id, _Bucket(capacity=3, per_second=1))
         wait = max(self._global.take(now), bucket.take(now))
         if wait > 0:
+            self.rate_limited_answers += 1
             seconds = max(1, int(wait + 0.999))
             return self._error(429, f"Too Many Requests: retry after {seconds}", seconds)
         return None
@@ -174,6 +178,7 @@ class FakeTelegram:
                 message["reply_to_message"] = {"message_id": reply}
             self._next_message_id += 1
             self.chats.setdefault(chat_id, []).append(message)
+            self.sent_log.append((chat_id, message["message_id"], self.clock()))
         return self._ok(message)
 
     def _api_editMessageText(self, body: dict[str, Any]) -> Response:

@@ -40,6 +40,9 @@ def main() -> int:
         from bench import compliance
 
         compliance.run(repeat=2 if quick else 5)
+    if name == "notify":
+        from bench import notify
+        notify.run(quick=quick)
         return 0
     print(f"unknown benchmark {name}")
     return 2

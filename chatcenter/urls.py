@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from inbox.urls import api_urlpatterns
+from notify import urls as notify_urls
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="inbox:index", permanent=False)),
@@ -17,6 +18,8 @@ urlpatterns = [
     # REST API and its OpenAPI description (assets served locally by drf-spectacular-sidecar).
     path("api/chat/", include((api_urlpatterns, "api"))),
     path("api/chat/", include("assist.urls")),
+    path("api/chat/", include((notify_urls.api_urlpatterns, "notify-api"))),
+    path("", include("notify.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

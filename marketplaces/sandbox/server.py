@@ -18,6 +18,7 @@ from marketplaces.sandbox.generator import WorldOptions, world_create
 from marketplaces.sandbox.llm import FakeLlm
 from marketplaces.sandbox.ozon import OzonApp
 from marketplaces.sandbox.push import PushSender
+from marketplaces.sandbox.telegram import BOT_ID, FakeTelegram
 from marketplaces.sandbox.web import JSON_CONTENT_TYPE, Request, Response, json_response, parse_query
 from marketplaces.sandbox.wildberries import WildberriesChatApp, WildberriesFeedbacksApp
 from marketplaces.sandbox.world import OZON, WILDBERRIES, YANDEX_MARKET, World
@@ -146,6 +147,9 @@ class SandboxServer:
         }
         self.control = ControlApp(self)
         self.llm = FakeLlm()
+        self.telegram = FakeTelegram(
+            token=f"{BOT_ID}:AAH-sandbox-{self.options.seed}-chat-center-token", clock=clock
+        )
         self._thread: threading.Thread | None = None
 
     # Lifecycle ---------------------------------------------------------------------------------
@@ -155,6 +159,7 @@ class SandboxServer:
         """Environment variable → base URL, exactly what the product reads from settings."""
         urls = {variable: f"{self.base_url}{prefix}" for prefix, (variable, _) in PREFIXES.items()}
         urls["LLM_API_URL"] = f"{self.base_url}/llm/v1"
+        urls["TELEGRAM_API_URL"] = f"{self.base_url}/telegram"
         return urls
 
     @property
@@ -211,6 +216,8 @@ class SandboxServer:
         if prefix == "/llm":
             request.path = request.path[len(prefix) :] or "/"
             return self.llm.handle(request)
+        if prefix == "/telegram":
+            return self.telegram.handle(request)
         app = self.apps.get(prefix)
         if app is None:
             return json_response(404, {"error": f"unknown sandbox prefix {prefix!r}", "urls": self.urls})

@@ -1,0 +1,67 @@
+"""Background entry points: the notification tick, Telegram long polling, webhook registration."""
+
+import logging
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from marketplaces import errors
+from notify.models import NotifyState
+from notify.services.delivery import notifications_deliver
+from notify.services.events import new_messages_scan, sync_failures_scan
+from notify.services.updates import reply_outcomes_scan, telegram_update_handle
+from notify.telegram import LONG_POLL_SECONDS, TelegramBot, TelegramConflictError, telegram_configured
+
+logger = logging.getLogger("notify.tasks")
+
+
+def notifications_tick() -> int:
+    """Find new events and deliver what is due; cheap enough to run every second."""
+    now = timezone.now()
+    new_messages_scan(now=now)
+    reply_outcomes_scan(now=now)
+    sync_failures_scan(now=now)
+    return notifications_deliver(now=now)
+
+
+def telegram_webhook_url() -> str:
+    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("notify:telegram-webhook")
+
+
+def telegram_webhook_ensure(*, bot: TelegramBot | None = None) -> bool:
+    """In webhook mode, register our URL with Telegram once per URL; returns whether it did."""
+    if not telegram_configured() or not settings.TELEGRAM_WEBHOOK_SECRET:
+        return False
+    url = telegram_webhook_url()
+    state, _created = NotifyState.objects.get_or_create(pk=1)
+    if state.telegram_webhook_url == url:
+        return False
+    (bot or TelegramBot()).set_webhook(url=url, secret_token=settings.TELEGRAM_WEBHOOK_SECRET)
+    NotifyState.objects.filter(pk=1).update(telegram_webhook_url=url)
+    return True
+
+
+def telegram_poll_once(*, bot: TelegramBot | None = None, timeout: int = LONG_POLL_SECONDS) -> int:
+    """One long-poll of getUpdates (polling mode only); returns how many updates were handled."""
+    if not telegram_configured() or settings.TELEGRAM_WEBHOOK_SECRET:
+        return 0
+    bot = bot or TelegramBot()
+    state, _created = NotifyState.objects.get_or_create(pk=1)
+    try:
+        updates = bot.get_updates(offset=state.telegram_update_offset, timeout=timeout)
+    except TelegramConflictError:
+        # A webhook is still registered (e.g. the mode was switched): polling needs it gone.
+        bot.delete_webhook()
+        NotifyState.objects.filter(pk=1).update(telegram_webhook_url="")
+        return 0
+    handled = 0
+    for update in sorted(updates, key=lambda item: int(item.get("update_id") or 0)):
+        update_id = int(update.get("update_id") or 0)
+        try:
+            telegram_update_handle(update=update, bot=bot)
+        except errors.MarketplaceError as exc:
+            logger.warning("Telegram update %s not fully handled: %s", update_id, exc.message)
+        NotifyState.objects.filter(pk=1).update(telegram_update_offset=update_id + 1)
+        handled += 1
+    return handled

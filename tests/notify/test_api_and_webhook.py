@@ -1,0 +1,107 @@
+import json
+
+import pytest
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from notify.models import TelegramLink
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def api(agent):
+    client = APIClient()
+    client.force_authenticate(agent)
+    return client
+
+
+def test_telegram_link_endpoint(telegram, api):
+    response = api.post("/api/chat/me/telegram-link")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["url"] == f"https://t.me/chatcenter_sandbox_bot?start={body['token']}"
+    assert body["expires_at"]
+
+
+def test_telegram_link_without_bot_is_503(api, settings):
+    settings.TELEGRAM_BOT_TOKEN = ""
+    assert api.post("/api/chat/me/telegram-link").status_code == 503
+
+
+def test_notification_settings_defaults_and_patch(api, agent):
+    body = api.get("/api/chat/me/notifications").json()
+    assert body["telegram"]["linked"] is False
+    assert body["telegram"]["new_messages"] == "mine" and body["telegram"]["sla"] is True
+    assert body["quiet_hours"] == {"start": None, "end": None, "timezone": "Europe/Moscow"}
+    changed = api.patch(
+        "/api/chat/me/notifications",
+        {"telegram": {"new_messages": "all"}, "quiet_hours": {"start": "22:00", "end": "08:00"}},
+        format="json",
+    )
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["quiet_hours"]["start"] == "22:00"
+    bad = api.patch("/api/chat/me/notifications", {"telegram": {"new_messages": "sometimes"}}, format="json")
+    assert bad.status_code == 400 and "telegram.new_messages" in bad.json()
+    assert (
+        api.patch("/api/chat/me/notifications", {"telegram": {"linked": True}}, format="json").status_code
+        == 400
+    )
+
+
+@override_settings(TELEGRAM_WEBHOOK_SECRET="s3cret-webhook-value", TELEGRAM_BOT_TOKEN="1:abc")
+def test_webhook_checks_the_secret(client):
+    update = {
+        "update_id": 1,
+        "message": {"message_id": 1, "chat": {"id": 5, "type": "private"}, "text": "/stop"},
+    }
+    assert (
+        client.post("/hooks/telegram/", json.dumps(update), content_type="application/json").status_code
+        == 403
+    )
+    wrong = client.post(
+        "/hooks/telegram/",
+        json.dumps(update),
+        content_type="application/json",
+        headers={"X-Telegram-Bot-Api-Secret-Token": "nope"},
+    )
+    assert wrong.status_code == 403
+
+
+def test_webhook_handles_update(telegram, client, agent, settings):
+    settings.TELEGRAM_WEBHOOK_SECRET = "s3cret-webhook-value"
+    TelegramLink.objects.create(user=agent, telegram_chat_id=77)
+    update = {
+        "update_id": 1,
+        "message": {"message_id": 1, "chat": {"id": 77, "type": "private"}, "text": "/stop"},
+    }
+    response = client.post(
+        "/hooks/telegram/",
+        json.dumps(update),
+        content_type="application/json",
+        headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-webhook-value"},
+    )
+    assert response.status_code == 200
+    assert not TelegramLink.objects.exists()
+
+
+def test_profile_page_shows_link_state(telegram, client, agent):
+    client.force_login(agent)
+    page = client.get("/profile/")
+    assert page.status_code == 200
+    assert "Привязать Telegram" in page.content.decode()
+    TelegramLink.objects.create(
+        user=agent, telegram_chat_id=77, telegram_name="Оля", blocked_at="2026-01-01T00:00Z"
+    )
+    assert "заблокировали бота" in client.get("/profile/").content.decode()
+    linked = client.post("/profile/telegram/link/")
+    assert "https://t.me/chatcenter_sandbox_bot?start=" in linked.content.decode()
+
+
+def test_token_never_logged(telegram, caplog, agent):
+    from notify.services.linking import telegram_link_token_create
+
+    with caplog.at_level("DEBUG"):
+        telegram_link_token_create(user=agent)
+    assert telegram.token not in caplog.text
+    assert "AAH-test-token" not in caplog.text

@@ -1,0 +1,90 @@
+import pytest
+from django.utils import timezone
+
+from inbox.models import Chat, Message
+from notify.models import TelegramLink
+from notify.tasks import notifications_tick, telegram_poll_once
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PHONE = 5550001
+
+
+def _alert_for(telegram, linked, make_account, make_chat, members=None):
+    account = make_account("ozon", members=members if members is not None else [linked])
+    chat = make_chat(account, buyer_name="Анна")
+    Message.objects.create(
+        chat=chat,
+        external_id="b1",
+        direction="in",
+        author="buyer",
+        text="Где заказ?",
+        created_at=timezone.now(),
+    )
+    notifications_tick()
+    [alert] = [m for m in telegram.chats[PHONE] if m["from"].get("is_bot")]
+    return chat, alert
+
+
+@pytest.fixture
+def linked(agent):
+    TelegramLink.objects.create(user=agent, telegram_chat_id=PHONE, telegram_name="Агент")
+    return agent
+
+
+def test_reply_to_an_alert_is_sent_once(telegram, linked, make_account, make_chat):
+    chat, alert = _alert_for(telegram, linked, make_account, make_chat)
+    update = telegram.user_says(
+        chat_id=PHONE, text="Заказ приедет завтра, трек уже в личном кабинете.", reply_to=alert["message_id"]
+    )
+    telegram_poll_once(timeout=0)
+    # Telegram redelivers the same update (e.g. our offset write was lost): nothing is sent twice.
+    telegram.updates.append(update)
+    from notify.models import NotifyState
+
+    NotifyState.objects.update(telegram_update_offset=update["update_id"])
+    telegram_poll_once(timeout=0)
+    replies = Message.objects.filter(chat=chat, direction="out")
+    assert replies.count() == 1
+    reply = replies.get()
+    assert reply.sent_by == linked and reply.text.startswith("Заказ приедет завтра")
+    bot_texts = [m["text"] for m in telegram.chats[PHONE] if m["from"].get("is_bot")]
+    assert any("отправляем покупателю" in text for text in bot_texts)
+    Message.objects.filter(pk=reply.pk).update(delivery_status="sent")
+    notifications_tick()
+    last = [m for m in telegram.chats[PHONE] if m["from"].get("is_bot")][-1]
+    assert "Доставлено" in last["text"]
+
+
+def test_refused_reply_says_why_and_queues_nothing(telegram, linked, make_account, make_chat):
+    chat, alert = _alert_for(telegram, linked, make_account, make_chat)
+    telegram.user_says(chat_id=PHONE, text="х" * 1001, reply_to=alert["message_id"])
+    telegram_poll_once(timeout=0)
+    assert not Message.objects.filter(chat=chat, direction="out").exists()
+    last = [m for m in telegram.chats[PHONE] if m["from"].get("is_bot")][-1]
+    assert last["text"].startswith("Не отправлено:") and "1000" in last["text"]
+
+
+def test_reply_needs_membership(telegram, linked, make_account, make_chat):
+    chat, alert = _alert_for(telegram, linked, make_account, make_chat)
+    chat.account.members.clear()
+    telegram.user_says(chat_id=PHONE, text="Ответ", reply_to=alert["message_id"])
+    telegram_poll_once(timeout=0)
+    assert not Message.objects.filter(chat=chat, direction="out").exists()
+
+
+def test_take_it_button_assigns(telegram, linked, make_account, make_chat):
+    chat, alert = _alert_for(telegram, linked, make_account, make_chat)
+    telegram.user_presses(chat_id=PHONE, message_id=alert["message_id"], data=f"take:{chat.pk}")
+    telegram_poll_once(timeout=0)
+    assert Chat.objects.get(pk=chat.pk).assignee == linked
+    assert telegram.callback_answers[-1]["text"] == "Чат теперь ваш."
+
+
+def test_take_it_refused_for_foreign_chat(telegram, linked, make_account, make_chat, other_agent):
+    foreign = make_chat(make_account("wildberries", members=[other_agent]))
+    telegram.user_says(chat_id=PHONE, text="hi")
+    telegram_poll_once(timeout=0)
+    telegram.user_presses(chat_id=PHONE, message_id=1, data=f"take:{foreign.pk}")
+    telegram_poll_once(timeout=0)
+    assert Chat.objects.get(pk=foreign.pk).assignee is None
+    assert telegram.callback_answers[-1]["text"] == "У вас нет доступа к этому чату."

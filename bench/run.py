@@ -40,6 +40,7 @@ def main() -> int:
         from bench import compliance
 
         compliance.run(repeat=2 if quick else 5)
+        return 0
     if name == "notify":
         from bench import notify
         notify.run(quick=quick)

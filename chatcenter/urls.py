@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("account/", include("access.urls")),
     path("admin/", admin.site.urls),
     # /inbox/ and the push receivers under /hooks/ share the inbox namespace.
     path("", include("inbox.urls")),

@@ -8,8 +8,8 @@ from tests.conftest import CREDENTIALS
 
 @pytest.fixture
 def admin_client_logged(client, db):
-    User.objects.create_superuser("root", "root@example.com", "root-password-123")
-    client.login(username="root", password="root-password-123")
+    # force_login: django-axes needs the request that Client.login does not pass to authenticate().
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "root-password-123"))
     return client
 
 

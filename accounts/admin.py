@@ -15,6 +15,8 @@ from accounts.credential_checks import credentials_refused
 from accounts.forms import account_form_for, credential_inputs
 from accounts.models import MarketplaceAccount, SyncRun, SyncState
 from accounts.selectors import account_push_url
+from audit.models import AuditEvent
+from audit.services import audit_record
 from marketplaces.errors import MarketplaceError
 from marketplaces.registry import MARKETPLACE_SPECS, marketplace_specs, spec_for
 
@@ -138,7 +140,17 @@ class MarketplaceAccountAdmin(TranslatedAdmin):
         return form.instance
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        before = sorted(form.instance.members.values_list("username", flat=True)) if change else []
         form.instance.members.set(form.cleaned_data.get("members", []))
+        after = sorted(form.instance.members.values_list("username", flat=True))
+        if before != after:
+            audit_record(
+                actor=request.user,
+                action=AuditEvent.Action.MEMBERS_CHANGED,
+                target=form.instance,
+                request=request,
+                details={"before": before, "after": after},
+            )
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
@@ -165,6 +177,7 @@ class MarketplaceAccountAdmin(TranslatedAdmin):
                             is_active=data["is_active"],
                             credentials=credentials,
                             check=check,
+                            actor=request.user,
                         )
                     else:
                         self.instance = services.account_create(
@@ -172,6 +185,7 @@ class MarketplaceAccountAdmin(TranslatedAdmin):
                             name=data["name"],
                             credentials=credentials,
                             check=check,
+                            actor=request.user,
                         )
                 except ValidationError as error:
                     self.add_credential_errors(error)

@@ -8,6 +8,8 @@ from django.db import transaction
 
 from accounts.credentials import credentials_external_id, credentials_validate
 from accounts.models import MarketplaceAccount, SyncState
+from audit.models import AuditEvent
+from audit.services import audit_record
 from marketplaces import registry
 
 
@@ -18,6 +20,8 @@ def account_create(
     credentials: Any,
     members: Iterable[AbstractBaseUser] = (),
     check: bool = True,
+    actor: AbstractBaseUser | None = None,
+    actor_name: str = "",
 ) -> MarketplaceAccount:
     """Validate (and unless `check` is False, verify with the marketplace), then store a new account.
 
@@ -38,6 +42,13 @@ def account_create(
         )
         account.members.set(list(members))
         SyncState.objects.create(account=account, capability_notes=notes)
+        audit_record(
+            actor=actor,
+            actor_name=actor_name,
+            action=AuditEvent.Action.CREDENTIALS_ADDED,
+            target=account,
+            details={"marketplace": marketplace, "fields": sorted(cleaned), "checked": check},
+        )
     return account
 
 
@@ -48,6 +59,7 @@ def account_update(
     is_active: bool | None = None,
     credentials: Any | None = None,
     check: bool = True,
+    actor: AbstractBaseUser | None = None,
 ) -> MarketplaceAccount:
     """Change an account; `credentials=None` keeps the stored secret."""
     update_fields: list[str] = ["updated_at"]
@@ -76,6 +88,22 @@ def account_update(
             state.consecutive_failures = 0
             state.last_error = ""
             state.save(update_fields=["capability_notes", "consecutive_failures", "last_error"])
+        # Names of what changed only: never the values of secrets.
+        changed = [field for field in update_fields if field not in ("updated_at", "external_id")]
+        if "credentials" in changed:
+            audit_record(
+                actor=actor,
+                action=AuditEvent.Action.CREDENTIALS_CHANGED,
+                target=account,
+                details={"checked": check},
+            )
+        if set(changed) - {"credentials"}:
+            audit_record(
+                actor=actor,
+                action=AuditEvent.Action.ACCOUNT_CHANGED,
+                target=account,
+                details={"fields": sorted(set(changed) - {"credentials"})},
+            )
     return account
 
 
@@ -85,4 +113,10 @@ def account_credentials_rotate() -> int:
     for account in MarketplaceAccount.objects.only("pk", "credentials").iterator():
         MarketplaceAccount.objects.filter(pk=account.pk).update(credentials=account.credentials)
         count += 1
+    audit_record(
+        actor=None,
+        actor_name="rotate_credentials",
+        action=AuditEvent.Action.CREDENTIALS_ROTATED,
+        details={"accounts": count},
+    )
     return count

@@ -14,6 +14,8 @@ from accounts.selectors import account_list_for_user
 from assist.compliance.text import analyse
 from assist.models import ReplyTemplate
 from assist.variables import template_variables_check
+from audit.models import AuditEvent
+from audit.services import audit_record
 from inbox.models import Chat
 from marketplaces.registry import MARKETPLACE_SPECS, spec_for
 from marketplaces.spec import FileLimits
@@ -173,6 +175,9 @@ def template_create(
         template.file_content_type = (upload.content_type or "application/octet-stream")[:100]
         template.file.save(template.file_name, upload, save=False)
     template.save()
+    audit_record(
+        actor=user, action=AuditEvent.Action.TEMPLATE_CHANGED, target=template, details={"change": "created"}
+    )
     return template
 
 
@@ -202,6 +207,12 @@ def template_update(
     for name in ("title", "text", "shortcut", "folder", "scope", "marketplace", "account_id"):
         setattr(template, name, getattr(cleaned, name))
     template.save()
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.TEMPLATE_CHANGED,
+        target=template,
+        details={"change": "updated", "fields": sorted(changes)},
+    )
     return template
 
 
@@ -209,6 +220,12 @@ def template_delete(*, user: AbstractBaseUser, template: ReplyTemplate) -> None:
     if not _may_change(user=user, template=template):
         raise PermissionDenied(_("Only the author or an administrator may delete this template."))
     with transaction.atomic():
+        audit_record(
+            actor=user,
+            action=AuditEvent.Action.TEMPLATE_CHANGED,
+            target=template,
+            details={"change": "deleted"},
+        )
         if template.file:
             template.file.delete(save=False)
         template.delete()

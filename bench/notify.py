@@ -70,7 +70,7 @@ def latency(*, samples: int) -> None:
     _clean()
     fake, server, url = _fake_server()
     with override_settings(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=url, TELEGRAM_WEBHOOK_SECRET=""):
-        people, chat = _setup(users=1)
+        _people, chat = _setup(users=1)
         loop = NotifyLoop().start()
         latencies = []
         try:

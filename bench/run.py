@@ -43,6 +43,7 @@ def main() -> int:
         return 0
     if name == "notify":
         from bench import notify
+
         notify.run(quick=quick)
         return 0
     print(f"unknown benchmark {name}")

@@ -92,6 +92,7 @@ class AccountListApi(APIView):
                 credentials=data["credentials"],
                 members=[request.user],
                 check=data["check"],
+                actor=request.user,
             )
         except DjangoValidationError as error:
             raise _django_errors(error) from None

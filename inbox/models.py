@@ -164,6 +164,10 @@ class Message(models.Model):
                 condition=Q(direction="out", external_id__isnull=True),
             ),
             models.Index(fields=["sent_by"], name="message_sent_by_idx", condition=Q(sent_by__isnull=False)),
+            # The notifier tells senders about failed replies; failures are rare, so the index stays tiny.
+            models.Index(
+                fields=["inserted_at"], name="message_failed_idx", condition=Q(delivery_status="failed")
+            ),
         ]
 
     def __str__(self) -> str:

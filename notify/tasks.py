@@ -9,7 +9,7 @@ from django.utils import timezone
 from marketplaces import errors
 from notify.models import NotifyState
 from notify.services.delivery import notifications_deliver
-from notify.services.events import new_messages_scan, sync_failures_scan
+from notify.services.events import new_messages_scan, reply_failures_scan, sync_failures_scan
 from notify.services.updates import reply_outcomes_scan, telegram_update_handle
 from notify.telegram import LONG_POLL_SECONDS, TelegramBot, TelegramConflictError, telegram_configured
 
@@ -22,6 +22,7 @@ def notifications_tick() -> int:
     new_messages_scan(now=now)
     reply_outcomes_scan(now=now)
     sync_failures_scan(now=now)
+    reply_failures_scan(now=now)
     return notifications_deliver(now=now)
 
 

@@ -16,6 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import AuditEvent
+from audit.services import audit_record
 from inbox.models import Chat, Message, OutgoingFile
 from inbox.replies.deliver import message_delivery_enqueue
 from inbox.replies.files import ReplyFile, reply_file_attachments, reply_file_limits_for, reply_files_validate
@@ -91,12 +93,13 @@ def reply_text_validate(*, chat: Chat, text: str, allow_empty: bool = False) -> 
     return cleaned
 
 
-def _compliance_enforce(*, chat: Chat, text: str, override_warnings: bool) -> None:
+def _compliance_enforce(*, chat: Chat, text: str, override_warnings: bool) -> list[TextViolation]:
+    """The warnings an agent chose to send anyway; raises ComplianceRefusedError for anything else."""
     violations = reply_text_check(chat=chat, text=text)
     if not violations:
-        return
+        return []
     if override_warnings and all(violation.severity == "warn" for violation in violations):
-        return
+        return violations
     raise ComplianceRefusedError(violations)
 
 
@@ -188,7 +191,9 @@ def reply_create(
     # A reply that is only a file has no text to check; any other text is checked as it was given.
     if text.strip() or file is None:
         _placeholders_refuse(text=text)
-        _compliance_enforce(chat=chat, text=text, override_warnings=override_warnings)
+        overridden = _compliance_enforce(chat=chat, text=text, override_warnings=override_warnings)
+    else:
+        overridden = []
     cleaned = reply_text_validate(chat=chat, text=text, allow_empty=file is not None)
     if idempotency_key is not None:
         existing = Message.objects.filter(idempotency_key=idempotency_key).first()
@@ -200,6 +205,19 @@ def reply_create(
             if idempotency_key is not None:
                 Message.objects.filter(pk=message.pk).update(idempotency_key=idempotency_key)
                 message.idempotency_key = idempotency_key
+            audit_record(
+                actor=user,
+                action=AuditEvent.Action.REPLY_SENT,
+                target=message,
+                details={"chat": chat.pk, "file": file is not None},
+            )
+            if overridden:
+                audit_record(
+                    actor=user,
+                    action=AuditEvent.Action.COMPLIANCE_OVERRIDDEN,
+                    target=message,
+                    details={"chat": chat.pk, "rules": sorted({violation.rule for violation in overridden})},
+                )
     except IntegrityError:
         # A concurrent request with the same key won; its row (and its delivery) is the one.
         existing = Message.objects.get(idempotency_key=idempotency_key)

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import AuditEvent
+from audit.services import audit_record
 from inbox.models import Chat, Message
 from inbox.replies.create import reply_create, reply_text_validate  # noqa: F401  (old import path)
 from inbox.services.remote_read import chat_remote_read_enqueue
@@ -103,6 +105,13 @@ def chat_assign(*, chat: Chat, user: AbstractBaseUser | None, assignee: Abstract
         raise ValidationError({"assignee": _("The assignee must be a member of this chat’s account.")})
     now = timezone.now()
     Chat.objects.filter(pk=chat.pk).update(assignee=assignee, updated_at=now)
+    if chat.assignee_id != (assignee.pk if assignee is not None else None):
+        audit_record(
+            actor=user,
+            action=AuditEvent.Action.CHAT_ASSIGNED,
+            target=chat,
+            details={"assignee": assignee.get_username() if assignee is not None else None},
+        )
     chat.assignee = assignee
     chat.updated_at = now
     return chat

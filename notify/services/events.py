@@ -24,6 +24,7 @@ NEW_MESSAGE_MAX_AGE = timedelta(minutes=30)
 SCAN_OVERLAP = 500
 SCAN_BATCH = 1000
 SYNC_FAILING_AFTER = timedelta(minutes=15)
+REPLY_FAILED_LOOKBACK = timedelta(days=1)
 
 
 def _settings_by_user(user_ids: Iterable[int]) -> dict[int, NotificationSettings]:
@@ -176,7 +177,7 @@ def reply_failed_notifications_create(*, message: Message, now: datetime | None 
     preferences = _settings_by_user([sender.pk])[sender.pk]
     rows = [
         Notification(
-            event_key=f"reply_failed:{message.pk}",
+            event_key=f"reply_failed:{message.pk}:{message.attempts}",
             event=Event.REPLY_FAILED,
             recipient=sender,
             channel=channel,
@@ -193,6 +194,21 @@ def reply_failed_notifications_create(*, message: Message, now: datetime | None 
         )
     ]
     return _rows_insert(rows)
+
+
+def reply_failures_scan(*, now: datetime | None = None) -> int:
+    """Replies that failed in the last day tell their sender once per failed attempt."""
+    now = now or timezone.now()
+    failed = (
+        Message.objects.filter(
+            delivery_status=Message.DeliveryStatus.FAILED,
+            inserted_at__gte=now - REPLY_FAILED_LOOKBACK,
+            sent_by__isnull=False,
+        )
+        .select_related("sent_by", "chat")
+        .order_by("pk")[:SCAN_BATCH]
+    )
+    return sum(reply_failed_notifications_create(message=message, now=now) for message in failed)
 
 
 def sync_failures_scan(*, now: datetime | None = None) -> int:

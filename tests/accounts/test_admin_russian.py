@@ -22,7 +22,8 @@ CREDENTIAL_INPUT_NAMES = {
 @pytest.fixture
 def root_client(client, db):
     User.objects.create_superuser("root", "root@example.com", "root-password-123")
-    client.login(username="root", password="root-password-123")
+    # force_login: django-axes needs the request that Client.login does not pass to authenticate().
+    client.force_login(User.objects.get(username="root"))
     return client
 
 

@@ -61,7 +61,7 @@ def test_refused_reply_says_why_and_queues_nothing(telegram, linked, make_accoun
     telegram_poll_once(timeout=0)
     assert not Message.objects.filter(chat=chat, direction="out").exists()
     last = [m for m in telegram.chats[PHONE] if m["from"].get("is_bot")][-1]
-    assert last["text"].startswith("Не отправлено:") and "1000" in last["text"]
+    assert last["text"].startswith("Не отправлено:") and "длиннее" in last["text"]
 
 
 def test_reply_needs_membership(telegram, linked, make_account, make_chat):

@@ -56,6 +56,7 @@ class Command(BaseCommand):
             raise self.fail(_("Unknown users: %(names)s.") % {"names": ", ".join(unknown)})
         try:
             account = services.account_create(
+                actor_name="add_account",
                 marketplace=marketplace,
                 name=options["name"],
                 credentials=credentials,

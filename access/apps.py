@@ -8,4 +8,10 @@ class AccessConfig(AppConfig):
     verbose_name = _("Access")
 
     def ready(self) -> None:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
         from access import receivers  # noqa: F401 - decides the two-factor step at login
+
+        # django-otp names its model in English without gettext; the admin shows it in Russian.
+        TOTPDevice._meta.verbose_name = _("TOTP device")
+        TOTPDevice._meta.verbose_name_plural = _("TOTP devices")

@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.models import Marketplace, MarketplaceAccount
-from inbox.sync import account_sync_request
+from inbox.sync import account_mark_due
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ def ozon_push(request: HttpRequest, secret: str) -> JsonResponse:
     chat_type = str(payload.get("chat_type") or "").lower()
     relevant = message_type in OZON_CHAT_EVENTS and (not chat_type or chat_type in OZON_BUYER_CHAT_TYPES)
     if relevant and account.is_active:
-        account_sync_request(account_id=account.pk)
+        account_mark_due(account_id=account.pk, reason="push")
     return JsonResponse({"result": True})
 
 
@@ -155,5 +155,5 @@ def yandex_market_push(request: HttpRequest, secret: str) -> JsonResponse:
             400 if rejected.status == 415 else rejected.status, rejected.code, rejected.message
         )
     if notification_type in YANDEX_MARKET_CHAT_EVENTS and account.is_active:
-        account_sync_request(account_id=account.pk)
+        account_mark_due(account_id=account.pk, reason="push")
     return JsonResponse(_identity(started))

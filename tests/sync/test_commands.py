@@ -13,6 +13,7 @@ from accounts.selectors import account_health_for_user
 from inbox import sync
 from inbox.attachments import attachment_fetch
 from inbox.models import Chat, Message
+from inbox.sync import engine
 from inbox.tasks import refresh_database_statistics
 from marketplaces.errors import AttachmentRejectedError, RateLimitedError
 from marketplaces.types import Author, RemoteChat, UpdatesPage
@@ -169,7 +170,7 @@ def test_backfill_dry_run_writes_nothing(make_account, fake_connector, monkeypat
     account = make_account("ozon")
     fake_connector.set_history(*history_pages())
     statistics_refreshed = []
-    monkeypatch.setattr(sync, "database_statistics_refresh", lambda: statistics_refreshed.append(True))
+    monkeypatch.setattr(engine, "database_statistics_refresh", lambda: statistics_refreshed.append(True))
 
     output = run("backfill_chats", "--account", str(account.pk), "--dry-run")
 
@@ -199,8 +200,13 @@ def test_backfill_stops_on_a_long_rate_limit_and_can_resume(make_account, fake_c
 
     progress = sync.account_backfill(account_id=account.pk, sleep=lambda seconds: None)
 
-    assert not progress.finished and "запустите команду снова" in progress.stopped_reason
-    assert SyncState.objects.get(pk=account.pk).rate_limited_until > timezone.now()
+    until = SyncState.objects.get(pk=account.pk).rate_limited_until
+    assert until > timezone.now()
+    assert not progress.finished
+    assert progress.stopped_reason == (
+        f"Маркетплейс ограничил частоту запросов до {timezone.localtime(until):%H:%M:%S}. "
+        "Запустите команду снова позже — она продолжит с того же места."
+    )
     assert sync.account_backfill(account_id=account.pk).finished
     assert Message.objects.count() == 4
 

@@ -44,7 +44,11 @@ def test_with_a_synchronous_cluster_a_reply_is_delivered_on_commit(
     assert [text for _ref, text in fake_connector.sent] == ["Сразу"]
 
 
-def test_the_minute_schedule_runs_one_dispatch_pass_without_sleeping(make_account, enqueued):
+def test_the_minute_schedule_runs_one_dispatch_pass_without_sleeping(make_account, enqueued, monkeypatch):
+    def no_sleep(seconds: float) -> None:
+        raise AssertionError(f"a worker slept {seconds} s in the dispatch task")
+
+    monkeypatch.setattr("time.sleep", no_sleep)
     account = make_account("ozon")
     assert tasks.dispatch_sync() == 1
     assert [(func, args[0]) for func, args in enqueued] == [("inbox.tasks.sync_account", account.pk)]

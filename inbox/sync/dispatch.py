@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.db import DatabaseError, connections, transaction
-from django.db.models import Min, Q
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import MarketplaceAccount, SyncState
@@ -35,7 +35,7 @@ DISPATCH_MIN_SLEEP_SECONDS = 0.05
 DISPATCH_ERROR_PAUSE_SECONDS = 5.0
 
 
-def _due_query(*, account_ids: Iterable[int] | None = None):
+def _due_query(*, account_ids: Iterable[int] | None = None) -> QuerySet[SyncState]:
     now = timezone.now()
     states = (
         SyncState.objects.filter(account__is_active=True)
@@ -53,7 +53,9 @@ def sync_dispatch(*, account_ids: Iterable[int] | None = None, reason: str = "du
 
     Due: active, `next_sync_at` passed, not rate limited, not leased or reserved.
     """
-    due = _due_query(account_ids=account_ids).order_by("next_sync_at").values_list("account_id", flat=True)
+    due = list(
+        _due_query(account_ids=account_ids).order_by("next_sync_at").values_list("account_id", flat=True)
+    )
     handed = []
     for account_id in due:
         reservation = sync_lease_reserve(account_id=account_id)

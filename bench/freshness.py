@@ -1,7 +1,7 @@
 """Freshness: seconds from a buyer message appearing in the sandbox to it being in our database.
 
-A real web server (gunicorn, for the push receivers) and a real django-q2 cluster run as separate
-processes on the benchmark database; the sandbox pushes to the web server or is only polled.
+A real web server (gunicorn, for the push receivers), a real django-q2 cluster and the dispatcher run as
+separate processes on the benchmark database; the sandbox pushes to the web server or is only polled.
 """
 
 import json
@@ -119,12 +119,15 @@ def run(*, samples: int) -> None:
                 cwd=ROOT,
                 env=env,
             ),
-            subprocess.Popen(
-                [sys.executable, "manage.py", "qcluster"],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+            *(
+                subprocess.Popen(
+                    [sys.executable, "manage.py", command],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                for command in ("qcluster", "dispatcher")
             ),
         ]
         try:

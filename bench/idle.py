@@ -6,12 +6,11 @@ Counted at the sandbox (what the marketplace would see), not reported by our own
 import math
 from collections import Counter
 
-from django.conf import settings
 from django.test import override_settings
 
 from accounts.models import MarketplaceAccount, SyncState
 from inbox.models import Chat, Message
-from inbox.sync import account_sync
+from inbox.sync import account_sync, sync_interval
 from marketplaces import wildberries, yandex_market
 from marketplaces.sandbox import SandboxServer, WorldOptions
 
@@ -55,8 +54,6 @@ def short(path_counts: Counter[str]) -> str:
 
 def run(*, chats: int) -> None:
     options = WorldOptions(seed=21, cabinets_per_marketplace=1, chats=chats, messages_per_chat=2, questions=0)
-    interval = settings.SYNC_INTERVAL_SECONDS
-    cycles_per_hour = 3600 / interval
     with SandboxServer(options=options, events_page_size=1000) as sandbox, override_settings(**sandbox.urls):
         sandbox.set_buyers_interval(0)
         for marketplace in ("wildberries", "ozon", "yandex_market"):
@@ -92,6 +89,9 @@ def run(*, chats: int) -> None:
                 state.cursor = {key: value for key, value in state.cursor.items() if key != "last_sweep_at"}
                 state.save(update_fields=["cursor"])
                 sweep = cycle(sandbox, account)
+                # The account's own polling interval (MarketplaceSpec, or SYNC_INTERVAL_SECONDS when set).
+                interval = sync_interval(marketplace=marketplace).total_seconds()
+                cycles_per_hour = 3600 / interval
                 sweeps_per_hour = 3600 / yandex_market.SWEEP_SECONDS
                 print(
                     f"                 full sweep (every {yandex_market.SWEEP_SECONDS / 60:.0f} min): {short(sweep)}"
@@ -105,5 +105,5 @@ def run(*, chats: int) -> None:
                     verdict = "ok" if share <= 0.25 else "ABOVE TARGET"
                     print(
                         f"                 {method:14} {hourly:6.0f} calls/h of {quota} = {share:5.1%}"
-                        f" at {interval} s interval (target <= 25%: {verdict})"
+                        f" at {interval:.0f} s interval (target <= 25%: {verdict})"
                     )

@@ -86,7 +86,7 @@ def run(*, messages: int) -> None:
         stored = Message.objects.filter(chat__account=backfilled).count()
         print(
             f"  backfill from sandbox (HTTP + ingest): {stored:,} messages in {backfill_seconds:.1f} s = "
-            f"{stored / backfill_seconds:,.0f} messages/s ({progress.requests} requests)"
+            f"{stored / backfill_seconds:,.0f} messages/s ({progress.counts.requests} requests)"
         )
 
         fetch_account = account_new(name=f"bench fetch {stamp}", credentials=dict(cabinet.credentials))

@@ -31,6 +31,11 @@ def main() -> int:
 
         idle.run(chats=200 if quick else 1_000)
         return 0
+    if name == "dispatch":
+        from bench import dispatch
+
+        dispatch.run(samples=6 if quick else 30)
+        return 0
     if name == "freshness":
         from bench import freshness
 

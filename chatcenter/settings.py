@@ -181,7 +181,10 @@ if ATTACHMENTS_S3_BUCKET:
     }
 
 REDIS_URL = env.str("REDIS_URL", default="")
-SYNC_INTERVAL_SECONDS = env.int("SYNC_INTERVAL_SECONDS", default=60)
+# Unset: each marketplace's own polling interval (MarketplaceSpec.sync_interval_seconds); set: for all.
+SYNC_INTERVAL_SECONDS = env.int("SYNC_INTERVAL_SECONDS", default=None)
+# "raw": ingest's bulk writes as prepared SQL (inbox/services/bulk.py); "orm": plain bulk_create/bulk_update.
+BULK_WRITES = env.str("BULK_WRITES", default="raw")
 
 WILDBERRIES_CHAT_API_URL = env.str(
     "WILDBERRIES_CHAT_API_URL", default="https://buyer-chat-api.wildberries.ru"

@@ -6,7 +6,7 @@ Callers wrap these in `transaction.on_commit` so a rolled-back write never leave
 from datetime import datetime
 
 
-def task_enqueue(*, func: str, args: tuple[int, ...], name: str) -> None:
+def task_enqueue(*, func: str, args: tuple[int | str, ...], name: str) -> None:
     from django_q import tasks
 
     tasks.async_task(func, *args, task_name=name)

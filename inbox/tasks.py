@@ -6,14 +6,17 @@ from inbox.services.statistics import database_statistics_refresh
 
 
 def dispatch_sync() -> int:
-    """Every minute: keep enqueueing sync_account for due accounts until the next run takes over."""
-    return sync.sync_dispatch_loop()
+    """Every minute: one pass over due accounts, the safety net when no `manage.py dispatcher` runs."""
+    return len(sync.sync_dispatch(reason="schedule"))
 
 
-def sync_account(account_id: int) -> str:
-    """One incremental pass; a no-op when another worker holds the account or it is not due."""
-    outcome = sync.account_sync(account_id=account_id)
-    return outcome.outcome if outcome.ran else "skipped"
+def sync_account(account_id: int, reservation: str = "") -> str:
+    """One incremental pass; a no-op when another worker holds the account or it is not due.
+
+    `reservation`: the lease owner the dispatcher reserved the account for when it queued this task.
+    """
+    report = sync.account_sync(account_id=account_id, reservation=reservation)
+    return report.outcome if report.ran else "skipped"
 
 
 def deliver_message(message_id: int) -> str:

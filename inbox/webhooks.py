@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.models import Marketplace, MarketplaceAccount
-from inbox.sync import account_sync_request
+from inbox.sync import account_mark_due
 from marketplaces.registry import spec_for
 
 logger = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def ozon_push(request: HttpRequest, secret: str) -> JsonResponse:
     if message_type == "TYPE_PING":
         return JsonResponse(_identity(started))
     if _requests_sync(marketplace=Marketplace.OZON, payload=payload) and account.is_active:
-        account_sync_request(account_id=account.pk)
+        account_mark_due(account_id=account.pk, reason="push")
     return JsonResponse({"result": True})
 
 
@@ -152,5 +152,5 @@ def yandex_market_push(request: HttpRequest, secret: str) -> JsonResponse:
             400 if rejected.status == 415 else rejected.status, rejected.code, rejected.message
         )
     if _requests_sync(marketplace=Marketplace.YANDEX_MARKET, payload=payload) and account.is_active:
-        account_sync_request(account_id=account.pk)
+        account_mark_due(account_id=account.pk, reason="push")
     return JsonResponse(_identity(started))

@@ -1,9 +1,12 @@
-"""Set-based writes for the ingest hot path, with SQL built once per call instead of once per row.
+"""Set-based writes for the ingest hot path: the one module that goes below the ORM.
 
 Django's `bulk_create` / `bulk_update` compile every row through the ORM (and `bulk_update` builds one
 large CASE expression); for thousands of messages per page that compilation costs far more than the
-database work itself. These helpers prepare each column with the field's own database conversion and
-send the rows in as few statements as each database handles best.
+database work itself. The "raw" path prepares each column with the field's own database conversion
+and sends the rows in as few statements as each database handles best; it uses backend internals
+(`ops.adapt_*`, driver cursors, COPY). `BULK_WRITES=orm` selects plain `bulk_create(ignore_conflicts=
+True)` / `bulk_update` instead, with the same results (a Django upgrade that breaks the raw path has a
+way back without a code change). One public function per operation; both paths run the ingest tests.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -69,6 +72,10 @@ def _value_for_missing(field: models.Field, database: BaseDatabaseWrapper, *, no
     return value if convert is None else convert(value)
 
 
+def _orm_writes() -> bool:
+    return settings.BULK_WRITES == "orm"
+
+
 def rows_insert_ignoring_conflicts(
     *, model: type[models.Model], rows: Sequence[Mapping[str, Any]], now: Any
 ) -> int:
@@ -76,11 +83,65 @@ def rows_insert_ignoring_conflicts(
     constraint are skipped.
 
     Columns the rows leave out take the field's constant default (`auto_now`/`auto_now_add` fields
-    take `now`); a field whose default is a callable must be given. Returns how many rows the database
-    reports inserted.
+    take `now`); a field whose default is a callable must be given. Returns how many rows were inserted.
     """
     if not rows:
         return 0
+    if _orm_writes():
+        return _orm_insert(model=model, rows=rows, now=now)
+    return _raw_insert(model=model, rows=rows, now=now)
+
+
+def rows_update_by_pk(
+    *, model: type[models.Model], field_names: Sequence[str], rows: Iterable[tuple[int, Sequence[Any]]]
+) -> int:
+    """Set `field_names` to the given values on each row `(pk, values)`; one prepared UPDATE for all."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    if _orm_writes():
+        objects = [model(pk=pk, **dict(zip(field_names, values, strict=True))) for pk, values in rows]
+        model.objects.bulk_update(objects, list(field_names))
+        return len(rows)
+    return _raw_update(model=model, field_names=field_names, rows=rows)
+
+
+def _unique_key_fields(model: type[models.Model], given: set[str]) -> list[str]:
+    """The attnames of the model's first unconditional unique constraint the rows fill."""
+    for constraint in model._meta.constraints:
+        if (
+            isinstance(constraint, models.UniqueConstraint)
+            and constraint.fields
+            and constraint.condition is None
+        ):
+            names = [model._meta.get_field(name).attname for name in constraint.fields]
+            if set(names) <= given:
+                return names
+    return []
+
+
+def _orm_insert(*, model: type[models.Model], rows: Sequence[Mapping[str, Any]], now: Any) -> int:
+    """`bulk_create(ignore_conflicts=True)`; the inserted count comes from the unique key (the
+    database does not report it through the ORM), which is exact while the caller holds the lease."""
+    given = set(rows[0])
+    for field in model._meta.concrete_fields:
+        if field.attname not in given and field.has_default() and callable(field.default):
+            raise ValueError(f"{field.attname} has a per-row default; give it in every row")
+    key_names = _unique_key_fields(model, given)
+    keys = {tuple(row[name] for name in key_names) for row in rows} if key_names else set()
+    existing: set[tuple[Any, ...]] = set()
+    if key_names:
+        lookup = {f"{name}__in": {row[name] for row in rows} for name in key_names}
+        existing = set(model.objects.filter(**lookup).values_list(*key_names)) & keys
+    # `auto_now`/`auto_now_add` fields take the insert time here (the ORM sets them), not `now`.
+    model.objects.bulk_create([model(**row) for row in rows], ignore_conflicts=True)
+    if not key_names:
+        return len(rows)
+    null_keys = sum(1 for row in rows if any(row[name] is None for name in key_names))
+    return len({key for key in keys if None not in key} - existing) + null_keys
+
+
+def _raw_insert(*, model: type[models.Model], rows: Sequence[Mapping[str, Any]], now: Any) -> int:
     database = connections[DEFAULT_DB_ALIAS]
     given = set(rows[0])
     plain: list[models.Field] = []
@@ -203,13 +264,9 @@ def _reported(rowcount: int | None, *, fallback: int) -> int:
     return rowcount if rowcount is not None and rowcount >= 0 else fallback
 
 
-def rows_update_by_pk(
-    *, model: type[models.Model], field_names: Sequence[str], rows: Iterable[tuple[int, Sequence[Any]]]
+def _raw_update(
+    *, model: type[models.Model], field_names: Sequence[str], rows: list[tuple[int, Sequence[Any]]]
 ) -> int:
-    """Set `field_names` to the given values on each row `(pk, values)`; one prepared UPDATE for all."""
-    rows = list(rows)
-    if not rows:
-        return 0
     database = connections[DEFAULT_DB_ALIAS]
     fields = [model._meta.get_field(name) for name in field_names]
     converters = [_converter(field, database) or (lambda value: value) for field in fields]

@@ -3,7 +3,8 @@
 from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
-# name: (task, every how many minutes)
+# name: (task, every how many minutes). "dispatch-sync" is the safety net: `manage.py dispatcher`
+# hands due accounts over within about a second; without it, accounts still sync every minute or so.
 SCHEDULES = {
     "dispatch-sync": ("inbox.tasks.dispatch_sync", 1),
     "outbox-sweep": ("inbox.tasks.outbox_sweep", 1),
@@ -40,10 +41,3 @@ def schedules_setup(*, using: str = DEFAULT_DB_ALIAS) -> list[str]:
             },
         )
     return list(SCHEDULES)
-
-
-def schedule_generation(*, name: str = "dispatch-sync") -> str | None:
-    """The id of the task the scheduler last started for `name`; it changes each time the job fires."""
-    from django_q.models import Schedule
-
-    return Schedule.objects.filter(name=name).values_list("task", flat=True).first()

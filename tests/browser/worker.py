@@ -10,7 +10,6 @@ tasks are collected for the test to assert on instead of vanishing into a log.
 
 import threading
 import traceback
-from datetime import datetime
 from typing import Any
 
 from django.db import connections
@@ -30,7 +29,6 @@ class QueueWorker:
         self.errors: list[str] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._handed: dict[int, datetime | None] = {}
         self._thread = threading.Thread(target=self._run, name="queue-worker", daemon=True)
 
     def start(self) -> "QueueWorker":
@@ -61,9 +59,8 @@ class QueueWorker:
             connections.close_all()
 
     def _run_once(self, broker: Broker) -> None:
-        # Like the dispatcher loop: an account already handed over is enqueued again only once its
-        # sync has moved next_sync_at.
-        sync.sync_dispatch(handed=self._handed)
+        # Like `manage.py dispatcher`: due accounts are reserved and handed over once.
+        sync.sync_dispatch()
         # dequeue() hands out Q_CLUSTER["bulk"] tasks (one by default) and sleeps for the poll
         # interval when the queue is empty: ask first, and drain what is there now.
         for _round in range(MAXIMUM_TASKS_PER_TICK):

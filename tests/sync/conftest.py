@@ -19,6 +19,7 @@ from marketplaces.types import (
     PositionLookup,
     RemoteChat,
     RemoteMessage,
+    RemoteProduct,
     SendReceipt,
     UpdatesPage,
 )
@@ -196,3 +197,45 @@ def enqueued(monkeypatch) -> list[tuple[str, tuple]]:
 
     monkeypatch.setattr("django_q.tasks.async_task", async_task)
     return calls
+
+
+def snapshot() -> tuple[list, list]:
+    from inbox.models import Chat, Message
+
+    chats = list(Chat.objects.order_by("pk").values())
+    messages = list(Message.objects.order_by("pk").values())
+    for row in chats:
+        row.pop("updated_at")
+    return chats, messages
+
+
+def two_pages() -> tuple[UpdatesPage, UpdatesPage]:
+    first = UpdatesPage(
+        chats=(
+            RemoteChat(
+                external_id="c1",
+                buyer_name="Алёна",
+                order_number="47873153-0052-1",
+                product=RemoteProduct(sku="987654321", title="Чайник"),
+                marketplace_status="OPENED",
+            ),
+        ),
+        messages=(
+            remote_message("c1", "1001", "Здравствуйте!", minute=1),
+            remote_message("c1", "1002", "Когда доставка?", minute=2),
+        ),
+    )
+    second = UpdatesPage(
+        messages=(
+            remote_message("c1", "1003", "Спасибо, жду", minute=3),
+            remote_message("c2", "2001", "Есть размер M?", minute=4),
+        )
+    )
+    return first, second
+
+
+@pytest.fixture(params=["raw", "orm"])
+def bulk_writes(request, settings) -> str:
+    """Runs a test on both bulk-write paths of inbox/services/bulk.py."""
+    settings.BULK_WRITES = request.param
+    return request.param

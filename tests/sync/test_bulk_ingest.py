@@ -22,7 +22,7 @@ from inbox.services.ingest import (
 from marketplaces.types import Author, RemoteAttachment, RemoteChat, UpdatesPage
 from tests.sync.conftest import at, remote_message
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bulk_writes")]
 
 
 def message_row(chat: Chat, external_id: str, **values) -> dict:
@@ -40,7 +40,7 @@ def message_row(chat: Chat, external_id: str, **values) -> dict:
     }
 
 
-def test_raw_insert_round_trips_every_column_type_and_skips_conflicts(make_account):
+def test_insert_round_trips_every_column_type_and_skips_conflicts(make_account, bulk_writes):
     chat = Chat.objects.create(account=make_account("ozon"), external_id="c1")
     now = timezone.now()
     rows = [
@@ -59,7 +59,10 @@ def test_raw_insert_round_trips_every_column_type_and_skips_conflicts(make_accou
     first, second = Message.objects.order_by("external_id")
     assert first.attachments == [{"kind": "image", "name": "фото <1>.jpg", "size": 10}]
     assert first.created_at == at(1) + timedelta(microseconds=123456)
-    assert first.inserted_at == now
+    if bulk_writes == "raw":
+        assert first.inserted_at == now
+    else:  # the ORM sets auto_now_add fields itself
+        assert now < first.inserted_at <= timezone.now()
     assert (first.delivery_status, first.attempts, first.idempotency_key, first.is_read) == (
         "",
         0,
@@ -165,11 +168,15 @@ def test_new_chat_aggregates_from_the_page_equal_the_database_count(make_account
     assert any(values[1] for values in stored.values())
 
 
-def test_backfill_page_of_new_chats_uses_a_fixed_number_of_queries(make_account, django_assert_num_queries):
+def test_backfill_page_of_new_chats_uses_a_fixed_number_of_queries(
+    make_account, django_assert_num_queries, bulk_writes
+):
     account = make_account("ozon")
     small = random_page(random.Random(1), chats=3)
     large = random_page(random.Random(2), chats=60)
     # PostgreSQL adds one: the page's commit does not wait for the WAL flush.
+    if bulk_writes == "orm":
+        pytest.skip("the ORM path's statements grow with the rows (batches bounded by query parameters)")
     expected = 5 + (connection.vendor == "postgresql")
     with transaction.atomic(), django_assert_num_queries(expected) as small_queries:
         page_apply(account=account, page=small, mode=IngestMode.BACKFILL)

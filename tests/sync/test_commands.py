@@ -1,18 +1,25 @@
 import io
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
-from django_q.models import Schedule
+from django_q.models import OrmQ, Schedule
 
 from accounts.models import SyncRun, SyncState
 from accounts.selectors import account_health_for_user
 from inbox import sync
 from inbox.attachments import attachment_fetch
 from inbox.models import Chat, Message
+from inbox.sync import engine
 from inbox.tasks import refresh_database_statistics
 from marketplaces.errors import AttachmentRejectedError, RateLimitedError
 from marketplaces.types import Author, RemoteChat, UpdatesPage
@@ -169,7 +176,7 @@ def test_backfill_dry_run_writes_nothing(make_account, fake_connector, monkeypat
     account = make_account("ozon")
     fake_connector.set_history(*history_pages())
     statistics_refreshed = []
-    monkeypatch.setattr(sync, "database_statistics_refresh", lambda: statistics_refreshed.append(True))
+    monkeypatch.setattr(engine, "database_statistics_refresh", lambda: statistics_refreshed.append(True))
 
     output = run("backfill_chats", "--account", str(account.pk), "--dry-run")
 
@@ -199,8 +206,13 @@ def test_backfill_stops_on_a_long_rate_limit_and_can_resume(make_account, fake_c
 
     progress = sync.account_backfill(account_id=account.pk, sleep=lambda seconds: None)
 
-    assert not progress.finished and "запустите команду снова" in progress.stopped_reason
-    assert SyncState.objects.get(pk=account.pk).rate_limited_until > timezone.now()
+    until = SyncState.objects.get(pk=account.pk).rate_limited_until
+    assert until > timezone.now()
+    assert not progress.finished
+    assert progress.stopped_reason == (
+        f"Маркетплейс ограничил частоту запросов до {timezone.localtime(until):%H:%M:%S}. "
+        "Запустите команду снова позже — она продолжит с того же места."
+    )
     assert sync.account_backfill(account_id=account.pk).finished
     assert Message.objects.count() == 4
 
@@ -268,3 +280,46 @@ def test_backfill_leaves_planner_statistics_for_sqlite(make_account, fake_connec
         analysed = {row[0] for row in cursor.fetchall()}
     assert {"inbox_chat", "inbox_message"} <= analysed
     assert refresh_database_statistics() is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dispatcher_command_hands_a_due_account_over_and_stops_on_sigterm(make_account):
+    """The real `manage.py dispatcher` process against the test database."""
+    account = make_account("ozon")
+    later = make_account("ozon", name="later")
+    SyncState.objects.filter(pk=later.pk).update(next_sync_at=timezone.now() + timedelta(hours=1))
+    database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{database['NAME']}"
+    else:
+        url = (
+            f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST'] or '127.0.0.1'}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": url}
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "dispatcher", "--max-sleep", "0.2"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not OrmQ.objects.exists():
+            time.sleep(0.1)
+        time.sleep(0.5)  # a second look must not queue the reserved account again
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, errors = process.communicate(timeout=60)
+
+    assert process.returncode == 0, errors
+    state = SyncState.objects.get(pk=account.pk)
+    (task,) = [queued.task for queued in OrmQ.objects.all()]
+    assert (task["func"], task["args"]) == ("inbox.tasks.sync_account", (account.pk, state.lease_owner))
+    assert SyncState.objects.get(pk=later.pk).lease_owner == ""
+    assert output.splitlines() == [
+        "Dispatcher running; syncs run in the qcluster workers.",
+        "Dispatcher stopped after handing over 1 syncs.",
+    ]

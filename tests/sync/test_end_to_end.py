@@ -41,15 +41,15 @@ def test_sync_is_complete_and_idempotent_and_a_reply_round_trips(sandbox, market
     first = sync.account_sync(account_id=account.pk, force=True)
 
     assert first.outcome == SyncRun.Outcome.SUCCESS, first.error
-    assert first.messages_created > 0
+    assert first.counts.messages_created > 0
     chats = Chat.objects.filter(account=account)
     messages = Message.objects.filter(chat__account=account)
     count = messages.count()
-    assert count == first.messages_created
+    assert count == first.counts.messages_created
 
     again = sync.account_sync(account_id=account.pk, force=True)
     assert again.outcome == SyncRun.Outcome.SUCCESS, again.error
-    assert again.messages_created == 0 and messages.count() == count
+    assert again.counts.messages_created == 0 and messages.count() == count
 
     target = chats.filter(kind=Chat.Kind.CHAT).order_by("pk").first()
     with transaction.atomic():

@@ -15,7 +15,8 @@ def test_task_entry_points_call_the_services(make_account, make_chat, fake_conne
     fake_connector.set_pages(UpdatesPage(messages=(remote_message("c1", "1"),)))
 
     assert sync.sync_dispatch() == [account.pk]
-    assert tasks.sync_account(account.pk) == "success"
+    reservation = enqueued[0][1][1]
+    assert tasks.sync_account(account.pk, reservation) == "success"
     assert tasks.sync_account(account.pk) == "skipped"  # not due again for a minute
 
     chat = make_chat(account)
@@ -43,43 +44,12 @@ def test_with_a_synchronous_cluster_a_reply_is_delivered_on_commit(
     assert [text for _ref, text in fake_connector.sent] == ["Сразу"]
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
+def test_the_minute_schedule_runs_one_dispatch_pass_without_sleeping(make_account, enqueued, monkeypatch):
+    def no_sleep(seconds: float) -> None:
+        raise AssertionError(f"a worker slept {seconds} s in the dispatch task")
 
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
-def test_dispatch_loop_enqueues_a_due_account_once_and_again_when_due_later(make_account, enqueued):
-    from accounts.models import SyncState
-
+    monkeypatch.setattr("time.sleep", no_sleep)
     account = make_account("ozon")
-    fake = FakeTime()
-    dispatched = sync.sync_dispatch_loop(
-        seconds=30, tick=2, generation=lambda: "same", sleep=fake.sleep, clock=fake.clock
-    )
-    assert dispatched == 1
-    assert enqueued == [("inbox.tasks.sync_account", (account.pk,))]
-
-    enqueued.clear()
-    SyncState.objects.filter(pk=account.pk).update(next_sync_at=None)
-    dispatched = sync.sync_dispatch_loop(
-        seconds=130, tick=2, generation=lambda: "same", sleep=fake.sleep, clock=fake.clock
-    )
-    # Still due (no worker ran it): handed to the queue again only after the repeat window.
-    assert dispatched == 3
-    assert len(enqueued) == 3
-
-
-def test_dispatch_loop_stops_when_the_scheduler_starts_a_newer_loop(make_account, enqueued):
-    make_account("ozon")
-    fake = FakeTime()
-    generations = iter(["first", "first", "second"])
-    sync.sync_dispatch_loop(
-        seconds=200, tick=2, generation=lambda: next(generations), sleep=fake.sleep, clock=fake.clock
-    )
-    assert fake.now == 5.0  # 1 s settle + two ticks, then it saw the newer generation and stopped
+    assert tasks.dispatch_sync() == 1
+    assert [(func, args[0]) for func, args in enqueued] == [("inbox.tasks.sync_account", account.pk)]
+    assert tasks.dispatch_sync() == 0

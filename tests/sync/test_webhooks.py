@@ -99,7 +99,9 @@ def test_ozon_new_message_marks_the_account_due_once(
     state = SyncState.objects.get(pk=ozon.pk)
     assert first.status_code == 200 and first.json() == {"result": True}
     assert state.next_sync_at <= timezone.now()
-    assert enqueued == [("inbox.tasks.sync_account", (ozon.pk,))]
+    # Handed to the queue with the reservation the task takes over.
+    assert enqueued == [("inbox.tasks.sync_account", (ozon.pk, state.lease_owner))]
+    assert state.lease_until > timezone.now()
 
     with django_capture_on_commit_callbacks(execute=True):
         duplicate = post(client, ozon_url(ozon), OZON_NEW_MESSAGE)
@@ -165,8 +167,9 @@ def test_yandex_market_chat_notification_marks_due_and_answers_identity(
         response = post(client, yandex_market_url(yandex_market) + "notification", YANDEX_MARKET_MESSAGE)
         post(client, yandex_market_url(yandex_market) + "notification", YANDEX_MARKET_MESSAGE)
     assert_identity(response, before)
-    assert SyncState.objects.get(pk=yandex_market.pk).next_sync_at <= timezone.now()
-    assert enqueued == [("inbox.tasks.sync_account", (yandex_market.pk,))]
+    state = SyncState.objects.get(pk=yandex_market.pk)
+    assert state.next_sync_at <= timezone.now()
+    assert enqueued == [("inbox.tasks.sync_account", (yandex_market.pk, state.lease_owner))]
 
 
 def test_yandex_market_order_notification_is_acknowledged_without_sync(client, yandex_market, enqueued):

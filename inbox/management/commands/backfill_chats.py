@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import MarketplaceAccount
-from inbox.sync import BackfillProgress, LeaseLostError, account_backfill
+from inbox.sync import LeaseLostError, SyncReport, account_backfill
 from marketplaces.errors import MarketplaceError
 
 
@@ -36,10 +36,11 @@ class Command(BaseCommand):
         dry = " (dry run: nothing is written)" if options["dry_run"] else ""
         self.stdout.write(f"Backfilling #{account.pk} «{account.name}»{dry}")
 
-        def report(progress: BackfillProgress) -> None:
+        def report(progress: SyncReport) -> None:
+            counts = progress.counts
             line = (
-                f"pages {progress.pages} · messages {progress.messages_created} · "
-                f"chats {progress.chats_upserted} · skipped {progress.skipped} · "
+                f"pages {counts.pages} · messages {counts.messages_created} · "
+                f"chats {counts.chats_upserted} · skipped {counts.skipped} · "
                 f"{progress.rate:.1f} msg/s"
             )
             if interactive:
@@ -65,7 +66,7 @@ class Command(BaseCommand):
             self.stdout.write(progress.stopped_reason)
         verb = "would create" if options["dry_run"] else "created"
         self.stdout.write(
-            f"{'Done' if progress.finished else 'Stopped'}: {progress.pages} pages, "
-            f"{verb} {progress.messages_created} messages, {progress.skipped} skipped items."
+            f"{'Done' if progress.finished else 'Stopped'}: {progress.counts.pages} pages, "
+            f"{verb} {progress.counts.messages_created} messages, {progress.counts.skipped} skipped items."
         )
         sys.stdout.flush()

@@ -36,10 +36,11 @@ class Command(BaseCommand):
                 else:
                     self.stdout.write(f"{label}: another worker is syncing it right now, skipped")
                 continue
+            counts = outcome.counts
             summary = (
-                f"{label}: {outcome.outcome}; pages {outcome.pages}, requests {outcome.requests}, "
-                f"chats {outcome.chats_upserted}, new messages {outcome.messages_created}, "
-                f"replies confirmed {outcome.replies_matched}, skipped items {outcome.skipped}"
+                f"{label}: {outcome.outcome}; pages {counts.pages}, requests {counts.requests}, "
+                f"chats {counts.chats_upserted}, new messages {counts.messages_created}, "
+                f"replies confirmed {counts.replies_matched}, skipped items {counts.skipped}"
             )
             self.stdout.write(summary)
             for note in outcome.skipped_items[:20]:

@@ -8,44 +8,11 @@ from accounts.models import SyncRun, SyncState
 from inbox import sync
 from inbox.models import Chat, Message
 from inbox.services.ingest import IngestMode, page_apply
-from marketplaces.errors import AuthError, CapabilityError, RateLimitedError, TransientError
-from marketplaces.types import Author, RemoteChat, RemoteProduct, SkippedItem, UpdatesPage
-from tests.sync.conftest import at, remote_message
+from inbox.sync import engine
+from marketplaces.types import Author, SkippedItem, UpdatesPage
+from tests.sync.conftest import at, remote_message, snapshot, two_pages
 
-pytestmark = pytest.mark.django_db
-
-
-def snapshot() -> tuple[list, list]:
-    chats = list(Chat.objects.order_by("pk").values())
-    messages = list(Message.objects.order_by("pk").values())
-    for row in chats:
-        row.pop("updated_at")
-    return chats, messages
-
-
-def two_pages() -> tuple[UpdatesPage, UpdatesPage]:
-    first = UpdatesPage(
-        chats=(
-            RemoteChat(
-                external_id="c1",
-                buyer_name="Алёна",
-                order_number="47873153-0052-1",
-                product=RemoteProduct(sku="987654321", title="Чайник"),
-                marketplace_status="OPENED",
-            ),
-        ),
-        messages=(
-            remote_message("c1", "1001", "Здравствуйте!", minute=1),
-            remote_message("c1", "1002", "Когда доставка?", minute=2),
-        ),
-    )
-    second = UpdatesPage(
-        messages=(
-            remote_message("c1", "1003", "Спасибо, жду", minute=3),
-            remote_message("c2", "2001", "Есть размер M?", minute=4),
-        )
-    )
-    return first, second
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bulk_writes")]
 
 
 def test_first_sync_creates_chats_messages_aggregates_and_records_the_run(make_account, fake_connector):
@@ -119,7 +86,7 @@ def test_rerunning_the_whole_sync_from_scratch_changes_nothing(make_account, fak
 
     outcome = sync.account_sync(account_id=account.pk)
 
-    assert outcome.ran and outcome.messages_created == 0 and outcome.chats_upserted == 0
+    assert outcome.ran and outcome.counts.messages_created == 0 and outcome.counts.chats_upserted == 0
     assert snapshot() == before
 
 
@@ -128,7 +95,7 @@ def test_crash_between_upsert_and_cursor_commit_loses_and_duplicates_nothing(
 ):
     account = make_account("ozon")
     fake_connector.set_pages(*two_pages())
-    real_apply = sync.page_apply
+    real_apply = engine.page_apply
     calls = {"n": 0}
 
     def crashing_apply(**kwargs):
@@ -138,14 +105,14 @@ def test_crash_between_upsert_and_cursor_commit_loses_and_duplicates_nothing(
             raise RuntimeError("worker killed after the upsert of page 2")
         return result
 
-    monkeypatch.setattr(sync, "page_apply", crashing_apply)
+    monkeypatch.setattr(engine, "page_apply", crashing_apply)
     outcome = sync.account_sync(account_id=account.pk)
 
     assert outcome.outcome == SyncRun.Outcome.FAILED
     assert SyncState.objects.get(pk=account.pk).cursor == {"page": 1}
     assert set(Message.objects.values_list("external_id", flat=True)) == {"1001", "1002"}
 
-    monkeypatch.setattr(sync, "page_apply", real_apply)
+    monkeypatch.setattr(engine, "page_apply", real_apply)
     SyncState.objects.filter(pk=account.pk).update(next_sync_at=None)
     sync.account_sync(account_id=account.pk)
 
@@ -305,101 +272,6 @@ def test_positions_callback_is_handed_to_the_connector(make_account, fake_connec
     assert fake_connector.position_lookups[-1]["c1"].last_message_external_id == "11"
 
 
-def test_rate_limit_stops_the_run_and_sets_the_next_sync_after_retry_after(
-    make_account, fake_connector, enqueued
-):
-    account = make_account("ozon")
-    first, second = two_pages()
-    fake_connector.set_pages(
-        first, RateLimitedError("Ozon ограничил частоту запросов", retry_after=120, status=429), second
-    )
-    before = timezone.now()
-
-    outcome = sync.account_sync(account_id=account.pk)
-
-    assert len(fake_connector.fetch_calls) == 2
-    assert outcome.outcome == SyncRun.Outcome.RATE_LIMITED
-    state = SyncState.objects.get(pk=account.pk)
-    assert (
-        before + timedelta(seconds=120) <= state.rate_limited_until <= timezone.now() + timedelta(seconds=120)
-    )
-    assert state.next_sync_at == state.rate_limited_until
-    assert state.consecutive_failures == 0
-    assert state.cursor == {"page": 1}
-    assert Message.objects.count() == 2
-    assert SyncRun.objects.get().outcome == "rate_limited"
-
-    assert sync.sync_dispatch() == []
-    assert sync.account_sync(account_id=account.pk).ran is False
-    assert len(fake_connector.fetch_calls) == 2
-    assert enqueued == []
-
-
-@pytest.mark.parametrize("error_class", [AuthError, CapabilityError])
-def test_auth_and_capability_problems_are_recorded_with_a_long_backoff(
-    make_account, fake_connector, error_class
-):
-    account = make_account("ozon")
-    fake_connector.set_pages(error_class("Ozon: чат с покупателями доступен только с подпиской Premium Plus"))
-    before = timezone.now()
-
-    sync.account_sync(account_id=account.pk)
-
-    state = SyncState.objects.get(pk=account.pk)
-    assert state.consecutive_failures == 1
-    assert state.last_error == "Ozon: чат с покупателями доступен только с подпиской Premium Plus"
-    assert state.next_sync_at >= before + timedelta(minutes=45)
-    if error_class is CapabilityError:
-        assert "Premium Plus" in state.capability_notes
-    run = SyncRun.objects.get()
-    assert (run.outcome, run.error) == ("failed", state.last_error)
-
-
-def test_transient_failures_back_off_exponentially_with_a_cap(make_account, fake_connector, monkeypatch):
-    monkeypatch.setattr("inbox.sync.random.uniform", lambda low, high: 1.0)
-    account = make_account("ozon")
-    delays = []
-    for _attempt in range(9):
-        fake_connector.set_pages(TransientError("Ozon временно недоступен (HTTP 503)"))
-        SyncState.objects.filter(pk=account.pk).update(next_sync_at=None)
-        started = timezone.now()
-        sync.account_sync(account_id=account.pk)
-        state = SyncState.objects.get(pk=account.pk)
-        delays.append(round((state.next_sync_at - started).total_seconds() / 60))
-    assert delays == [1, 2, 4, 8, 16, 32, 60, 60, 60]
-    assert state.consecutive_failures == 9
-
-    fake_connector.set_pages(UpdatesPage())
-    SyncState.objects.filter(pk=account.pk).update(next_sync_at=None)
-    sync.account_sync(account_id=account.pk)
-    state.refresh_from_db()
-    assert (state.consecutive_failures, state.last_error) == (0, "")
-
-
-def test_unexpected_exceptions_never_leak_details_into_the_state(make_account, fake_connector):
-    account = make_account("ozon")
-    fake_connector.set_pages(ValueError("api_key=0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 broke"))
-    sync.account_sync(account_id=account.pk)
-    state = SyncState.objects.get(pk=account.pk)
-    assert "0f1e2d3c" not in state.last_error
-    assert state.last_error.startswith("Внутренняя ошибка")
-    assert state.lease_owner == ""
-
-
-def test_lease_is_exclusive_expires_and_is_released_only_by_its_owner(make_account):
-    account = make_account("ozon")
-    assert sync.sync_lease_acquire(account_id=account.pk, owner="a") is True
-    assert sync.sync_lease_acquire(account_id=account.pk, owner="b", require_due=False) is False
-    sync.sync_lease_release(account_id=account.pk, owner="b")
-    assert SyncState.objects.get(pk=account.pk).lease_owner == "a"
-
-    SyncState.objects.filter(pk=account.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
-    assert sync.sync_lease_acquire(account_id=account.pk, owner="b", require_due=False) is True
-    sync.sync_lease_release(account_id=account.pk, owner="b")
-    state = SyncState.objects.get(pk=account.pk)
-    assert (state.lease_owner, state.lease_until) == ("", None)
-
-
 def test_a_worker_whose_lease_was_taken_over_cannot_write_its_page(make_account, fake_connector):
     account = make_account("ozon")
 
@@ -425,50 +297,12 @@ def test_inactive_accounts_are_never_synced(make_account, fake_connector):
     assert fake_connector.fetch_calls == []
 
 
-def test_dispatcher_enqueues_only_due_accounts(make_account, enqueued):
-    now = timezone.now()
-    never_synced = make_account("ozon", name="never")
-    due = make_account("wildberries", name="due")
-    SyncState.objects.filter(pk=due.pk).update(next_sync_at=now - timedelta(seconds=1))
-    later = make_account("ozon", name="later")
-    SyncState.objects.filter(pk=later.pk).update(next_sync_at=now + timedelta(minutes=1))
-    limited = make_account("yandex_market", name="limited")
-    SyncState.objects.filter(pk=limited.pk).update(rate_limited_until=now + timedelta(minutes=5))
-    leased = make_account("ozon", name="leased")
-    SyncState.objects.filter(pk=leased.pk).update(lease_owner="w", lease_until=now + timedelta(minutes=1))
-    expired_lease = make_account("ozon", name="expired")
-    SyncState.objects.filter(pk=expired_lease.pk).update(
-        lease_owner="dead", lease_until=now - timedelta(minutes=1)
-    )
-    make_account("ozon", name="inactive", is_active=False)
-
-    dispatched = sync.sync_dispatch()
-
-    assert sorted(dispatched) == sorted([never_synced.pk, due.pk, expired_lease.pk])
-    assert sorted(enqueued) == sorted(
-        ("inbox.tasks.sync_account", (pk,)) for pk in (never_synced.pk, due.pk, expired_lease.pk)
-    )
-
-
-def test_a_push_during_a_run_keeps_the_account_due(make_account, fake_connector):
-    account = make_account("ozon")
-
-    def push() -> None:
-        with transaction.atomic():
-            sync.account_sync_request(account_id=account.pk)
-
-    fake_connector.before_fetch = push
-    fake_connector.set_pages(UpdatesPage())
-    sync.account_sync(account_id=account.pk)
-    assert SyncState.objects.get(pk=account.pk).next_sync_at <= timezone.now()
-
-
 def test_max_pages_per_run_leaves_the_account_due(make_account, fake_connector, monkeypatch):
-    monkeypatch.setattr(sync, "MAX_PAGES_PER_RUN", 1)
+    monkeypatch.setattr(engine, "MAX_PAGES_PER_RUN", 1)
     account = make_account("ozon")
     fake_connector.set_pages(*two_pages())
     outcome = sync.account_sync(account_id=account.pk)
-    assert outcome.pages == 1
+    assert outcome.counts.pages == 1
     state = SyncState.objects.get(pk=account.pk)
     assert state.cursor == {"page": 1}
     assert state.next_sync_at <= timezone.now()

@@ -10,6 +10,9 @@ SCHEDULES = {
     "outbox-sweep": ("inbox.tasks.outbox_sweep", 1),
     "snooze-wake": ("inbox.tasks.wake_snoozed_chats", 1),
     "database-statistics": ("inbox.tasks.refresh_database_statistics", 60),
+    # The dispatcher ticks notifications every second; this is the safety net without it.
+    "notifications-tick": ("notify.tasks.notifications_tick", 1),
+    "personal-data-retention": ("privacy.tasks.personal_data_purge_daily", 24 * 60),
 }
 
 

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from inbox.sync import dispatcher_run, sync_states_ensure
+from notify.runner import NotifyLoop
 from inbox.sync.dispatch import DISPATCH_MAX_SLEEP_SECONDS
 
 logger = logging.getLogger(__name__)
@@ -14,7 +15,8 @@ logger = logging.getLogger(__name__)
 class Command(BaseCommand):
     help = (
         "Hand due accounts to the qcluster workers as they fall due (about a second's wait), without "
-        "occupying a worker. Run it next to `manage.py qcluster`; stops cleanly on SIGTERM or Ctrl-C."
+        "occupying a worker, and run the notification loops (alerts, Telegram polling). Run it next to "
+        "`manage.py qcluster`; stops cleanly on SIGTERM or Ctrl-C."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,9 +37,15 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         sync_states_ensure()
+        # The notification tick (every second) and Telegram long polling live here too: both are
+        # long-running loops that would otherwise hold a qcluster worker asleep.
+        notifications = NotifyLoop().start()
         self.stdout.write("Dispatcher running; syncs run in the qcluster workers.")
         self.stdout.flush()
-        handed = dispatcher_run(
-            should_stop=stopping.is_set, sleep=stopping.wait, maximum_sleep=options["max_sleep"]
-        )
+        try:
+            handed = dispatcher_run(
+                should_stop=stopping.is_set, sleep=stopping.wait, maximum_sleep=options["max_sleep"]
+            )
+        finally:
+            notifications.stop()
         self.stdout.write(f"Dispatcher stopped after handing over {handed} syncs.")

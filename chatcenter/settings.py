@@ -38,6 +38,11 @@ INSTALLED_APPS = [
     "marketplaces",
     "inbox",
 ]
+# The fake marketplaces (`sandbox/`) are test equipment: installed only for development (DEBUG) or when
+# SANDBOX_ENABLED says so, never by production settings.
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+if SANDBOX_ENABLED:
+    INSTALLED_APPS.append("sandbox")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -128,7 +133,7 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8000")
 # Optional source-IP allow-list for push receivers (comma-separated CIDRs); empty means off.
 WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
 
-# The sandbox is test equipment; run_sandbox refuses to start unless DEBUG is on or it is forced.
+# Even when installed, run_sandbox (and the demo) refuse to start unless DEBUG is on or --force is given.
 SANDBOX_ALLOWED = DEBUG
 
 if REDIS_URL:
@@ -184,11 +189,23 @@ SECURE_PROXY_SSL_HEADER = (
 )
 X_FRAME_OPTIONS = "DENY"
 
+# Per-request and per-call INFO lines can be switched off (the demo does) so INFO keeps what a person reads.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # One line per request of the development server (runserver); 4xx/5xx are logged regardless.
+        "django.server": {"level": "INFO" if env.bool("LOG_HTTP_REQUESTS", default=True) else "WARNING"},
+        # One line per marketplace API call; failures are logged by the sync and reply code regardless.
+        "marketplaces.http": {
+            "level": "INFO" if env.bool("LOG_MARKETPLACE_CALLS", default=True) else "WARNING"
+        },
+        # django-q2 writes INFO lines per task and per schedule tick. (Its own `log_level` option only
+        # applies when no root handler exists, which is never the case here.)
+        "django-q": {"level": env.str("Q_LOG_LEVEL", default="INFO")},
+    },
 }

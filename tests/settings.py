@@ -8,7 +8,7 @@ os.environ.setdefault("FERNET_KEYS", "test-fernet-key-one")
 os.environ.setdefault("SYNC_INTERVAL_SECONDS", "60")
 
 from chatcenter.settings import *  # noqa: F403
-from chatcenter.settings import DATABASES, Q_CLUSTER
+from chatcenter.settings import DATABASES, INSTALLED_APPS, Q_CLUSTER
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["*"]
@@ -22,6 +22,9 @@ WILDBERRIES_FEEDBACKS_API_URL = "https://feedbacks-api.wildberries.ru"
 OZON_API_URL = "https://api-seller.ozon.ru"
 YANDEX_MARKET_API_URL = "https://api.partner.market.yandex.ru"
 SANDBOX_ALLOWED = True
+# The end-to-end tests and benchmarks need the sandbox whatever DJANGO_DEBUG the shell has.
+if "sandbox" not in INSTALLED_APPS:
+    INSTALLED_APPS = [*INSTALLED_APPS, "sandbox"]
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_SQLITE_NAME", "")}

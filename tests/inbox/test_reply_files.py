@@ -11,7 +11,7 @@ from inbox.limits import MEGABYTE, reply_file_limits
 from inbox.models import Chat, Message, OutgoingFile
 from inbox.services import message_send_once
 from inbox.services.files import file_name_clean
-from marketplaces.sandbox.assets import pdf_bytes, png_bytes
+from sandbox.assets import pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from marketplaces.sandbox import assets
+from sandbox import assets
 from tests.sandbox.spec_schemas import OZON_SPEC, assert_response
 
 pytestmark = pytest.mark.e2e

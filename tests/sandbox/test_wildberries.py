@@ -3,8 +3,8 @@ import time
 
 import pytest
 
-from marketplaces.sandbox import assets, tokens
-from marketplaces.sandbox.world import MODERATION_PENDING, MODERATION_READY, MODERATION_REJECTED
+from sandbox import assets, tokens
+from sandbox.world import MODERATION_PENDING, MODERATION_READY, MODERATION_REJECTED
 from tests.sandbox.spec_schemas import (
     WILDBERRIES_GENERAL_SPEC,
     WILDBERRIES_SPEC,

@@ -11,7 +11,6 @@ from inbox.services import outbox
 from inbox.services.files import ReplyFile
 from inbox.services.ingest import IngestMode, page_apply
 from marketplaces.errors import DeliveryUnknownError, RequestRejectedError
-from marketplaces.sandbox.assets import pdf_bytes, png_bytes
 from marketplaces.types import (
     AttachmentKind,
     Author,
@@ -20,6 +19,7 @@ from marketplaces.types import (
     SendReceipt,
     UpdatesPage,
 )
+from sandbox.assets import pdf_bytes, png_bytes
 from tests.sync.conftest import remote_message
 from tests.sync.test_outbox import make_overdue
 

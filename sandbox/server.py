@@ -10,19 +10,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from marketplaces.sandbox.activity import SimulatedBuyers
-from marketplaces.sandbox.base import MarketplaceApp, SandboxContext
-from marketplaces.sandbox.control import ControlApp
-from marketplaces.sandbox.faults import FaultBoard
-from marketplaces.sandbox.generator import WorldOptions, world_create
-from marketplaces.sandbox.ozon import OzonApp
-from marketplaces.sandbox.push import PushSender
-from marketplaces.sandbox.web import JSON_CONTENT_TYPE, Request, Response, json_response, parse_query
-from marketplaces.sandbox.wildberries import WildberriesChatApp, WildberriesFeedbacksApp
-from marketplaces.sandbox.world import OZON, WILDBERRIES, YANDEX_MARKET, World
-from marketplaces.sandbox.yandex_market import YandexMarketApp
+from sandbox.activity import SimulatedBuyers
+from sandbox.base import MarketplaceApp, SandboxContext
+from sandbox.control import ControlApp
+from sandbox.faults import FaultBoard
+from sandbox.generator import WorldOptions, world_create
+from sandbox.ozon import OzonApp
+from sandbox.push import PushSender
+from sandbox.web import JSON_CONTENT_TYPE, Request, Response, json_response, parse_query
+from sandbox.wildberries import WildberriesChatApp, WildberriesFeedbacksApp
+from sandbox.world import OZON, WILDBERRIES, YANDEX_MARKET, World
+from sandbox.yandex_market import YandexMarketApp
 
-logger = logging.getLogger("marketplaces.sandbox")
+logger = logging.getLogger("sandbox")
 
 MAX_BODY_BYTES = 40 * 1024 * 1024
 # Base-URL prefix → (environment variable the product reads, marketplace).

@@ -9,9 +9,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from marketplaces.sandbox import SandboxServer, WorldOptions
-from marketplaces.sandbox.generator import SCENARIOS
-from marketplaces.sandbox.world import MARKETPLACES
+from sandbox import SandboxServer, WorldOptions
+from sandbox.generator import SCENARIOS
+from sandbox.world import MARKETPLACES
 
 FAULT_FLAGS = (
     "latency_ms",

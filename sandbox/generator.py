@@ -5,8 +5,8 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from marketplaces.sandbox import assets, texts, tokens
-from marketplaces.sandbox.world import (
+from sandbox import assets, texts, tokens
+from sandbox.world import (
     AUTHOR_BUYER,
     AUTHOR_MARKETPLACE,
     AUTHOR_SELLER,

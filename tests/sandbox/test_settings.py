@@ -1,0 +1,61 @@
+"""Production settings never install the sandbox; development and an explicit switch do."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+PRINT_APPS = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps([settings.INSTALLED_APPS, settings.SANDBOX_ALLOWED]))"
+)
+
+
+def installed(**variables: str) -> tuple[list[str], bool]:
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"DJANGO_DEBUG", "SANDBOX_ENABLED", "DJANGO_SETTINGS_MODULE"}
+    }
+    environment.update(
+        DJANGO_SETTINGS_MODULE="chatcenter.settings",
+        DJANGO_SECRET_KEY="settings-test-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        FERNET_KEYS="settings-test-fernet-key",
+        **variables,
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", PRINT_APPS],
+        cwd=REPOSITORY_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    apps, allowed = json.loads(done.stdout.strip().splitlines()[-1])
+    return apps, allowed
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({"DJANGO_DEBUG": "0"}, (False, False)),
+        ({"DJANGO_DEBUG": "0", "SANDBOX_ENABLED": "0"}, (False, False)),
+        ({"DJANGO_DEBUG": "1"}, (True, True)),
+        ({"DJANGO_DEBUG": "1", "SANDBOX_ENABLED": "0"}, (False, True)),
+        # Installed on purpose in a non-debug process: run_sandbox still refuses without --force.
+        ({"DJANGO_DEBUG": "0", "SANDBOX_ENABLED": "1"}, (True, False)),
+    ],
+)
+def test_sandbox_app_installed_only_in_development_or_when_asked(variables, expected):
+    apps, allowed = installed(**variables)
+    assert ("sandbox" in apps, allowed) == expected
+    assert apps.count("sandbox") == expected[0]
+
+
+def test_test_settings_install_the_sandbox(settings):
+    assert "sandbox" in settings.INSTALLED_APPS

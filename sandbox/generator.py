@@ -134,12 +134,11 @@ def buyer_name(rng: random.Random) -> str:
 def attachment_create(world: World, rng: random.Random, *, image: bool) -> Attachment:
     if image:
         color = _pick(rng, IMAGE_COLORS)
-        return Attachment(
-            world.random_uuid(rng),
-            rng.choice(texts.ATTACHMENT_IMAGE_NAMES),
-            assets.PNG_CONTENT_TYPE,
-            assets.png_bytes(*color),
-        )
+        attachment_id = world.random_uuid(rng)
+        name = rng.choice(texts.ATTACHMENT_IMAGE_NAMES)
+        content_type = assets.PNG_CONTENT_TYPE if name.endswith(".png") else assets.JPEG_CONTENT_TYPE
+        content = assets.photo_bytes(*color, content_type=content_type)
+        return Attachment(attachment_id, name, content_type, content)
     return Attachment(
         world.random_uuid(rng),
         rng.choice(texts.ATTACHMENT_FILE_NAMES),

@@ -19,7 +19,7 @@ from sandbox.ozon import OzonApp
 from sandbox.push import PushSender
 from sandbox.web import JSON_CONTENT_TYPE, Request, Response, json_response, parse_query
 from sandbox.wildberries import WildberriesChatApp, WildberriesFeedbacksApp
-from sandbox.world import OZON, WILDBERRIES, YANDEX_MARKET, World
+from sandbox.world import MODERATION_READY, OZON, WILDBERRIES, YANDEX_MARKET, World
 from sandbox.yandex_market import YandexMarketApp
 
 logger = logging.getLogger("sandbox")
@@ -52,6 +52,9 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def do_GET(self) -> None:
+        self._serve()
+
+    def do_HEAD(self) -> None:
         self._serve()
 
     def do_POST(self) -> None:
@@ -230,12 +233,23 @@ class SandboxServer:
         return response
 
     def _file(self, request: Request) -> Response:
-        """Attachment bytes behind the `url` fields, like the marketplaces' CDNs (no auth)."""
+        """Attachment bytes behind the `url` fields, like the marketplaces' CDNs (no auth).
+
+        A file still in moderation (or rejected) is not on the CDN: only WB's download method explains
+        why (202/451), as on the real marketplace.
+        """
+        if request.method not in ("GET", "HEAD"):
+            return Response(405, b"method not allowed", "text/plain; charset=utf-8", {"Allow": "GET, HEAD"})
         parts = request.path.split("/")
         attachment = self.world.attachments.get(parts[2]) if len(parts) > 2 else None
-        if attachment is None:
+        if attachment is None or attachment.moderation != MODERATION_READY:
             return Response(404, b"not found", "text/plain; charset=utf-8")
-        return Response(200, attachment.content, attachment.content_type or JSON_CONTENT_TYPE)
+        # Files never change under their id, so a CDN lets clients keep them.
+        headers = {
+            "Cache-Control": "public, max-age=31536000, immutable",
+            "ETag": f'"{attachment.attachment_id}"',
+        }
+        return Response(200, attachment.content, attachment.content_type or JSON_CONTENT_TYPE, headers)
 
     def log_request(self, request: Request, status: int, seconds: float) -> None:
         if self.log_requests:

@@ -59,3 +59,16 @@ def test_sandbox_app_installed_only_in_development_or_when_asked(variables, expe
 
 def test_test_settings_install_the_sandbox(settings):
     assert "sandbox" in settings.INSTALLED_APPS
+
+
+@pytest.mark.django_db
+def test_favicon_is_served_so_no_page_logs_a_404():
+    from django.contrib.staticfiles import finders
+    from django.test import Client
+
+    client = Client()
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response["Location"]) == (301, "/static/favicon.svg")
+    assert finders.find("favicon.svg") is not None
+    login = client.get("/login/")
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in login.content.decode()

@@ -101,7 +101,7 @@ def demo_first_sync(*, account: MarketplaceAccount) -> str:
         lines = [line.strip() for line in output.getvalue().splitlines() if "error" in line]
         return f"first sync failed ({lines[-1] if lines else 'see the admin'}); the worker retries"
     chats = Chat.objects.filter(account=account).count()
-    return f"{chats} chats synced"
+    return f"{chats} chats in the inbox"
 
 
 def demo_pushes_connect(

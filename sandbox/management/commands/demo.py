@@ -151,10 +151,8 @@ class Command(BaseCommand):
         children.start("web server", "runserver", "--noreload", f"127.0.0.1:{port}", quiet_stdout=True)
         if not port_wait(port, timeout=WEB_START_TIMEOUT):
             raise CommandError(f"The web server did not start on port {port}; see the messages above.")
-        with override_settings(PUBLIC_BASE_URL=url.rstrip("/")):
-            notes.extend(
-                demo_pushes_connect(sandbox=sandbox, accounts=[c.account for c in cabinets], base_url=url)
-            )
+        accounts = [cabinet.account for cabinet in cabinets]
+        notes.extend(demo_pushes_connect(sandbox=sandbox, accounts=accounts, base_url=url))
         connections.close_all()
         self.stdout.write(
             f"\nChat Center is running: {url}\n"

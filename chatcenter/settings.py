@@ -197,9 +197,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own console handler (DEBUG only) would print every django.* line a second time.
+        "django": {"handlers": [], "level": "INFO"},
         "django.db.backends": {"level": "WARNING"},
         # One line per request of the development server (runserver); 4xx/5xx are logged regardless.
-        "django.server": {"level": "INFO" if env.bool("LOG_HTTP_REQUESTS", default=True) else "WARNING"},
+        "django.server": {
+            "level": "INFO" if env.bool("LOG_HTTP_REQUESTS", default=True) else "WARNING",
+            "propagate": True,
+        },
         # One line per marketplace API call; failures are logged by the sync and reply code regardless.
         "marketplaces.http": {
             "level": "INFO" if env.bool("LOG_MARKETPLACE_CALLS", default=True) else "WARNING"

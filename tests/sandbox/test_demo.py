@@ -2,6 +2,7 @@
 
 import os
 import queue
+import re
 import signal
 import socket
 import sqlite3
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
@@ -86,6 +88,53 @@ def test_demo_user_password_set_only_when_it_differs():
     changed = demo_user_ensure(password="second-password")
     assert changed.password != hashed and changed.check_password("second-password")
     assert (changed.is_staff, changed.is_superuser) == (True, True)
+
+
+def _check_the_running_product(*, port: int, password: str) -> None:
+    """As a new user would: log in, see chats, open a photo, find push URLs on the demo's own address."""
+    base = f"http://127.0.0.1:{port}"
+    with requests.Session() as browser:
+        login = browser.get(f"{base}/login/", timeout=10)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
+        inbox = browser.post(
+            f"{base}/login/",
+            data={"username": "demo", "password": password, "csrfmiddlewaretoken": token},
+            headers={"Referer": f"{base}/login/"},
+            timeout=10,
+        )
+        assert (inbox.status_code, inbox.url) == (200, f"{base}/inbox/")
+        # A Wildberries photo that passed moderation: the product fetches it from the sandbox.
+        seeded = world_create(WorldOptions(seed=SANDBOX_SEED), world=World(seed=SANDBOX_SEED))
+        cabinet = seeded.cabinet_find(marketplace="wildberries", reference=0)
+        ready_photos = {
+            attachment.attachment_id
+            for message in cabinet.events
+            for attachment in message.attachments
+            if attachment.is_image and attachment.moderation == "ready"
+        }
+        found = None
+        for page in browser.get(
+            f"{base}/api/chat/chats", params={"marketplace": "wildberries"}, timeout=10
+        ).json()["results"]:
+            messages = browser.get(f"{base}/api/chat/chats/{page['id']}/messages", timeout=10).json()[
+                "results"
+            ]
+            for message in messages:
+                for index, attachment in enumerate(message["attachments"]):
+                    if attachment.get("remote_id") in ready_photos:
+                        found = (page["id"], message["id"], index)
+        assert found is not None
+        chat_id, message_id, index = found
+        photo = browser.get(
+            f"{base}/inbox/chats/{chat_id}/messages/{message_id}/attachments/{index}/", timeout=10
+        )
+        assert photo.status_code == 200
+        assert photo.content.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n"))
+        accounts = browser.get(f"{base}/api/chat/accounts", timeout=10).json()
+        accounts = accounts["results"] if isinstance(accounts, dict) else accounts
+        ozon = next(account for account in accounts if account["marketplace"] == "ozon")
+        change = browser.get(f"{base}/admin/accounts/marketplaceaccount/{ozon['id']}/change/", timeout=10)
+        assert f"{base}/hooks/ozon/" in change.text
 
 
 def _group_alive(pgid: int) -> bool:
@@ -167,6 +216,8 @@ def test_demo_shows_chats_at_once_refuses_a_second_run_and_stops_cleanly_on_ctrl
         assert counts["wildberries"] > 0
         assert f"Chat Center is running: http://127.0.0.1:{port}/\n" in output
         assert len(children) == 2  # worker and web server (no dispatcher command in this project yet)
+
+        _check_the_running_product(port=port, password=(tmp_path / "demo-password.txt").read_text().strip())
 
         second = subprocess.run(
             [sys.executable, "manage.py", "demo", "--port", str(port + 2), "--state-dir", str(tmp_path)],

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 from django.contrib.auth import get_user_model
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, get_commands
 
 from sandbox.demo.lock import DemoAlreadyRunning, DemoLock
 from sandbox.demo.setup import demo_user_ensure
@@ -215,7 +215,8 @@ def test_demo_shows_chats_at_once_refuses_a_second_run_and_stops_cleanly_on_ctrl
             assert counts[marketplace] >= len(buyer_chats) > 0
         assert counts["wildberries"] > 0
         assert f"Chat Center is running: http://127.0.0.1:{port}/\n" in output
-        assert len(children) == 2  # worker and web server (no dispatcher command in this project yet)
+        # The worker and the web server, and the dispatcher wherever the project has that command.
+        assert len(children) == 2 + ("dispatcher" in get_commands())
 
         _check_the_running_product(port=port, password=(tmp_path / "demo-password.txt").read_text().strip())
 

@@ -21,12 +21,13 @@ from marketplaces.registry import spec_for
 from sandbox.server import SandboxServer
 
 DEMO_USERNAME = "demo"
-# Data, not UI text: the names the demo cabinets get (what a Russian seller would call them).
-DEMO_CABINETS = {
-    "wildberries": "Демо: Wildberries",
-    "ozon": "Демо: Ozon",
-    "yandex_market": "Демо: Яндекс Маркет",
-}
+# Data, not UI text: the demo cabinets and their names (what a Russian seller would call them), fixed so
+# that every run finds the cabinets of the previous one.
+DEMO_CABINETS = (
+    ("wildberries", "Демо: Wildberries"),
+    ("ozon", "Демо: Ozon"),
+    ("yandex_market", "Демо: Яндекс Маркет"),
+)
 
 
 @dataclass
@@ -64,7 +65,7 @@ def demo_user_ensure(*, password: str) -> AbstractBaseUser:
 def demo_cabinets_connect(*, sandbox: SandboxServer, user: AbstractBaseUser) -> list[DemoCabinet]:
     """One account per marketplace on the sandbox's first (fully capable) cabinet; reused when present."""
     cabinets = []
-    for marketplace, name in DEMO_CABINETS.items():
+    for marketplace, name in DEMO_CABINETS:
         cabinet = sandbox.world.cabinet_find(marketplace=marketplace, reference=0)
         assert cabinet is not None
         account = MarketplaceAccount.objects.filter(marketplace=marketplace, name=name).first()

@@ -200,9 +200,10 @@ LOGGING = {
         # Django's own console handler (DEBUG only) would print every django.* line a second time.
         "django": {"handlers": [], "level": "INFO"},
         "django.db.backends": {"level": "WARNING"},
-        # One line per request of the development server (runserver); 4xx/5xx are logged regardless.
+        # One line per request of the development server (runserver). Off, failed requests are still
+        # reported once, by django.request.
         "django.server": {
-            "level": "INFO" if env.bool("LOG_HTTP_REQUESTS", default=True) else "WARNING",
+            "level": "INFO" if env.bool("LOG_HTTP_REQUESTS", default=True) else "CRITICAL",
             "propagate": True,
         },
         # One line per marketplace API call; failures are logged by the sync and reply code regardless.

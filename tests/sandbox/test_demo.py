@@ -239,7 +239,7 @@ def test_demo_shows_chats_at_once_refuses_a_second_run_and_stops_cleanly_on_ctrl
         remaining = []
         while (line := lines.get(timeout=5)) is not None:
             remaining.append(line)
-        assert remaining == ["Demo stopped.\n"]
+        assert remaining == ["Stopping…\n", "Demo stopped.\n"]
         assert [pid for pid in children if _group_alive(pid)] == []
     finally:
         if demo.poll() is None:

@@ -72,3 +72,53 @@ def test_favicon_is_served_so_no_page_logs_a_404():
     assert finders.find("favicon.svg") is not None
     login = client.get("/login/")
     assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in login.content.decode()
+
+
+LOG_LINES = (
+    "import logging, django; django.setup(); "
+    "logging.getLogger('django.request').error('Bad Gateway: /x/'); "
+    "logging.getLogger('django.server').error('\"GET /x HTTP/1.1\" 502 1'); "
+    "logging.getLogger('django.server').info('\"GET /y HTTP/1.1\" 200 1'); "
+    "logging.getLogger('marketplaces.http').info('Ozon POST /v3/chat/list -> 200 in 5 ms'); "
+    "logging.getLogger('django-q').info('Processed sync-1')"
+)
+
+
+def logged(**variables: str) -> list[str]:
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("LOG_", "Q_LOG")) and name != "DJANGO_SETTINGS_MODULE"
+    }
+    environment.update(
+        DJANGO_SETTINGS_MODULE="chatcenter.settings",
+        DJANGO_SECRET_KEY="settings-test-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        FERNET_KEYS="settings-test-fernet-key",
+        DJANGO_DEBUG="1",
+        **variables,
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", LOG_LINES],
+        cwd=REPOSITORY_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    # Drop the timestamp: "<date> <time> LEVEL logger message".
+    return [line.split(" ", 2)[2] for line in done.stderr.splitlines()]
+
+
+def test_each_event_is_logged_once_and_per_line_logging_can_be_switched_off():
+    assert logged() == [
+        "ERROR django.request Bad Gateway: /x/",
+        'ERROR django.server "GET /x HTTP/1.1" 502 1',
+        'INFO django.server "GET /y HTTP/1.1" 200 1',
+        "INFO marketplaces.http Ozon POST /v3/chat/list -> 200 in 5 ms",
+        "INFO django-q Processed sync-1",
+    ]
+    # What `make demo` sets for its children: a failed request is reported once, nothing per line.
+    assert logged(LOG_HTTP_REQUESTS="0", LOG_MARKETPLACE_CALLS="0", Q_LOG_LEVEL="WARNING") == [
+        "ERROR django.request Bad Gateway: /x/"
+    ]

@@ -129,6 +129,7 @@ class Command(BaseCommand):
                     cabinets=cabinets,
                 )
             finally:
+                self.stdout.write("Stopping…")
                 # Quiet the simulation first: no buyer message or push into a server that is stopping.
                 sandbox.buyers.stop()
                 sandbox.pushes.stop()

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
 
 
 class SandboxConfig(AppConfig):
@@ -9,4 +8,5 @@ class SandboxConfig(AppConfig):
     """
 
     name = "sandbox"
-    verbose_name = _("Marketplace sandbox")
+    # No models, so never shown in admin: no translation needed.
+    verbose_name = "Marketplace sandbox"

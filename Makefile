@@ -18,8 +18,10 @@ install: $(STAMP)
 .env: | $(STAMP)
 	$(BIN)/python scripts/ensure_env.py .env
 
+# SANDBOX_ENABLED installs the sandbox app (where the demo command lives) even if .env turned DEBUG off;
+# the command then says that the demo needs DJANGO_DEBUG=1.
 demo: $(STAMP) .env
-	$(BIN)/python scripts/demo.py --port $(PORT)
+	SANDBOX_ENABLED=1 $(BIN)/python manage.py demo --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import MarketplaceAccount, SyncRun, SyncState
 from bench.measure import percentile
 from inbox.sync import account_mark_due, account_sync
-from marketplaces.sandbox import SandboxServer, WorldOptions
+from sandbox import SandboxServer, WorldOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 DUE_WAIT_TARGET_SECONDS = 2.0

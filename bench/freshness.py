@@ -21,7 +21,7 @@ from accounts.models import MarketplaceAccount, SyncState
 from bench.measure import percentile
 from inbox.models import Message
 from inbox.sync import account_sync
-from marketplaces.sandbox import SandboxServer, WorldOptions
+from sandbox import SandboxServer, WorldOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8766

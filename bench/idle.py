@@ -12,7 +12,7 @@ from accounts.models import MarketplaceAccount, SyncState
 from inbox.models import Chat, Message
 from inbox.sync import account_sync, sync_interval
 from marketplaces import wildberries, yandex_market
-from marketplaces.sandbox import SandboxServer, WorldOptions
+from sandbox import SandboxServer, WorldOptions
 
 YANDEX_MARKET_HOURLY_QUOTAS = {"chats": 5000, "chats/history": 10000, "chat": 1000}
 

@@ -11,8 +11,8 @@ from inbox.models import Chat, Message
 from inbox.services.ingest import IngestMode, page_apply
 from inbox.sync import account_backfill
 from marketplaces import registry
-from marketplaces.sandbox import SandboxServer, WorldOptions
 from marketplaces.types import UpdatesPage
+from sandbox import SandboxServer, WorldOptions
 
 TARGET_RATIO = 20.0
 

@@ -17,11 +17,11 @@ from django.utils import timezone
 from accounts.models import MarketplaceAccount, SyncState
 from bench.measure import percentile
 from inbox.models import Chat, Message
-from marketplaces.sandbox.server import _Handler
-from marketplaces.sandbox.telegram import BOT_ID, FakeTelegram
 from notify.models import Notification, NotifyState, TelegramLink
 from notify.runner import NotifyLoop
 from notify.services.delivery import notifications_deliver
+from sandbox.server import _Handler
+from sandbox.telegram import BOT_ID, FakeTelegram
 
 TOKEN = f"{BOT_ID}:AAH-bench-token"
 LATENCY_TARGET_P95 = 3.0

@@ -47,6 +47,11 @@ INSTALLED_APPS = [
     "audit",
     "privacy",
 ]
+# The fake marketplaces (`sandbox/`) are test equipment: installed only for development (DEBUG) or when
+# SANDBOX_ENABLED says so, never by production settings.
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+if SANDBOX_ENABLED:
+    INSTALLED_APPS.append("sandbox")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -227,6 +232,7 @@ EMAIL_FILE_PATH = EMAIL_CONFIG.get("EMAIL_FILE_PATH") or str(BASE_DIR / "var" / 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Chat Center <chat-center@localhost>")
 
 # The sandbox is test equipment; run_sandbox refuses to start unless DEBUG is on or it is forced.
+# Even when installed, run_sandbox (and the demo) refuse to start unless DEBUG is on or --force is given.
 SANDBOX_ALLOWED = DEBUG
 
 if REDIS_URL:
@@ -285,12 +291,31 @@ SECURE_PROXY_SSL_HEADER = (
 )
 X_FRAME_OPTIONS = "DENY"
 
+# Per-request and per-call INFO lines can be switched off (the demo does) so INFO keeps what a person reads.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # urllib3 logs request lines at DEBUG, and the Telegram Bot API carries the bot token in the path.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own console handler (DEBUG only) would print every django.* line a second time.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.db.backends": {"level": "WARNING"},
+        # urllib3 logs request lines at DEBUG, and the Telegram Bot API carries the bot token in the path.
+        "urllib3": {"level": "WARNING"},
+        # One line per request of the development server (runserver). Off, failed requests are still
+        # reported once, by django.request.
+        "django.server": {
+            "level": "INFO" if env.bool("LOG_HTTP_REQUESTS", default=True) else "CRITICAL",
+            "propagate": True,
+        },
+        # One line per marketplace API call; failures are logged by the sync and reply code regardless.
+        "marketplaces.http": {
+            "level": "INFO" if env.bool("LOG_MARKETPLACE_CALLS", default=True) else "WARNING"
+        },
+        # django-q2 writes INFO lines per task and per schedule tick. (Its own `log_level` option only
+        # applies when no root handler exists, which is never the case here.)
+        "django-q": {"level": env.str("Q_LOG_LEVEL", default="INFO")},
+    },
 }

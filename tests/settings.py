@@ -11,7 +11,7 @@ os.environ.setdefault("FERNET_KEYS", "test-fernet-key-one")
 os.environ.setdefault("SYNC_INTERVAL_SECONDS", "60")
 
 from chatcenter.settings import *  # noqa: F403
-from chatcenter.settings import DATABASES, Q_CLUSTER
+from chatcenter.settings import DATABASES, INSTALLED_APPS, Q_CLUSTER
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["*"]
@@ -28,6 +28,9 @@ SANDBOX_ALLOWED = True
 # Stored attachments land in a throw-away folder, never in the checkout's media/.
 MEDIA_ROOT = tempfile.mkdtemp(prefix="chatcenter-test-media-")
 atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
+# The end-to-end tests and benchmarks need the sandbox whatever DJANGO_DEBUG the shell has.
+if "sandbox" not in INSTALLED_APPS:
+    INSTALLED_APPS = [*INSTALLED_APPS, "sandbox"]
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_SQLITE_NAME", "")}

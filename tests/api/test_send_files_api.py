@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from inbox.limits import MEGABYTE
 from inbox.models import Message, OutgoingFile
-from marketplaces.sandbox.assets import pdf_bytes, png_bytes
+from sandbox.assets import pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 
 from assist.models import LlmUsage
 from inbox.models import Message
-from marketplaces.sandbox.llm import API_KEY, MODEL, FakeLlm
-from marketplaces.sandbox.server import _Handler
+from sandbox.llm import API_KEY, MODEL, FakeLlm
+from sandbox.server import _Handler
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from marketplaces.sandbox import SandboxServer, WorldOptions
+from sandbox import SandboxServer, WorldOptions
 from tests.browser.worker import QueueWorker
 
 CHROMIUM = Path("/usr/bin/chromium")

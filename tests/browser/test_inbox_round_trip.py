@@ -19,7 +19,7 @@ from accounts.models import MarketplaceAccount, SyncRun, SyncState
 from inbox import sync
 from inbox.models import Chat, Message
 from inbox.selectors import ChatFilters, chat_filtered_for_user
-from marketplaces.sandbox import SandboxServer
+from sandbox import SandboxServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect

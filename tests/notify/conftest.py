@@ -6,9 +6,9 @@ from types import SimpleNamespace
 import pytest
 from django.test import override_settings
 
-from marketplaces.sandbox.server import _Handler
-from marketplaces.sandbox.telegram import BOT_ID, FakeTelegram
 from notify.telegram import TelegramBot
+from sandbox.server import _Handler
+from sandbox.telegram import BOT_ID, FakeTelegram
 
 TOKEN = f"{BOT_ID}:AAH-test-token-for-chat-center"
 

@@ -3,10 +3,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from marketplaces.sandbox.telegram import BOT_USERNAME
 from notify.models import TelegramLink, TelegramLinkToken
 from notify.services.linking import telegram_link_token_create
 from notify.tasks import telegram_poll_once
+from sandbox.telegram import BOT_USERNAME
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PHONE = 5550001

@@ -10,7 +10,7 @@ from django.utils import translation
 
 from inbox.models import Message
 from inbox.replies import create
-from marketplaces.sandbox.assets import pdf_bytes
+from sandbox.assets import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,6 @@ from inbox.replies.create import message_send, reply_queue
 from inbox.replies.files import ReplyFile
 from inbox.services.ingest import IngestMode, page_apply
 from marketplaces.errors import DeliveryUnknownError, RequestRejectedError
-from marketplaces.sandbox.assets import pdf_bytes, png_bytes
 from marketplaces.types import (
     AttachmentKind,
     Author,
@@ -21,6 +20,7 @@ from marketplaces.types import (
     SendReceipt,
     UpdatesPage,
 )
+from sandbox.assets import pdf_bytes, png_bytes
 from tests.sync.conftest import remote_message
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.utils import translation
 from inbox.models import Chat, Message, OutgoingFile
 from inbox.replies.create import reply_create
 from inbox.replies.files import file_name_clean, reply_file_limits_for
-from marketplaces.sandbox.assets import pdf_bytes, png_bytes
 from marketplaces.spec import MEGABYTE
+from sandbox.assets import pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 

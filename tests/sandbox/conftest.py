@@ -4,8 +4,8 @@ from typing import Any
 import pytest
 import requests
 
-from marketplaces.sandbox import SandboxServer, WorldOptions
-from marketplaces.sandbox.world import Cabinet
+from sandbox import SandboxServer, WorldOptions
+from sandbox.world import Cabinet
 
 pytestmark = pytest.mark.e2e
 

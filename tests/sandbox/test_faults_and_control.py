@@ -4,7 +4,7 @@ import time
 import pytest
 import requests
 
-from marketplaces.sandbox import SandboxServer, WorldOptions
+from sandbox import SandboxServer, WorldOptions
 from tests.sandbox.spec_schemas import OZON_SPEC, WILDBERRIES_SPEC, YANDEX_MARKET_SPEC, assert_response
 
 pytestmark = pytest.mark.e2e

@@ -2,7 +2,7 @@
 
 import base64
 
-from marketplaces.sandbox import assets
+from sandbox import assets
 from tests.sandbox.spec_schemas import (
     OZON_SPEC,
     WILDBERRIES_SPEC,

@@ -111,15 +111,23 @@ def test_run_sandbox_refuses_without_sandbox_allowed(settings):
         call_command("run_sandbox")
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def test_run_sandbox_prints_urls_and_cabinets_then_serves(tmp_path: Path):
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONUNBUFFERED": "1"}
+    # A shell running background jobs (`make test &`) starts children with SIGINT ignored; the child here
+    # always starts that way, so the test cannot depend on the disposition it inherits, and it stops the
+    # sandbox with SIGTERM, which run_sandbox handles.
     process = subprocess.Popen(
         [sys.executable, "manage.py", "run_sandbox", "--port", "0", "--seed", "4", "--chats", "3"],
         cwd=REPOSITORY_ROOT,
         env=environment,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_ignore_sigint,
     )
     try:
         lines = []
@@ -147,5 +155,41 @@ def test_run_sandbox_prints_urls_and_cabinets_then_serves(tmp_path: Path):
         )
         assert response.status_code == 200 and len(response.json()["chats"]) == 4
     finally:
+        process.terminate()
+        try:
+            _, errors = process.communicate(timeout=10)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert process.returncode == 0
+    assert json.loads(errors.strip().splitlines()[-1]) == {"stopped": True, "replies": 0}
+    assert "Traceback" not in errors
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def test_run_sandbox_stops_silently_on_ctrl_c():
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "run_sandbox", "--chats", "1", "--verbosity", "0"],
+        cwd=REPOSITORY_ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_sigint,
+    )
+    try:
+        for line in process.stdout:
+            if line.startswith("READY"):
+                break
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 0
+        _, errors = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert (process.returncode, errors) == (0, "")

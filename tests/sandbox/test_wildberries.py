@@ -3,8 +3,8 @@ import time
 
 import pytest
 
-from marketplaces.sandbox import assets, tokens
-from marketplaces.sandbox.world import MODERATION_PENDING, MODERATION_READY, MODERATION_REJECTED
+from sandbox import assets, tokens
+from sandbox.world import MODERATION_PENDING, MODERATION_READY, MODERATION_REJECTED
 from tests.sandbox.spec_schemas import (
     WILDBERRIES_GENERAL_SPEC,
     WILDBERRIES_SPEC,
@@ -178,7 +178,7 @@ def test_download_answers_by_moderation_state(client):
     unknown = client.wildberries("GET", "/api/v1/seller/download/nope")
 
     assert ready.status_code == 200 and ready.content == by_state[MODERATION_READY].content
-    assert ready.headers["Content-Type"] in ("application/pdf", "image/png")
+    assert ready.headers["Content-Type"] in ("application/pdf", "image/png", "image/jpeg")
     path = "/api/v1/seller/download/{id}"
     assert assert_response(WILDBERRIES_SPEC, path, "GET", pending) == {
         "moderationState": "pending",
@@ -199,11 +199,21 @@ def test_attachment_urls_serve_real_files(client):
         item for event in events for item in event.get("message", {}).get("attachments", {}).get("images", [])
     ]
     assert files or images
+    ready = {
+        key for key, item in client.sandbox.world.attachments.items() if item.moderation == MODERATION_READY
+    }
     for item in files:
-        content = client.http.get(item["url"], timeout=5).content
-        assert content.startswith(b"%PDF-") and len(content) == item["size"]
+        response = client.http.get(item["url"], timeout=5)
+        if item["downloadID"] not in ready:  # still in moderation or rejected: not on the CDN
+            assert response.status_code == 404
+            continue
+        assert response.content.startswith(b"%PDF-") and len(response.content) == item["size"]
     for item in images:
-        assert client.http.get(item["url"], timeout=5).content.startswith(b"\x89PNG")
+        response = client.http.get(item["url"], timeout=5)
+        if item["downloadID"] not in ready:
+            assert response.status_code == 404
+            continue
+        assert response.content.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"))
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
 import time
 
-from marketplaces.sandbox.control import chat_state
-from marketplaces.sandbox.generator import WorldOptions, world_create
-from marketplaces.sandbox.world import World
+from sandbox.control import chat_state
+from sandbox.generator import WorldOptions, world_create
+from sandbox.world import World
 
 
 def snapshot(seed: int) -> list:

@@ -3,7 +3,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from marketplaces.sandbox import assets
+from sandbox import assets
 from tests.sandbox.spec_schemas import YANDEX_MARKET_SPEC, assert_response
 
 pytestmark = pytest.mark.e2e

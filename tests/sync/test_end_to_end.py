@@ -10,7 +10,7 @@ from accounts.models import MarketplaceAccount, SyncRun, SyncState
 from inbox import sync
 from inbox.models import Chat, Message
 from inbox.services import outbox
-from marketplaces.sandbox import SandboxServer, WorldOptions
+from sandbox import SandboxServer, WorldOptions
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 

@@ -10,8 +10,8 @@ from inbox.models import Chat, Message
 from inbox.services import message_send_once, outbox
 from marketplaces import registry
 from marketplaces.http import HttpClient
-from marketplaces.sandbox import SandboxServer
-from marketplaces.sandbox.assets import png_bytes
+from sandbox import SandboxServer
+from sandbox.assets import png_bytes
 from tests.sync.test_end_to_end import account_for, sandbox  # noqa: F401  the sandbox fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]

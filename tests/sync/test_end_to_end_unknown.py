@@ -13,7 +13,7 @@ from inbox.models import Chat, Message
 from inbox.replies import deliver, sweep
 from inbox.replies.create import reply_create
 from marketplaces import registry
-from marketplaces.sandbox import SandboxServer
+from sandbox import SandboxServer
 from tests.sync.test_end_to_end import account_for, sandbox  # noqa: F401  the sandbox fixture
 from tests.sync.test_end_to_end_files import short_read_timeout  # noqa: F401  lost answers
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from inbox.limits import MEGABYTE
 from inbox.models import Chat, Message, OutgoingFile
-from marketplaces.sandbox.assets import pdf_bytes, png_bytes
+from sandbox.assets import pdf_bytes, png_bytes
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

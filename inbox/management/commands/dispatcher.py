@@ -6,8 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from inbox.sync import dispatcher_run, sync_states_ensure
-from notify.runner import NotifyLoop
 from inbox.sync.dispatch import DISPATCH_MAX_SLEEP_SECONDS
+from notify.runner import NotifyLoop
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from marketplaces.sandbox.web import Request, Response, json_response
+from sandbox.web import Request, Response, json_response
 
 BOT_ID = 7000000001
 BOT_USERNAME = "chatcenter_sandbox_bot"

@@ -15,10 +15,10 @@ from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 
-from marketplaces.sandbox.activity import EVENT_BUYER_MESSAGE, EVENT_CHAT_CREATED
-from marketplaces.sandbox.world import OZON, YANDEX_MARKET, Cabinet, Chat, Message, World, iso_utc
+from sandbox.activity import EVENT_BUYER_MESSAGE, EVENT_CHAT_CREATED
+from sandbox.world import OZON, YANDEX_MARKET, Cabinet, Chat, Message, World, iso_utc
 
-logger = logging.getLogger("marketplaces.sandbox.push")
+logger = logging.getLogger("sandbox.push")
 
 OZON_USER_TYPES = {"buyer": "Customer", "support": "Support"}
 # YM gives 1 s to answer PING and 10 s to answer other notifications (2026 docs); Ozon suspends slow URLs.

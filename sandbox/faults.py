@@ -7,7 +7,7 @@ import threading
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from marketplaces.sandbox.world import MARKETPLACES
+from sandbox.world import MARKETPLACES
 
 
 @dataclass(slots=True)

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from marketplaces.sandbox.web import Request, Response, json_response
+from sandbox.web import Request, Response, json_response
 
 API_KEY = "sk-sandbox-chat-center"
 MODEL = "sandbox-drafts-1"

@@ -109,4 +109,5 @@ QUESTION_ANSWERS = (
 )
 
 ATTACHMENT_FILE_NAMES = ("Чек.pdf", "Акт_приёмки.pdf", "Гарантийный_талон.pdf")
-ATTACHMENT_IMAGE_NAMES = ("фото_товара.png", "упаковка.png", "дефект.png")
+# Buyers send camera photos (JPEG) and screenshots (PNG).
+ATTACHMENT_IMAGE_NAMES = ("фото_товара.jpg", "скриншот_заказа.png", "дефект.jpg")

@@ -10,21 +10,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from marketplaces.sandbox.activity import SimulatedBuyers
-from marketplaces.sandbox.base import MarketplaceApp, SandboxContext
-from marketplaces.sandbox.control import ControlApp
-from marketplaces.sandbox.faults import FaultBoard
-from marketplaces.sandbox.generator import WorldOptions, world_create
-from marketplaces.sandbox.llm import FakeLlm
-from marketplaces.sandbox.ozon import OzonApp
-from marketplaces.sandbox.push import PushSender
-from marketplaces.sandbox.telegram import BOT_ID, FakeTelegram
-from marketplaces.sandbox.web import JSON_CONTENT_TYPE, Request, Response, json_response, parse_query
-from marketplaces.sandbox.wildberries import WildberriesChatApp, WildberriesFeedbacksApp
-from marketplaces.sandbox.world import OZON, WILDBERRIES, YANDEX_MARKET, World
-from marketplaces.sandbox.yandex_market import YandexMarketApp
+from sandbox.activity import SimulatedBuyers
+from sandbox.base import MarketplaceApp, SandboxContext
+from sandbox.control import ControlApp
+from sandbox.faults import FaultBoard
+from sandbox.generator import WorldOptions, world_create
+from sandbox.llm import FakeLlm
+from sandbox.ozon import OzonApp
+from sandbox.push import PushSender
+from sandbox.telegram import BOT_ID, FakeTelegram
+from sandbox.web import JSON_CONTENT_TYPE, Request, Response, json_response, parse_query
+from sandbox.wildberries import WildberriesChatApp, WildberriesFeedbacksApp
+from sandbox.world import MODERATION_READY, OZON, WILDBERRIES, YANDEX_MARKET, World
+from sandbox.yandex_market import YandexMarketApp
 
-logger = logging.getLogger("marketplaces.sandbox")
+logger = logging.getLogger("sandbox")
 
 MAX_BODY_BYTES = 40 * 1024 * 1024
 # Base-URL prefix → (environment variable the product reads, marketplace).
@@ -54,6 +54,9 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def do_GET(self) -> None:
+        self._serve()
+
+    def do_HEAD(self) -> None:
         self._serve()
 
     def do_POST(self) -> None:
@@ -158,8 +161,8 @@ class SandboxServer:
     def urls(self) -> dict[str, str]:
         """Environment variable → base URL, exactly what the product reads from settings."""
         urls = {variable: f"{self.base_url}{prefix}" for prefix, (variable, _) in PREFIXES.items()}
-        urls["LLM_API_URL"] = f"{self.base_url}/llm/v1"
         urls["TELEGRAM_API_URL"] = f"{self.base_url}/telegram"
+        urls["LLM_API_URL"] = f"{self.base_url}/llm/v1"
         return urls
 
     @property
@@ -213,11 +216,9 @@ class SandboxServer:
             return self.control.handle(request)
         if prefix == "/_files":
             return self._file(request)
-        if prefix == "/llm":
+        if prefix in ("/telegram", "/llm"):
             request.path = request.path[len(prefix) :] or "/"
-            return self.llm.handle(request)
-        if prefix == "/telegram":
-            return self.telegram.handle(request)
+            return (self.telegram if prefix == "/telegram" else self.llm).handle(request)
         app = self.apps.get(prefix)
         if app is None:
             return json_response(404, {"error": f"unknown sandbox prefix {prefix!r}", "urls": self.urls})
@@ -245,12 +246,23 @@ class SandboxServer:
         return response
 
     def _file(self, request: Request) -> Response:
-        """Attachment bytes behind the `url` fields, like the marketplaces' CDNs (no auth)."""
+        """Attachment bytes behind the `url` fields, like the marketplaces' CDNs (no auth).
+
+        A file still in moderation (or rejected) is not on the CDN: only WB's download method explains
+        why (202/451), as on the real marketplace.
+        """
+        if request.method not in ("GET", "HEAD"):
+            return Response(405, b"method not allowed", "text/plain; charset=utf-8", {"Allow": "GET, HEAD"})
         parts = request.path.split("/")
         attachment = self.world.attachments.get(parts[2]) if len(parts) > 2 else None
-        if attachment is None:
+        if attachment is None or attachment.moderation != MODERATION_READY:
             return Response(404, b"not found", "text/plain; charset=utf-8")
-        return Response(200, attachment.content, attachment.content_type or JSON_CONTENT_TYPE)
+        # Files never change under their id, so a CDN lets clients keep them.
+        headers = {
+            "Cache-Control": "public, max-age=31536000, immutable",
+            "ETag": f'"{attachment.attachment_id}"',
+        }
+        return Response(200, attachment.content, attachment.content_type or JSON_CONTENT_TYPE, headers)
 
     def log_request(self, request: Request, status: int, seconds: float) -> None:
         if self.log_requests:

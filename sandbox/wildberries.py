@@ -9,11 +9,11 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from marketplaces.sandbox import tokens
-from marketplaces.sandbox.activity import seller_message_add
-from marketplaces.sandbox.assets import sniff_content_type
-from marketplaces.sandbox.base import MarketplaceApp
-from marketplaces.sandbox.web import (
+from sandbox import tokens
+from sandbox.activity import seller_message_add
+from sandbox.assets import sniff_content_type
+from sandbox.base import MarketplaceApp
+from sandbox.web import (
     JSON_CONTENT_TYPE,
     PROBLEM_CONTENT_TYPE,
     Request,
@@ -21,7 +21,7 @@ from marketplaces.sandbox.web import (
     Route,
     json_response,
 )
-from marketplaces.sandbox.world import (
+from sandbox.world import (
     AUTHOR_BUYER,
     AUTHOR_MARKETPLACE,
     AUTHOR_SELLER,

@@ -11,11 +11,11 @@ import binascii
 from email.utils import formatdate
 from typing import Any
 
-from marketplaces.sandbox.activity import chat_open, seller_message_add
-from marketplaces.sandbox.assets import sniff_content_type
-from marketplaces.sandbox.base import MarketplaceApp
-from marketplaces.sandbox.web import Request, Response, Route, json_response
-from marketplaces.sandbox.world import (
+from sandbox.activity import chat_open, seller_message_add
+from sandbox.assets import sniff_content_type
+from sandbox.base import MarketplaceApp
+from sandbox.web import Request, Response, Route, json_response
+from sandbox.world import (
     AUTHOR_BUYER,
     AUTHOR_MARKETPLACE,
     AUTHOR_SELLER,

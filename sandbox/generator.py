@@ -5,8 +5,8 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from marketplaces.sandbox import assets, texts, tokens
-from marketplaces.sandbox.world import (
+from sandbox import assets, texts, tokens
+from sandbox.world import (
     AUTHOR_BUYER,
     AUTHOR_MARKETPLACE,
     AUTHOR_SELLER,
@@ -134,12 +134,11 @@ def buyer_name(rng: random.Random) -> str:
 def attachment_create(world: World, rng: random.Random, *, image: bool) -> Attachment:
     if image:
         color = _pick(rng, IMAGE_COLORS)
-        return Attachment(
-            world.random_uuid(rng),
-            rng.choice(texts.ATTACHMENT_IMAGE_NAMES),
-            assets.PNG_CONTENT_TYPE,
-            assets.png_bytes(*color),
-        )
+        attachment_id = world.random_uuid(rng)
+        name = rng.choice(texts.ATTACHMENT_IMAGE_NAMES)
+        content_type = assets.PNG_CONTENT_TYPE if name.endswith(".png") else assets.JPEG_CONTENT_TYPE
+        content = assets.photo_bytes(*color, content_type=content_type)
+        return Attachment(attachment_id, name, content_type, content)
     return Attachment(
         world.random_uuid(rng),
         rng.choice(texts.ATTACHMENT_FILE_NAMES),

@@ -1,11 +1,17 @@
-"""Real, tiny PNG and PDF files so downloaded attachments open in any viewer."""
+"""Real, small JPEG, PNG and PDF files so downloaded attachments open in any viewer."""
 
+import io
 import struct
 import zlib
 from functools import cache
 
+from PIL import Image, ImageDraw
+
 PNG_CONTENT_TYPE = "image/png"
+JPEG_CONTENT_TYPE = "image/jpeg"
 PDF_CONTENT_TYPE = "application/pdf"
+# What a buyer's photo looks like in the thread: big enough to see, small enough to serve thousands.
+PHOTO_SIZE = (320, 240)
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -23,6 +29,37 @@ def png_bytes(red: int = 203, green: int = 17, blue: int = 171, side: int = 16) 
         + _png_chunk(b"IDAT", zlib.compress(row * side))
         + _png_chunk(b"IEND", b"")
     )
+
+
+@cache
+def photo_bytes(red: int, green: int, blue: int, *, content_type: str = JPEG_CONTENT_TYPE) -> bytes:
+    """A product "photo": a box on a shaded background in the given colour, as JPEG or PNG."""
+    width, height = PHOTO_SIZE
+    image = Image.new("RGB", PHOTO_SIZE, (238, 238, 242))
+    draw = ImageDraw.Draw(image)
+    for row in range(height // 2, height):
+        shade = 238 - (row - height // 2) // 4
+        draw.line([(0, row), (width, row)], fill=(shade, shade, shade + 4))
+    draw.ellipse([70, 190, 250, 215], fill=(200, 200, 206))
+    draw.rectangle([90, 60, 230, 200], fill=(red, green, blue), outline=(40, 40, 40), width=3)
+    draw.polygon([(90, 60), (130, 30), (270, 30), (230, 60)], fill=_lighter(red, green, blue))
+    draw.polygon([(230, 60), (270, 30), (270, 170), (230, 200)], fill=_darker(red, green, blue))
+    output = io.BytesIO()
+    if content_type == JPEG_CONTENT_TYPE:
+        image.save(output, format="JPEG", quality=80)
+    elif content_type == PNG_CONTENT_TYPE:
+        image.save(output, format="PNG", optimize=True)
+    else:
+        raise ValueError(f"no photo as {content_type}")
+    return output.getvalue()
+
+
+def _lighter(red: int, green: int, blue: int) -> tuple[int, int, int]:
+    return (min(255, red + 50), min(255, green + 50), min(255, blue + 50))
+
+
+def _darker(red: int, green: int, blue: int) -> tuple[int, int, int]:
+    return (red * 2 // 3, green * 2 // 3, blue * 2 // 3)
 
 
 @cache

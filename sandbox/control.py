@@ -2,9 +2,9 @@
 
 from typing import TYPE_CHECKING, Any
 
-from marketplaces.sandbox.activity import buyer_message_add, question_add
-from marketplaces.sandbox.web import Request, Response, Router, json_response
-from marketplaces.sandbox.world import (
+from sandbox.activity import buyer_message_add, question_add
+from sandbox.web import Request, Response, Router, json_response
+from sandbox.world import (
     MARKETPLACES,
     OZON,
     WILDBERRIES,
@@ -18,7 +18,7 @@ from marketplaces.sandbox.world import (
 )
 
 if TYPE_CHECKING:
-    from marketplaces.sandbox.server import SandboxServer
+    from sandbox.server import SandboxServer
 
 
 def message_state(message: Message) -> dict[str, Any]:

@@ -4,9 +4,9 @@ import logging
 import random
 import threading
 
-from marketplaces.sandbox import texts
-from marketplaces.sandbox.generator import attachment_create, chat_create, product_create
-from marketplaces.sandbox.world import (
+from sandbox import texts
+from sandbox.generator import attachment_create, chat_create, product_create
+from sandbox.world import (
     AUTHOR_BUYER,
     AUTHOR_SELLER,
     OZON,
@@ -20,7 +20,7 @@ from marketplaces.sandbox.world import (
     World,
 )
 
-logger = logging.getLogger("marketplaces.sandbox")
+logger = logging.getLogger("sandbox")
 
 EVENT_CHAT_CREATED = "chat_created"
 EVENT_BUYER_MESSAGE = "buyer_message"

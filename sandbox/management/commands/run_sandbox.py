@@ -9,9 +9,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from marketplaces.sandbox import SandboxServer, WorldOptions
-from marketplaces.sandbox.generator import SCENARIOS
-from marketplaces.sandbox.world import MARKETPLACES
+from sandbox import SandboxServer, WorldOptions
+from sandbox.generator import SCENARIOS
+from sandbox.world import MARKETPLACES
 
 FAULT_FLAGS = (
     "latency_ms",
@@ -69,6 +69,8 @@ class Command(BaseCommand):
                 "The sandbox is test equipment and SANDBOX_ALLOWED is off (DJANGO_DEBUG is not set). "
                 "Use --force if you really mean it."
             )
+        # Before anything starts: a stop request during start-up must not end in a traceback either.
+        stopped = stop_signals_install()
         logging.basicConfig(level=logging.INFO, format="sandbox %(levelname)s %(message)s")
         world_options = WorldOptions(
             seed=options["seed"],
@@ -107,15 +109,24 @@ class Command(BaseCommand):
             self.stdout.write(line)
         self.stdout.write("READY")
         self.stdout.flush()
-        stopped = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
         try:
             while not stopped.wait(0.5):
                 pass
-        except KeyboardInterrupt:
-            pass
         finally:
             sandbox.stop()
-        self.stderr.write(
-            json.dumps({"stopped": True, "replies": sum(len(c.replies) for c in sandbox.world.cabinets)})
-        )
+        if options["verbosity"] > 0:
+            self.stderr.write(
+                json.dumps({"stopped": True, "replies": sum(len(c.replies) for c in sandbox.world.cabinets)})
+            )
+
+
+def stop_signals_install() -> threading.Event:
+    """An event set by SIGTERM (how supervisors and the demo stop us) or Ctrl-C: no traceback.
+
+    An inherited "ignore SIGINT" (background jobs of a shell) is respected; SIGTERM always works.
+    """
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    return stopped

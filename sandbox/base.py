@@ -5,10 +5,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from marketplaces.sandbox.faults import FaultBoard
-from marketplaces.sandbox.ratelimit import BucketRegistry, HourlyQuota, ParallelGate
-from marketplaces.sandbox.web import Request, Response, Route, Router
-from marketplaces.sandbox.world import Attachment, World
+from sandbox.faults import FaultBoard
+from sandbox.ratelimit import BucketRegistry, HourlyQuota, ParallelGate
+from sandbox.web import Request, Response, Route, Router
+from sandbox.world import Attachment, World
 
 # Hourly resource limits per operation, from `x-resource-limit-config` in
 # specs/ym-partner-api-openapi-bundled-2026-07.yaml (tariffs `none` and `medium` are equal).

@@ -22,6 +22,8 @@ NEW_MESSAGE_MAX_AGE = timedelta(minutes=30)
 # Ids are assigned before commit, so a slower transaction can commit a lower id after we scanned past
 # it: every scan looks this many ids back (the unique outbox key makes the re-read harmless).
 SCAN_OVERLAP = 500
+# Messages written before a cabinet was connected are its history (the first sync imports them).
+ACCOUNT_CLOCK_MARGIN = timedelta(minutes=2)
 SCAN_BATCH = 1000
 SYNC_FAILING_AFTER = timedelta(minutes=15)
 REPLY_FAILED_LOOKBACK = timedelta(days=1)
@@ -90,7 +92,7 @@ def new_messages_scan(*, now: datetime | None = None) -> int:
         message
         for message in messages
         if message.created_at >= now - NEW_MESSAGE_MAX_AGE
-        and message.created_at >= message.chat.account.created_at - NEW_MESSAGE_MAX_AGE
+        and message.created_at >= message.chat.account.created_at - ACCOUNT_CLOCK_MARGIN
         and message.chat.status != Chat.Status.RESOLVED
     ]
     rows: list[Notification] = []

@@ -122,3 +122,17 @@ def demo_pushes_connect(
         sandbox.pushes.configure(cabinet, base_url.rstrip("/") + path)
         notes.append(f"pushes: {account.name} → {path.replace(account.webhook_secret, '<secret>')}")
     return notes
+
+
+def demo_telegram_link(*, sandbox: SandboxServer, user: AbstractBaseUser) -> str:
+    """Link the demo user's "phone" the way a person does: a one-time deep link, then /start <token>
+    sent from the phone; the dispatcher's Telegram poller answers it."""
+    from notify.models import TelegramLink
+    from notify.services.linking import telegram_link_token_create
+    from sandbox.telegram import PHONE_CHAT_ID
+
+    if TelegramLink.objects.filter(user=user, telegram_chat_id=PHONE_CHAT_ID).exists():
+        return "already linked"
+    invitation = telegram_link_token_create(user=user)
+    sandbox.telegram.user_says(chat_id=PHONE_CHAT_ID, text=f"/start {invitation.token}", first_name="Демо")
+    return "linked by /start"

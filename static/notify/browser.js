@@ -3,9 +3,16 @@
 // from a button the user presses, never on page load.
 (function () {
   "use strict";
-  var settings = document.body.dataset;
-  var enabled = settings.notifyBrowser !== "0";
-  var sound = settings.notifySound === "1";
+  var enabled = true;
+  var sound = false;
+  var settingsUrl = document.body.getAttribute("data-notification-settings-url");
+  if (settingsUrl && window.fetch) {
+    fetch(settingsUrl, { credentials: "same-origin" }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (data) {
+      if (data && data.browser) { enabled = !!data.browser.enabled; sound = !!data.browser.sound; }
+    }, function () {});
+  }
   var lastTotal = null;
   var baseIcon = null;
 

@@ -41,6 +41,8 @@ def test_setup_schedules_is_idempotent():
         "outbox-sweep",
         "snooze-wake",
         "database-statistics",
+        "notifications-tick",
+        "personal-data-retention",
     }
     Schedule.objects.filter(name="dispatch-sync").update(minutes=15)
 

@@ -28,10 +28,14 @@ from sandbox.demo.setup import (
     demo_first_sync,
     demo_password_get,
     demo_pushes_connect,
+    demo_telegram_link,
     demo_user_ensure,
 )
 from sandbox.generator import WorldOptions
+from sandbox.llm import API_KEY as LLM_API_KEY
+from sandbox.llm import MODEL as LLM_MODEL
 from sandbox.server import SandboxServer
+from sandbox.telegram import PHONE_CHAT_ID
 
 # A fixed seed keeps the sandbox's credentials identical across restarts, so connected cabinets stay valid.
 SANDBOX_SEED = 2026
@@ -101,7 +105,15 @@ class Command(BaseCommand):
         with SandboxServer(
             port=sandbox_port, options=options, buyers_interval=SANDBOX_BUYERS_INTERVAL
         ) as sandbox:
-            product_settings = {**sandbox.urls, "PUBLIC_BASE_URL": url.rstrip("/")}
+            product_settings = {
+                **sandbox.urls,
+                "PUBLIC_BASE_URL": url.rstrip("/"),
+                # The sandbox's Telegram Bot API and OpenAI-compatible LLM, with their demo credentials.
+                "TELEGRAM_BOT_TOKEN": sandbox.telegram.token,
+                "LLM_API_KEY": LLM_API_KEY,
+                "LLM_MODEL": LLM_MODEL,
+                "EMAIL_URL": f"filemail://{state_dir / 'mail'}",
+            }
             with override_settings(**product_settings):
                 cabinets = demo_cabinets_connect(sandbox=sandbox, user=user)
                 notes = []
@@ -109,6 +121,8 @@ class Command(BaseCommand):
                     synced = demo_first_sync(account=cabinet.account)
                     notes.append(f"{cabinet.account.name}: {cabinet.note}; {synced}")
                 call_command("setup_schedules", stdout=io.StringIO())
+                notes.append(f"Telegram: {demo_telegram_link(sandbox=sandbox, user=user)}")
+                notes.append(f"E-mail alerts are written as files to {state_dir / 'mail'}")
             connections.close_all()
             environment = {
                 **os.environ,
@@ -148,7 +162,8 @@ class Command(BaseCommand):
     ) -> None:
         children.start("worker", "qcluster")
         if "dispatcher" in get_commands():
-            children.start("dispatcher", "dispatcher")
+            # Its start and stop lines are for operators; the demo says what matters itself.
+            children.start("dispatcher", "dispatcher", quiet_stdout=True)
         children.start("web server", "runserver", "--noreload", f"127.0.0.1:{port}", quiet_stdout=True)
         if not port_wait(port, timeout=WEB_START_TIMEOUT):
             raise CommandError(f"The web server did not start on port {port}; see the messages above.")
@@ -161,6 +176,8 @@ class Command(BaseCommand):
             f"  admin: {url}admin/\n"
             f"  marketplace sandbox: {sandbox.control_url}/state (simulated buyers write every "
             f"~{SANDBOX_BUYERS_INTERVAL} s)\n"
+            f"  Telegram on the demo phone: {sandbox.base_url}/telegram/phone/?chat={PHONE_CHAT_ID}\n"
+            f"  AI drafts: the sandbox's OpenAI-compatible LLM ({LLM_MODEL})\n"
             + "".join(f"  {note}\n" for note in notes)
             + "Press Ctrl-C to stop.\n"
         )

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "accounts",
     "marketplaces",
     "inbox",
+    "service",
 ]
 
 MIDDLEWARE = [

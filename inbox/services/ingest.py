@@ -21,6 +21,7 @@ from inbox.models import Chat, Message
 from inbox.services.bulk import rows_insert_ignoring_conflicts, rows_update_by_pk
 from inbox.services.echoes import echo_attachments_merge, reply_echo_matches
 from marketplaces.types import Author, RemoteAttachment, RemoteChat, RemoteMessage, UpdatesPage
+from service.deadlines import chat_deadlines_refresh
 
 PREVIEW_LENGTH = 300
 # An echo of our reply is matched only when it appeared close to the time we sent it.
@@ -513,6 +514,7 @@ def page_apply(*, account: MarketplaceAccount, page: UpdatesPage, mode: IngestMo
         now=now,
         known_counts=_counts_from_rows(chat_ids=new_chat_ids, rows=new_chat_rows),
     )
+    chat_deadlines_refresh(chat_ids=[chat.pk for chat in chats.values()])
     return result
 
 

@@ -34,6 +34,7 @@ from marketplaces.errors import (
     TransientError,
 )
 from marketplaces.types import ChatRef, SendReceipt
+from service.deadlines import chat_deadlines_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -203,6 +204,7 @@ def _record_sent(*, message: Message, receipt: SendReceipt) -> None:
         Chat.objects.filter(pk=chat.pk, awaiting_reply_since__lte=message.created_at).update(
             awaiting_reply_since=None, updated_at=now
         )
+        chat_deadlines_refresh(chat_ids=[chat.pk])
 
 
 def message_deliver(*, message_id: int) -> str:

@@ -13,6 +13,8 @@ urlpatterns = [
     # /inbox/ and the push receivers under /hooks/ share the inbox namespace.
     path("", include("inbox.urls_root")),
     # REST API and its OpenAPI description (assets served locally by drf-spectacular-sidecar).
+    path("api/chat/reports/", include("service.api_urls")),
+    path("reports/", include("service.urls")),
     path("api/chat/", include("inbox.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -16,15 +16,16 @@ from inbox.models import Chat
 from marketplaces.registry import spec_for
 from service.business_time import business_deadline
 from service.models import WEEKDAYS, SlaPolicy
-from service.turns import TurnFacts, chat_turns_refresh
+from service.turns import TurnFacts, TurnRow, chat_turns_refresh
 
 # `at_risk`: less than this share of the time from the start of the turn to the deadline remains.
 AT_RISK_PERCENT = 20
 SOURCE_SLA = "sla"
 SOURCE_WINDOW = "window"
 SOURCE_MARKETPLACE = "marketplace"
+# `awaiting_reply_since` is kept by the ingest aggregates; it equals the open turn's start except when a
+# buyer and a seller message share a timestamp (there the turn follows the message ids).
 DEADLINE_FIELDS = [
-    "awaiting_reply_since",
     "reply_deadline",
     "reply_deadline_source",
     "reply_window_closes_at",
@@ -61,7 +62,7 @@ def sla_policy_for_accounts(*, account_ids: Iterable[int]) -> dict[int, SlaPolic
 
 @dataclass(frozen=True)
 class ChatDeadline:
-    awaiting_reply_since: datetime | None
+    open_turn_start: datetime | None
     reply_deadline: datetime | None
     reply_deadline_source: str
     reply_window_closes_at: datetime | None
@@ -115,14 +116,25 @@ def chat_deadlines_refresh(*, chat_ids: Iterable[int], now: datetime | None = No
     return changed
 
 
+def turn_sla_deadline(*, policy: SlaPolicy, turn: TurnRow) -> datetime:
+    minutes = policy.first_response_minutes if turn.sequence == 0 else policy.next_response_minutes
+    return business_deadline(start=turn.started_at, seconds=minutes * 60, policy=policy)
+
+
 def _batch_refresh(*, chat_ids: list[int], now: datetime) -> int:
-    facts = chat_turns_refresh(chat_ids=chat_ids)
     chats = list(
         Chat.objects.filter(pk__in=chat_ids)
         .select_related("account")
         .only("pk", "account__marketplace", "marketplace_status", *DEADLINE_FIELDS)
     )
+    if not chats:
+        return 0
     policies = sla_policy_for_accounts(account_ids={chat.account_id for chat in chats})
+    facts = chat_turns_refresh(
+        chat_ids=[chat.pk for chat in chats],
+        sla_deadline=lambda account_id, turn: turn_sla_deadline(policy=policies[account_id], turn=turn),
+        chat_accounts={chat.pk: (chat.account_id, chat.account.marketplace) for chat in chats},
+    )
     changed = []
     for chat in chats:
         values = chat_deadline_compute(

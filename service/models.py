@@ -128,6 +128,8 @@ class ResponseTurn(models.Model):
     start_day = models.DateField()
     answered_at = models.DateTimeField(null=True, blank=True)
     response_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # The team's SLA target for this turn (the policy in force when the turn was stored).
+    sla_deadline = models.DateTimeField(null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -7,7 +7,7 @@ once the marketplace accepted it (`sent`, counted from `sent_at`). Messages are 
 failed replies count not at all; marketplace and support messages neither start nor end a turn.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -104,22 +104,37 @@ def _events_by_chat(*, chat_ids: list[int]) -> dict[int, list[Event]]:
     return events
 
 
-def chat_turns_refresh(*, chat_ids: Iterable[int]) -> dict[int, TurnFacts]:
-    """Recompute the turns of `chat_ids` from their messages; only rows that changed are written."""
+def chat_turns_refresh(
+    *,
+    chat_ids: Iterable[int],
+    sla_deadline: Callable[[int, TurnRow], datetime | None] | None = None,
+    chat_accounts: dict[int, tuple[int, str]] | None = None,
+) -> dict[int, TurnFacts]:
+    """Recompute the turns of `chat_ids` from their messages; only chats whose turns changed are written.
+
+    `sla_deadline(account_id, turn)` gives the team's target of a turn, stored with it for reports;
+    `chat_accounts` (chat id -> account id, marketplace) saves a query when the caller has them."""
     chat_ids = sorted(set(chat_ids))
     facts: dict[int, TurnFacts] = {}
     for index in range(0, len(chat_ids), BATCH):
-        facts.update(_batch_refresh(chat_ids=chat_ids[index : index + BATCH]))
+        batch = chat_ids[index : index + BATCH]
+        chats = (
+            {chat_id: chat_accounts[chat_id] for chat_id in batch}
+            if chat_accounts is not None
+            else {
+                chat_id: (account_id, marketplace)
+                for chat_id, account_id, marketplace in Chat.objects.filter(pk__in=batch).values_list(
+                    "pk", "account_id", "account__marketplace"
+                )
+            }
+        )
+        facts.update(_batch_refresh(chats=chats, sla_deadline=sla_deadline))
     return facts
 
 
-def _batch_refresh(*, chat_ids: list[int]) -> dict[int, TurnFacts]:
-    chats = {
-        chat_id: (account_id, marketplace)
-        for chat_id, account_id, marketplace in Chat.objects.filter(pk__in=chat_ids).values_list(
-            "pk", "account_id", "account__marketplace"
-        )
-    }
+def _batch_refresh(
+    *, chats: dict[int, tuple[int, str]], sla_deadline: Callable[[int, TurnRow], datetime | None] | None
+) -> dict[int, TurnFacts]:
     events = _events_by_chat(chat_ids=list(chats))
     stored: dict[int, list[tuple]] = {chat_id: [] for chat_id in chats}
     for chat_id, *row in (
@@ -138,7 +153,9 @@ def _batch_refresh(*, chat_ids: list[int]) -> dict[int, TurnFacts]:
     if changed:
         # A chat whose turns changed gets all of them rewritten: simpler than diffing and still rare
         # (an answer usually closes the last turn, a buyer message opens one).
-        ResponseTurn.objects.filter(chat_id__in=list(changed)).delete()
+        had_turns = [chat_id for chat_id in changed if stored[chat_id]]
+        if had_turns:
+            ResponseTurn.objects.filter(chat_id__in=had_turns).delete()
         ResponseTurn.objects.bulk_create(
             [
                 ResponseTurn(
@@ -151,6 +168,7 @@ def _batch_refresh(*, chat_ids: list[int]) -> dict[int, TurnFacts]:
                     answered_at=turn.answered_at,
                     response_seconds=turn.response_seconds,
                     answered_by_id=turn.answered_by_id,
+                    sla_deadline=sla_deadline(chats[chat_id][0], turn) if sla_deadline else None,
                 )
                 for chat_id, turns in changed.items()
                 for turn in turns

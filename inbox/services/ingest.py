@@ -514,7 +514,9 @@ def page_apply(*, account: MarketplaceAccount, page: UpdatesPage, mode: IngestMo
         now=now,
         known_counts=_counts_from_rows(chat_ids=new_chat_ids, rows=new_chat_rows),
     )
-    chat_deadlines_refresh(chat_ids=[chat.pk for chat in chats.values()])
+    chat_deadlines_refresh(
+        chat_ids=[chat.pk for chat in chats.values() if chat.pk in touched or chat.updated_at == now]
+    )
     return result
 
 

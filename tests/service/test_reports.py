@@ -25,7 +25,7 @@ def nearest_rank(values: list[int], fraction: float) -> int | None:
 def brute_force(*, chats, date_from, date_to, key) -> dict:
     """§13 straight from the message list of each chat, with none of the product's code."""
     groups: dict = defaultdict(lambda: {"turns": 0, "answered": [], "first": []})
-    for chat, messages, account, agent_by_message in chats:
+    for _chat, messages, account, _agent_by_message in chats:
         start = None
         number = 0
         for message in sorted(messages, key=lambda item: (item.created_at, item.pk)):
@@ -101,7 +101,7 @@ def world(make_account, make_chat, add_message, agent, other_agent):
 
 @pytest.mark.parametrize("group_by", ["day", "marketplace", "account", "agent"])
 def test_report_matches_a_brute_force_computation(world, agent, group_by):
-    chats, accounts = world
+    chats, _accounts = world
     client = APIClient()
     client.force_authenticate(agent)
     date_from, date_to = moscow(2026, 11, 3, 0, 0).date(), moscow(2026, 11, 9, 0, 0).date()
@@ -132,7 +132,7 @@ def test_report_matches_a_brute_force_computation(world, agent, group_by):
 
 
 def test_another_accounts_turns_are_not_shown(world, other_agent):
-    chats, accounts = world
+    _chats, accounts = world
     client = APIClient()
     client.force_authenticate(other_agent)
     params = {"from": "2026-11-01", "to": "2026-11-30", "group_by": "day"}
@@ -141,7 +141,7 @@ def test_another_accounts_turns_are_not_shown(world, other_agent):
 
 
 def test_filters_by_marketplace_and_account(world, agent):
-    chats, accounts = world
+    _chats, accounts = world
     client = APIClient()
     client.force_authenticate(agent)
     params = {"from": "2026-11-01", "to": "2026-11-30", "group_by": "account"}

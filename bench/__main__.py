@@ -11,7 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/chatcenter_bench")
-BENCHMARKS = ["ingest", "idle", "freshness", "inbox"]
+BENCHMARKS = ["ingest", "idle", "freshness", "inbox", "reports"]
 
 
 def postgres_ready() -> bool:

@@ -33,6 +33,7 @@ def test_setup_schedules_is_idempotent():
         "dispatch-sync",
         "outbox-sweep",
         "snooze-wake",
+        "sla-advance",
         "database-statistics",
     }
     Schedule.objects.filter(name="dispatch-sync").update(minutes=15)

@@ -74,9 +74,14 @@ def _open_intervals(*, policy: BusinessHours, start: datetime) -> Iterator[tuple
 
 
 def is_around_the_clock(*, policy: BusinessHours) -> bool:
-    return not policy.observe_production_calendar and all(
-        policy.hours_for(weekday=weekday) == (time(0), time(0)) for weekday in range(7)
-    )
+    # Cached on the policy object: a refresh asks once per turn.
+    cached = getattr(policy, "_around_the_clock", None)
+    if cached is None:
+        cached = not policy.observe_production_calendar and all(
+            policy.hours_for(weekday=weekday) == (time(0), time(0)) for weekday in range(7)
+        )
+        policy._around_the_clock = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def business_deadline(*, start: datetime, seconds: int, policy: BusinessHours) -> datetime:

@@ -152,8 +152,14 @@ def _batch_refresh(*, chat_ids: list[int], now: datetime) -> int:
                 dirty = True
         if dirty:
             changed.append(chat)
-    if changed:
-        Chat.objects.bulk_update(changed, DEADLINE_FIELDS)
+    # Imported here: inbox.services imports this module (the ingest hook).
+    from inbox.services.bulk import rows_update_by_pk
+
+    rows_update_by_pk(
+        model=Chat,
+        field_names=DEADLINE_FIELDS,
+        rows=((chat.pk, [getattr(chat, name) for name in DEADLINE_FIELDS]) for chat in changed),
+    )
     return len(changed)
 
 

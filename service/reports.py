@@ -1,8 +1,7 @@
 """Response-time reports over `ResponseTurn` (DESIGN.md §13), never over messages.
 
-Aggregates and nearest-rank percentiles are computed by the database in two queries: counts per group,
-then ranks with window functions (ROW_NUMBER / COUNT OVER), portable to SQLite and PostgreSQL. The rank
-of percentile p among n values is ⌈p·n⌉, in integers: (n + 1) / 2 for the median, (9n + 9) / 10 for p90.
+Counts per group come from one GROUP BY; nearest-rank percentiles (rank ⌈p·n⌉) from PostgreSQL's
+percentile_disc, or on SQLite from a histogram of response times per group.
 """
 
 from collections.abc import Iterator
@@ -68,6 +67,76 @@ def _key_value(*, group_by: str, value: Any) -> Any:
     return value
 
 
+def _rank(count: int, percent: int) -> int:
+    """Nearest rank: ⌈p·n⌉ in integers."""
+    return (percent * count + 99) // 100
+
+
+def _percentiles_from_histogram(histogram: list[tuple[int, int]]) -> tuple[int | None, int | None]:
+    """Median and p90 from (value, count) pairs in ascending value order."""
+    total = sum(count for _value, count in histogram)
+    if not total:
+        return None, None
+    wanted = {50: _rank(total, 50), 90: _rank(total, 90)}
+    found: dict[int, int] = {}
+    seen = 0
+    for value, count in histogram:
+        seen += count
+        for percent, rank in wanted.items():
+            if percent not in found and seen >= rank:
+                found[percent] = value
+        if len(found) == len(wanted):
+            break
+    return found[50], found[90]
+
+
+def _percentiles(*, cursor: Any, key: str, table: str, clause: str, params: list[Any]) -> dict[Any, tuple]:
+    """(median, p90, first median, first p90) per group key.
+
+    PostgreSQL's percentile_disc is the nearest-rank method; elsewhere the database counts each distinct
+    response time per group (a histogram, far fewer rows than turns) and the ranks are walked here.
+    """
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            f"""
+            SELECT {key},
+                   percentile_disc(0.5) WITHIN GROUP (ORDER BY response_seconds),
+                   percentile_disc(0.9) WITHIN GROUP (ORDER BY response_seconds),
+                   percentile_disc(0.5) WITHIN GROUP (ORDER BY response_seconds) FILTER (WHERE sequence = 0),
+                   percentile_disc(0.9) WITHIN GROUP (ORDER BY response_seconds) FILTER (WHERE sequence = 0)
+            FROM {table} WHERE {clause} AND response_seconds IS NOT NULL GROUP BY {key}
+            """,  # noqa: S608 - the key and table come from constants; values are parameters
+            params,
+        )
+        return {row[0]: row[1:] for row in cursor.fetchall()}
+    cursor.execute(
+        f"""
+        SELECT {key}, sequence = 0, response_seconds, COUNT(*)
+        FROM {table} WHERE {clause} AND response_seconds IS NOT NULL
+        GROUP BY {key}, sequence = 0, response_seconds
+        ORDER BY {key}, response_seconds
+        """,  # noqa: S608
+        params,
+    )
+    every: dict[Any, list[tuple[int, int]]] = {}
+    first: dict[Any, list[tuple[int, int]]] = {}
+    merged: dict[Any, dict[int, int]] = {}
+    for group_key, is_first, seconds, count in cursor.fetchall():
+        merged.setdefault(group_key, {})
+        merged[group_key][seconds] = merged[group_key].get(seconds, 0) + count
+        if is_first:
+            first.setdefault(group_key, []).append((seconds, count))
+    for group_key, histogram in merged.items():
+        every[group_key] = list(histogram.items())
+    return {
+        group_key: (
+            *_percentiles_from_histogram(histogram),
+            *_percentiles_from_histogram(first.get(group_key, [])),
+        )
+        for group_key, histogram in every.items()
+    }
+
+
 def response_time_report(*, user: AbstractBaseUser | AnonymousUser, query: ReportQuery) -> dict[str, Any]:
     """The JSON of `GET /api/chat/reports/response-times` (DESIGN.md §13)."""
     report: dict[str, Any] = {
@@ -97,32 +166,10 @@ def response_time_report(*, user: AbstractBaseUser | AnonymousUser, query: Repor
                         OR (answered_at IS NULL AND sla_deadline < %s)) THEN 1 ELSE 0 END)
         FROM {table} WHERE {clause} GROUP BY {key}
     """  # noqa: S608 - the key and table come from constants; values are parameters
-    ranks_sql = f"""
-        WITH ranked AS (
-            SELECT {key} AS group_key, sequence, response_seconds AS seconds,
-                   ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY response_seconds) AS rank_all,
-                   COUNT(*) OVER (PARTITION BY {key}) AS total_all,
-                   ROW_NUMBER() OVER (PARTITION BY {key}, sequence = 0 ORDER BY response_seconds)
-                       AS rank_first,
-                   COUNT(*) OVER (PARTITION BY {key}, sequence = 0) AS total_first
-            FROM {table} WHERE {clause} AND response_seconds IS NOT NULL
-        )
-        SELECT group_key,
-               MAX(CASE WHEN rank_all = (total_all + 1) / 2 THEN seconds END),
-               MAX(CASE WHEN rank_all = (9 * total_all + 9) / 10 THEN seconds END),
-               MAX(CASE WHEN sequence = 0 AND rank_first = (total_first + 1) / 2 THEN seconds END),
-               MAX(CASE WHEN sequence = 0 AND rank_first = (9 * total_first + 9) / 10 THEN seconds END)
-        FROM ranked
-        WHERE rank_all = (total_all + 1) / 2 OR rank_all = (9 * total_all + 9) / 10
-           OR (sequence = 0 AND (rank_first = (total_first + 1) / 2
-                                 OR rank_first = (9 * total_first + 9) / 10))
-        GROUP BY group_key
-    """  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(counts_sql, [now, *params])
         counts = cursor.fetchall()
-        cursor.execute(ranks_sql, params)
-        ranks = {row[0]: row[1:] for row in cursor.fetchall()}
+        ranks = _percentiles(cursor=cursor, key=key, table=table, clause=clause, params=params)
     groups = []
     for group_key, turns, answered, total_seconds, within_day, first_answered, met, missed in counts:
         median, p90, first_median, first_p90 = ranks.get(group_key, (None, None, None, None))

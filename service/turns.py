@@ -156,23 +156,27 @@ def _batch_refresh(
         had_turns = [chat_id for chat_id in changed if stored[chat_id]]
         if had_turns:
             ResponseTurn.objects.filter(chat_id__in=had_turns).delete()
-        ResponseTurn.objects.bulk_create(
-            [
-                ResponseTurn(
-                    chat_id=chat_id,
-                    account_id=chats[chat_id][0],
-                    marketplace=chats[chat_id][1],
-                    sequence=turn.sequence,
-                    started_at=turn.started_at,
-                    start_day=turn.started_at.astimezone(REPORT_TIME_ZONE).date(),
-                    answered_at=turn.answered_at,
-                    response_seconds=turn.response_seconds,
-                    answered_by_id=turn.answered_by_id,
-                    sla_deadline=sla_deadline(chats[chat_id][0], turn) if sla_deadline else None,
-                )
+        # Imported here: inbox.services imports this module (the ingest hook).
+        from inbox.services.bulk import rows_insert_ignoring_conflicts
+
+        rows_insert_ignoring_conflicts(
+            model=ResponseTurn,
+            rows=[
+                {
+                    "chat_id": chat_id,
+                    "account_id": chats[chat_id][0],
+                    "marketplace": chats[chat_id][1],
+                    "sequence": turn.sequence,
+                    "started_at": turn.started_at,
+                    "start_day": turn.started_at.astimezone(REPORT_TIME_ZONE).date(),
+                    "answered_at": turn.answered_at,
+                    "response_seconds": turn.response_seconds,
+                    "answered_by_id": turn.answered_by_id,
+                    "sla_deadline": sla_deadline(chats[chat_id][0], turn) if sla_deadline else None,
+                }
                 for chat_id, turns in changed.items()
                 for turn in turns
             ],
-            batch_size=1000,
+            now=None,
         )
     return facts

@@ -18,6 +18,8 @@ from inbox.snooze import chat_status_effective, snooze_passed_condition
 
 SORT_ACTIVITY = "activity"
 SORT_WAITING = "waiting"
+SORT_DEADLINE = "deadline"
+SLA_FILTERS = (Chat.SlaState.AT_RISK.value, Chat.SlaState.BREACHED.value)
 STATUS_ALL = "all"
 ASSIGNED_MINE = "mine"
 ASSIGNED_NOBODY = "unassigned"
@@ -62,6 +64,7 @@ class ChatFilters:
     awaiting_only: bool = False
     query: str = ""
     sort: str = SORT_ACTIVITY
+    sla_state: str = ""
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,10 @@ def chat_filtered_for_user(*, user: AbstractBaseUser | AnonymousUser, filters: C
         chats = chats.filter(assignee__isnull=True)
     if filters.awaiting_only or filters.sort == SORT_WAITING:
         chats = chats.filter(awaiting_reply_since__isnull=False)
+    if filters.sla_state:
+        chats = chats.filter(sla_state=filters.sla_state)
+    if filters.sort == SORT_DEADLINE:
+        chats = chats.filter(reply_deadline__isnull=False)
     query = filters.query.strip()
     if query:
         text_match = Q()
@@ -173,12 +180,19 @@ def chat_page_for_user(
             chats = chats.filter(
                 Q(awaiting_reply_since__gt=moment) | Q(awaiting_reply_since=moment, id__gt=row_id)
             )
+    elif filters.sort == SORT_DEADLINE:
+        chats = chats.order_by("reply_deadline", "id")
+        if position:
+            moment, row_id = position
+            chats = chats.filter(Q(reply_deadline__gt=moment) | Q(reply_deadline=moment, id__gt=row_id))
     else:
         chats = chats.filter(last_message_at__isnull=False).order_by("-last_message_at", "-id")
         if position:
             moment, row_id = position
             chats = chats.filter(Q(last_message_at__lt=moment) | Q(last_message_at=moment, id__lt=row_id))
-    moment_field = "awaiting_reply_since" if filters.sort == SORT_WAITING else "last_message_at"
+    moment_field = {SORT_WAITING: "awaiting_reply_since", SORT_DEADLINE: "reply_deadline"}.get(
+        filters.sort, "last_message_at"
+    )
     return _keyset_page(rows=list(chats[: limit + 1]), limit=limit, moment_field=moment_field)
 
 

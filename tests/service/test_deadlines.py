@@ -200,3 +200,18 @@ def test_a_reply_accepted_by_the_marketplace_closes_the_turn(make_account, make_
     _record_sent(message=reply, receipt=SendReceipt(external_id="r1", sent_at=T0 + timedelta(minutes=7)))
     assert list(chat.turns.values_list("response_seconds", "answered_by_id")) == [(420, agent.pk)]
     assert state(chat) == (None, "", None, True, "none")
+
+
+def test_refresh_deadlines_command_builds_turns_of_existing_chats(make_account, make_chat, add_message):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    chat = make_chat(make_account("ozon"))
+    add_message(chat, BUYER, T0)
+    add_message(chat, SELLER, T0 + timedelta(minutes=4))
+    assert not chat.turns.exists()
+    output = StringIO()
+    call_command("refresh_deadlines", stdout=output)
+    assert list(chat.turns.values_list("response_seconds", flat=True)) == [240]
+    assert "Done: 1 chats" in output.getvalue()

@@ -172,10 +172,14 @@ def _batch_refresh(
                     "answered_at": turn.answered_at,
                     "response_seconds": turn.response_seconds,
                     "answered_by_id": turn.answered_by_id,
-                    "sla_deadline": sla_deadline(chats[chat_id][0], turn) if sla_deadline else None,
+                    "sla_deadline": deadline,
+                    "sla_met": None
+                    if turn.answered_at is None or deadline is None
+                    else turn.answered_at <= deadline,
                 }
                 for chat_id, turns in changed.items()
                 for turn in turns
+                for deadline in [sla_deadline(chats[chat_id][0], turn) if sla_deadline else None]
             ],
             now=None,
         )

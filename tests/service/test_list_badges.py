@@ -74,3 +74,25 @@ def test_chat_api_carries_the_deadline_fields(make_account, make_chat, agent):
     body = client.get(f"/api/chat/chats/{chat.pk}").json()
     assert (body["can_reply"], body["sla_state"], body["reply_window_closes_at"]) == (True, "at_risk", None)
     assert body["reply_deadline"] is not None
+
+
+def test_deadline_sort_pages_with_a_cursor_and_keeps_chats_without_a_deadline(
+    make_account, make_chat, agent, logged_in
+):
+    from inbox.selectors import SORT_DEADLINE, ChatFilters, chat_page_for_user
+
+    account = make_account("yandex_market", members=[agent])
+    ordered = [
+        chat_with_deadline(make_chat, account, minutes=minutes, state="ok") for minutes in (50, 10, 30)
+    ]
+    undated = make_chat(account, last_message_at=timezone.now(), awaiting_reply_since=timezone.now())
+    filters = ChatFilters(awaiting_only=True, sort=SORT_DEADLINE)
+    first = chat_page_for_user(user=agent, filters=filters, limit=2)
+    second = chat_page_for_user(user=agent, filters=filters, limit=2, cursor=first.next_cursor)
+    assert [chat.pk for chat in first.items + second.items] == [
+        ordered[1].pk,
+        ordered[2].pk,
+        ordered[0].pk,
+        undated.pk,
+    ]
+    assert second.next_cursor == ""

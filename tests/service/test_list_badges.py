@@ -62,6 +62,9 @@ def test_a_closed_window_shows_grey_and_says_why(make_account, make_chat, agent,
     assert '<span class="deadline sla-closed">окно закрыто</span>' in html
     pane = logged_in.get(f"/inbox/chats/{chat.pk}/").content.decode()
     assert "Окно ответа закрыто: Ozon: 48 ч после последнего сообщения покупателя" in pane
+    assert 'id="reply-text"' not in pane and "поле ответа отключено" in pane
+    Chat.objects.filter(pk=chat.pk).update(can_reply=True, sla_state="at_risk")
+    assert 'id="reply-text"' in logged_in.get(f"/inbox/chats/{chat.pk}/").content.decode()
 
 
 def test_chat_api_carries_the_deadline_fields(make_account, make_chat, agent):

@@ -1,7 +1,7 @@
 """Response-time reports over `ResponseTurn` (DESIGN.md §13), never over messages.
 
-Counts per group come from one GROUP BY; nearest-rank percentiles (rank ⌈p·n⌉) from PostgreSQL's
-percentile_disc, or on SQLite from a histogram of response times per group.
+One scan of the turns per report: on PostgreSQL one GROUP BY with percentile_disc (nearest rank,
+⌈p·n⌉); on SQLite a GROUP BY into a histogram of response times per group, walked in Python.
 """
 
 from collections.abc import Iterator
@@ -90,51 +90,85 @@ def _percentiles_from_histogram(histogram: list[tuple[int, int]]) -> tuple[int |
     return found[50], found[90]
 
 
-def _percentiles(*, cursor: Any, key: str, table: str, clause: str, params: list[Any]) -> dict[Any, tuple]:
-    """(median, p90, first median, first p90) per group key.
+@dataclass
+class _Figures:
+    """What one group adds up to."""
 
-    PostgreSQL's percentile_disc is the nearest-rank method; elsewhere the database counts each distinct
-    response time per group (a histogram, far fewer rows than turns) and the ranks are walked here.
-    """
-    if connection.vendor == "postgresql":
-        cursor.execute(
-            f"""
-            SELECT {key},
-                   percentile_disc(0.5) WITHIN GROUP (ORDER BY response_seconds),
-                   percentile_disc(0.9) WITHIN GROUP (ORDER BY response_seconds),
-                   percentile_disc(0.5) WITHIN GROUP (ORDER BY response_seconds) FILTER (WHERE sequence = 0),
-                   percentile_disc(0.9) WITHIN GROUP (ORDER BY response_seconds) FILTER (WHERE sequence = 0)
-            FROM {table} WHERE {clause} AND response_seconds IS NOT NULL GROUP BY {key}
-            """,  # noqa: S608 - the key and table come from constants; values are parameters
-            params,
-        )
-        return {row[0]: row[1:] for row in cursor.fetchall()}
+    turns: int = 0
+    answered: int = 0
+    total_seconds: int = 0
+    within_day: int = 0
+    first_answered: int = 0
+    met: int = 0
+    missed: int = 0
+    median: int | None = None
+    p90: int | None = None
+    first_median: int | None = None
+    first_p90: int | None = None
+
+
+def _figures_postgresql(*, cursor: Any, key: str, table: str, clause: str, params: list[Any]) -> dict:
+    # percentile_disc is the nearest-rank method (the first value whose cumulative share reaches p).
     cursor.execute(
         f"""
-        SELECT {key}, sequence = 0, response_seconds, COUNT(*)
-        FROM {table} WHERE {clause} AND response_seconds IS NOT NULL
-        GROUP BY {key}, sequence = 0, response_seconds
+        SELECT {key}, COUNT(*), COUNT(response_seconds), SUM(response_seconds),
+               COUNT(*) FILTER (WHERE response_seconds <= {DAY_SECONDS}),
+               COUNT(response_seconds) FILTER (WHERE sequence = 0),
+               COUNT(*) FILTER (WHERE sla_met), COUNT(*) FILTER (WHERE NOT sla_met),
+               percentile_disc(0.5) WITHIN GROUP (ORDER BY response_seconds),
+               percentile_disc(0.9) WITHIN GROUP (ORDER BY response_seconds),
+               percentile_disc(0.5) WITHIN GROUP (ORDER BY response_seconds) FILTER (WHERE sequence = 0),
+               percentile_disc(0.9) WITHIN GROUP (ORDER BY response_seconds) FILTER (WHERE sequence = 0)
+        FROM {table} WHERE {clause} GROUP BY {key}
+        """,  # noqa: S608 - the key and table come from constants; values are parameters
+        params,
+    )
+    return {
+        row[0]: _Figures(*[int(value or 0) for value in row[1:8]], *row[8:12]) for row in cursor.fetchall()
+    }
+
+
+def _figures_sqlite(*, cursor: Any, key: str, table: str, clause: str, params: list[Any]) -> dict:
+    """One scan of the covering index: a count per distinct (group, first?, response time, SLA met), from
+    which the totals and the nearest ranks are walked here (fewer rows than turns)."""
+    cursor.execute(
+        f"""
+        SELECT {key}, sequence = 0, response_seconds, sla_met, COUNT(*)
+        FROM {table} WHERE {clause}
+        GROUP BY {key}, sequence = 0, response_seconds, sla_met
         ORDER BY {key}, response_seconds
         """,  # noqa: S608
         params,
     )
-    every: dict[Any, list[tuple[int, int]]] = {}
-    first: dict[Any, list[tuple[int, int]]] = {}
-    merged: dict[Any, dict[int, int]] = {}
-    for group_key, is_first, seconds, count in cursor.fetchall():
-        merged.setdefault(group_key, {})
-        merged[group_key][seconds] = merged[group_key].get(seconds, 0) + count
+    figures: dict[Any, _Figures] = {}
+    every: dict[Any, dict[int, int]] = {}
+    first: dict[Any, dict[int, int]] = {}
+    for group_key, is_first, seconds, sla_met, count in cursor.fetchall():
+        group = figures.setdefault(group_key, _Figures())
+        group.turns += count
+        if sla_met is not None:
+            if sla_met:
+                group.met += count
+            else:
+                group.missed += count
+        if seconds is None:
+            continue
+        group.answered += count
+        group.total_seconds += seconds * count
+        if seconds <= DAY_SECONDS:
+            group.within_day += count
+        histogram = every.setdefault(group_key, {})
+        histogram[seconds] = histogram.get(seconds, 0) + count
         if is_first:
-            first.setdefault(group_key, []).append((seconds, count))
-    for group_key, histogram in merged.items():
-        every[group_key] = list(histogram.items())
-    return {
-        group_key: (
-            *_percentiles_from_histogram(histogram),
-            *_percentiles_from_histogram(first.get(group_key, [])),
+            group.first_answered += count
+            first_histogram = first.setdefault(group_key, {})
+            first_histogram[seconds] = first_histogram.get(seconds, 0) + count
+    for group_key, group in figures.items():
+        group.median, group.p90 = _percentiles_from_histogram(list(every.get(group_key, {}).items()))
+        group.first_median, group.first_p90 = _percentiles_from_histogram(
+            list(first.get(group_key, {}).items())
         )
-        for group_key, histogram in every.items()
-    }
+    return figures
 
 
 def response_time_report(*, user: AbstractBaseUser | AnonymousUser, query: ReportQuery) -> dict[str, Any]:
@@ -153,55 +187,40 @@ def response_time_report(*, user: AbstractBaseUser | AnonymousUser, query: Repor
     key = GROUP_KEYS[query.group_by]
     table = ResponseTurn._meta.db_table
     now = timezone.now()
-    counts_sql = f"""
-        SELECT {key} AS group_key,
-               COUNT(*),
-               COUNT(response_seconds),
-               SUM(response_seconds),
-               SUM(CASE WHEN response_seconds <= {DAY_SECONDS} THEN 1 ELSE 0 END),
-               SUM(CASE WHEN sequence = 0 AND response_seconds IS NOT NULL THEN 1 ELSE 0 END),
-               SUM(CASE WHEN sla_met THEN 1 ELSE 0 END),
-               SUM(CASE WHEN NOT sla_met THEN 1 ELSE 0 END)
-        FROM {table} WHERE {clause} GROUP BY {key}
-    """  # noqa: S608 - the key and table come from constants; values are parameters
     # Unanswered turns past their target: few (open turns only), read through a partial index.
     overdue_sql = f"""
         SELECT {key}, COUNT(*) FROM {table}
         WHERE {clause} AND answered_at IS NULL AND sla_deadline < %s GROUP BY {key}
-    """  # noqa: S608
+    """  # noqa: S608 - the key and table come from constants; values are parameters
+    figures_of = _figures_postgresql if connection.vendor == "postgresql" else _figures_sqlite
     with connection.cursor() as cursor:
-        cursor.execute(counts_sql, params)
-        counts = cursor.fetchall()
+        figures = figures_of(cursor=cursor, key=key, table=table, clause=clause, params=params)
         cursor.execute(overdue_sql, [*params, now])
         overdue = dict(cursor.fetchall())
-        ranks = _percentiles(cursor=cursor, key=key, table=table, clause=clause, params=params)
     groups = []
-    for group_key, turns, answered, total_seconds, within_day, first_answered, met, missed in counts:
-        missed = int(missed or 0) + overdue.get(group_key, 0)
-        median, p90, first_median, first_p90 = ranks.get(group_key, (None, None, None, None))
+    for group_key, group in figures.items():
+        missed = group.missed + overdue.get(group_key, 0)
         groups.append(
             {
                 "key": _key_value(group_by=query.group_by, value=group_key),
-                "turns": turns,
-                "answered": answered,
-                "unanswered": turns - answered,
+                "turns": group.turns,
+                "answered": group.answered,
+                "unanswered": group.turns - group.answered,
                 "first_response": {
-                    "count": int(first_answered or 0),
-                    "median_seconds": first_median,
-                    "p90_seconds": first_p90,
+                    "count": group.first_answered,
+                    "median_seconds": group.first_median,
+                    "p90_seconds": group.first_p90,
                 },
                 "response": {
-                    "count": answered,
-                    "median_seconds": median,
-                    "p90_seconds": p90,
-                    "mean_seconds": (float(total_seconds) / answered) if answered else None,
+                    "count": group.answered,
+                    "median_seconds": group.median,
+                    "p90_seconds": group.p90,
+                    "mean_seconds": group.total_seconds / group.answered if group.answered else None,
                 },
-                "answered_within_24h_ratio": (int(within_day or 0) / turns) if turns else None,
+                "answered_within_24h_ratio": group.within_day / group.turns if group.turns else None,
                 # Beyond §13 (the page's "SLA met" chart): turns answered by the team's target, out of
                 # those whose outcome is known (answered, or unanswered past the target).
-                "sla_met_ratio": (int(met or 0) / (int(met or 0) + int(missed or 0)))
-                if (met or missed)
-                else None,
+                "sla_met_ratio": group.met / (group.met + missed) if group.met + missed else None,
             }
         )
     groups.sort(

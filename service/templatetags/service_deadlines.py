@@ -24,7 +24,13 @@ def deadline_text(*, deadline: datetime, now: datetime) -> str:
             return ngettext("overdue by %(count)d min", "overdue by %(count)d min", minutes) % {
                 "count": minutes
             }
-        return _("overdue since %(time)s") % {"time": timezone.localtime(deadline).strftime("%H:%M")}
+        late = timezone.localtime(deadline)
+        if late.date() == timezone.localdate(now):
+            return _("overdue since %(time)s") % {"time": late.strftime("%H:%M")}
+        return _("overdue since %(date)s %(time)s") % {
+            "date": late.strftime("%d.%m"),
+            "time": late.strftime("%H:%M"),
+        }
     if remaining < COUNTDOWN_SECONDS:
         minutes = int(remaining // 60)
         return ngettext("%(count)d min left", "%(count)d min left", minutes) % {"count": minutes}

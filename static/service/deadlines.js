@@ -6,6 +6,9 @@
   var text = function (deadline, now) {
     var remaining = (deadline - now) / 1000;
     var hm = pad(deadline.getHours()) + ":" + pad(deadline.getMinutes());
+    if (deadline.toDateString() !== now.toDateString()) {
+      hm = pad(deadline.getDate()) + "." + pad(deadline.getMonth() + 1) + " " + hm;
+    }
     if (remaining < 0) {
       var late = Math.floor(-remaining / 60);
       if (late < 60) { return ru ? "просрочено на " + late + " мин" : "overdue by " + late + " min"; }
@@ -14,9 +17,6 @@
     if (remaining < 3600) {
       var left = Math.floor(remaining / 60);
       return ru ? "осталось " + left + " мин" : left + " min left";
-    }
-    if (deadline.toDateString() !== now.toDateString()) {
-      hm = pad(deadline.getDate()) + "." + pad(deadline.getMonth() + 1) + " " + hm;
     }
     return ru ? "ответить до " + hm : "reply by " + hm;
   };

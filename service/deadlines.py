@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -112,7 +113,11 @@ def chat_deadlines_refresh(*, chat_ids: Iterable[int], now: datetime | None = No
     chat_ids = sorted(set(chat_ids))
     changed = 0
     for index in range(0, len(chat_ids), BATCH):
-        changed += _batch_refresh(chat_ids=chat_ids[index : index + BATCH], now=now)
+        # Atomic also when called outside a transaction (periodic task, admin, command): the turns of a
+        # chat are rewritten with a delete and an insert, and PostgreSQL's bulk insert stages its rows
+        # in a temporary table emptied at each commit.
+        with transaction.atomic():
+            changed += _batch_refresh(chat_ids=chat_ids[index : index + BATCH], now=now)
     return changed
 
 

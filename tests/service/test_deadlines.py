@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, time, timedelta
 
+import pytest
 from django.db import transaction
 
 from inbox.models import Chat, Message
@@ -215,3 +216,14 @@ def test_refresh_deadlines_command_builds_turns_of_existing_chats(make_account, 
     call_command("refresh_deadlines", stdout=output)
     assert list(chat.turns.values_list("response_seconds", flat=True)) == [240]
     assert "Done: 1 chats" in output.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_outside_any_transaction_stores_the_turns(make_account, make_chat, add_message):
+    # The periodic task, the admin and the command call it in autocommit mode; on PostgreSQL the bulk
+    # insert's staging rows vanished at each statement's commit and no turn was stored.
+    chat = make_chat(make_account("ozon"))
+    add_message(chat, BUYER, T0)
+    add_message(chat, SELLER, T0 + timedelta(minutes=2))
+    chat_deadlines_refresh(chat_ids=[chat.pk], now=T0 + timedelta(minutes=3))
+    assert list(chat.turns.values_list("response_seconds", flat=True)) == [120]

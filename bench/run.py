@@ -51,6 +51,10 @@ def main() -> int:
 
         notify.run(quick=quick)
         return 0
+    if name == "reports":
+        from bench import reports
+
+        return 0 if reports.run(chats=5_000 if quick else 100_000, requests=10 if quick else 30) else 1
     print(f"unknown benchmark {name}")
     return 2
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "access",
     "audit",
     "privacy",
+    "service",
 ]
 # The fake marketplaces (`sandbox/`) are test equipment: installed only for development (DEBUG) or when
 # SANDBOX_ENABLED says so, never by production settings.

@@ -24,6 +24,8 @@ urlpatterns = [
     path("api/chat/", include("assist.urls")),
     path("api/chat/", include((notify_urls.api_urlpatterns, "notify-api"))),
     path("", include("notify.urls")),
+    path("api/chat/reports/", include("service.api_urls")),
+    path("reports/", include("service.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -13,6 +13,13 @@ class Chat(models.Model):
         CHAT = "chat", _("chat")
         QUESTION = "question", _("question")
 
+    class SlaState(models.TextChoices):
+        NONE = "none", _("no open turn")
+        OK = "ok", _("on time")
+        AT_RISK = "at_risk", _("at risk")
+        BREACHED = "breached", _("breached")
+        CLOSED = "closed", _("reply window closed")
+
     class Status(models.TextChoices):
         OPEN = "open", _("open")
         RESOLVED = "resolved", _("resolved")
@@ -43,6 +50,15 @@ class Chat(models.Model):
     last_message_external_id = models.CharField(max_length=128, blank=True, default="")
     awaiting_reply_since = models.DateTimeField(_("awaiting reply since"), null=True, blank=True)
     reply_deadline = models.DateTimeField(_("reply deadline"), null=True, blank=True)
+    # Deadlines and SLA (DESIGN.md §13), kept by service.deadlines.chat_deadlines_refresh.
+    reply_deadline_source = models.CharField(max_length=16, blank=True, default="")
+    reply_window_closes_at = models.DateTimeField(_("reply window closes at"), null=True, blank=True)
+    can_reply = models.BooleanField(_("can reply"), default=True)
+    sla_state = models.CharField(
+        _("SLA state"), max_length=16, choices=SlaState.choices, default=SlaState.NONE
+    )
+    # When an "ok" chat becomes "at risk": lets the periodic task find the chats whose state moves.
+    sla_at_risk_at = models.DateTimeField(null=True, blank=True)
     extras = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -77,6 +93,22 @@ class Chat(models.Model):
                 fields=["snoozed_until"], name="chat_snoozed_until_idx", condition=Q(status="snoozed")
             ),
             models.Index(fields=["order_number"], name="chat_order_number_idx"),
+            # "Срок ответа" sort (soonest first) and the "at risk" / "breached" filters.
+            models.Index(
+                fields=["reply_deadline", "id"],
+                name="chat_reply_deadline_idx",
+                condition=Q(reply_deadline__isnull=False),
+            ),
+            models.Index(
+                fields=["sla_state", "reply_deadline", "id"],
+                name="chat_sla_state_idx",
+                condition=Q(sla_state__in=["ok", "at_risk", "breached", "closed"]),
+            ),
+            models.Index(
+                fields=["reply_window_closes_at"],
+                name="chat_reply_window_idx",
+                condition=Q(can_reply=True, reply_window_closes_at__isnull=False),
+            ),
             models.Index(fields=["product_sku"], name="chat_product_sku_idx"),
         ]
 

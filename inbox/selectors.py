@@ -3,11 +3,12 @@
 import base64
 import binascii
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, DateTimeField, Max, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -19,6 +20,9 @@ from marketplaces.registry import spec_for
 
 SORT_ACTIVITY = "activity"
 SORT_WAITING = "waiting"
+SORT_DEADLINE = "deadline"
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+SLA_FILTERS = (Chat.SlaState.AT_RISK.value, Chat.SlaState.BREACHED.value)
 STATUS_ALL = "all"
 ASSIGNED_MINE = "mine"
 ASSIGNED_NOBODY = "unassigned"
@@ -63,6 +67,7 @@ class ChatFilters:
     awaiting_only: bool = False
     query: str = ""
     sort: str = SORT_ACTIVITY
+    sla_state: str = ""
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,8 @@ def chat_filtered_for_user(*, user: AbstractBaseUser | AnonymousUser, filters: C
         chats = chats.filter(assignee__isnull=True)
     if filters.awaiting_only or filters.sort == SORT_WAITING:
         chats = chats.filter(awaiting_reply_since__isnull=False)
+    if filters.sla_state:
+        chats = chats.filter(sla_state=filters.sla_state)
     query = filters.query.strip()
     if query:
         text_match = Q()
@@ -174,12 +181,22 @@ def chat_page_for_user(
             chats = chats.filter(
                 Q(awaiting_reply_since__gt=moment) | Q(awaiting_reply_since=moment, id__gt=row_id)
             )
+    elif filters.sort == SORT_DEADLINE:
+        # Chats without a deadline (no open turn, or not computed yet) come last.
+        chats = chats.annotate(
+            deadline_order=Coalesce("reply_deadline", Value(NO_DEADLINE, output_field=DateTimeField()))
+        ).order_by("deadline_order", "id")
+        if position:
+            moment, row_id = position
+            chats = chats.filter(Q(deadline_order__gt=moment) | Q(deadline_order=moment, id__gt=row_id))
     else:
         chats = chats.filter(last_message_at__isnull=False).order_by("-last_message_at", "-id")
         if position:
             moment, row_id = position
             chats = chats.filter(Q(last_message_at__lt=moment) | Q(last_message_at=moment, id__lt=row_id))
-    moment_field = "awaiting_reply_since" if filters.sort == SORT_WAITING else "last_message_at"
+    moment_field = {SORT_WAITING: "awaiting_reply_since", SORT_DEADLINE: "deadline_order"}.get(
+        filters.sort, "last_message_at"
+    )
     return _keyset_page(rows=list(chats[: limit + 1]), limit=limit, moment_field=moment_field)
 
 

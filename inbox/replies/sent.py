@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from inbox.models import Chat, Message
 from marketplaces.registry import MARKETPLACE_SPECS
+from service.deadlines import chat_deadlines_refresh
 
 # Seller messages that are the chat's answer: typed in the cabinet (no delivery state) or ours, confirmed.
 ANSWER_STATUSES = (Message.DeliveryStatus.NONE, Message.DeliveryStatus.SENT)
@@ -104,6 +105,8 @@ def reply_mark_sent(
         Chat.objects.filter(pk=chat.pk, awaiting_reply_since__lte=message.created_at).update(
             awaiting_reply_since=None, updated_at=now
         )
+        # The reply ends the buyer's turn: response times, the next deadline and the SLA state move now.
+        chat_deadlines_refresh(chat_ids=[chat.pk])
     return True
 
 

@@ -20,6 +20,7 @@ from inbox.models import Chat, Message
 from inbox.replies.reconcile import answer_edit_apply, replies_reconcile, single_answer_kinds
 from inbox.services.bulk import rows_insert_ignoring_conflicts, rows_update_by_pk
 from marketplaces.types import Author, RemoteAttachment, RemoteChat, RemoteMessage, UpdatesPage
+from service.deadlines import chat_deadlines_refresh
 
 PREVIEW_LENGTH = 300
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -460,6 +461,9 @@ def page_apply(*, account: MarketplaceAccount, page: UpdatesPage, mode: IngestMo
         reopen_after=reopen_after,
         now=now,
         known_counts=_counts_from_rows(chat_ids=new_chat_ids, rows=new_chat_rows),
+    )
+    chat_deadlines_refresh(
+        chat_ids=[chat.pk for chat in chats.values() if chat.pk in touched or chat.updated_at == now]
     )
     return result
 

@@ -9,6 +9,7 @@ SCHEDULES = {
     "dispatch-sync": ("inbox.tasks.dispatch_sync", 1),
     "outbox-sweep": ("inbox.tasks.outbox_sweep", 1),
     "snooze-wake": ("inbox.tasks.wake_snoozed_chats", 1),
+    "sla-advance": ("service.tasks.sla_states_advance", 1),
     "database-statistics": ("inbox.tasks.refresh_database_statistics", 60),
     # The dispatcher ticks notifications every second; this is the safety net without it.
     "notifications-tick": ("notify.tasks.notifications_tick", 1),

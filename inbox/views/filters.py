@@ -10,7 +10,9 @@ from inbox.models import Chat
 from inbox.selectors import (
     ASSIGNED_MINE,
     ASSIGNED_NOBODY,
+    SLA_FILTERS,
     SORT_ACTIVITY,
+    SORT_DEADLINE,
     SORT_WAITING,
     STATUS_ALL,
     ChatFilters,
@@ -25,7 +27,7 @@ STATUS_CHOICES = (
 )
 STATUS_VALUES = frozenset(value for value, _label in STATUS_CHOICES)
 DEFAULTS = {"status": Chat.Status.OPEN.value, "sort": SORT_ACTIVITY}
-FILTER_PARAMETERS = ("tab", "account", "status", "unread", "assigned", "awaiting", "q", "sort")
+FILTER_PARAMETERS = ("tab", "account", "status", "unread", "assigned", "awaiting", "q", "sort", "sla")
 
 
 def filters_from_query(*, query: QueryDict) -> ChatFilters:
@@ -34,16 +36,21 @@ def filters_from_query(*, query: QueryDict) -> ChatFilters:
     account = query.get("account", "")
     status = query.get("status", DEFAULTS["status"])
     assigned = query.get("assigned", "")
-    sort = query.get("sort", DEFAULTS["sort"])
+    awaiting_only = query.get("awaiting") == "1"
+    # "Awaiting reply" lists the soonest deadline first unless the agent chose another order.
+    default_sort = SORT_DEADLINE if awaiting_only else DEFAULTS["sort"]
+    sort = query.get("sort", default_sort)
+    sla_state = query.get("sla", "")
     return ChatFilters(
         marketplace=tab if tab in Marketplace.values else "",
         account_id=int(account) if account.isdigit() else None,
         status=status if status in STATUS_VALUES else DEFAULTS["status"],
         unread_only=query.get("unread") == "1",
         assigned=assigned if assigned in (ASSIGNED_MINE, ASSIGNED_NOBODY) else "",
-        awaiting_only=query.get("awaiting") == "1",
+        awaiting_only=awaiting_only,
         query=query.get("q", "").strip()[:200],
-        sort=sort if sort in (SORT_ACTIVITY, SORT_WAITING) else DEFAULTS["sort"],
+        sort=sort if sort in (SORT_ACTIVITY, SORT_WAITING, SORT_DEADLINE) else default_sort,
+        sla_state=sla_state if sla_state in SLA_FILTERS else "",
     )
 
 
@@ -57,7 +64,10 @@ def filters_to_parameters(*, filters: ChatFilters) -> dict[str, str]:
         "assigned": filters.assigned,
         "awaiting": "1" if filters.awaiting_only else "",
         "q": filters.query,
-        "sort": "" if filters.sort == DEFAULTS["sort"] else filters.sort,
+        "sort": ""
+        if filters.sort == (SORT_DEADLINE if filters.awaiting_only else DEFAULTS["sort"])
+        else filters.sort,
+        "sla": filters.sla_state,
     }
     return {name: value for name, value in parameters.items() if value}
 

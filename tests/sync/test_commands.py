@@ -40,6 +40,7 @@ def test_setup_schedules_is_idempotent():
         "dispatch-sync",
         "outbox-sweep",
         "snooze-wake",
+        "sla-advance",
         "database-statistics",
         "notifications-tick",
         "personal-data-retention",

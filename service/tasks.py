@@ -1,0 +1,8 @@
+"""django-q2 entry points of the service app."""
+
+from service.deadlines import chat_sla_states_advance
+
+
+def sla_states_advance() -> int:
+    """Every minute: ok -> at_risk -> breached as time passes; closing reply windows."""
+    return chat_sla_states_advance()

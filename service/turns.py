@@ -1,0 +1,186 @@
+"""Buyer turns and response times, exactly as DESIGN.md §13, kept in `ResponseTurn`.
+
+A turn starts at a buyer message when the chat has no open turn and ends at the first later seller
+message: a reply typed in the marketplace cabinet (stored without a delivery status) or one of ours
+once the marketplace accepted it (`sent`, counted from `sent_at`). Messages are ordered by
+`created_at`, then id. Pending, sending, unknown and
+failed replies count not at all; marketplace and support messages neither start nor end a turn.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+
+from inbox.models import Chat, Message
+from service.models import ResponseTurn
+
+REPORT_TIME_ZONE = ZoneInfo("Europe/Moscow")
+# Cabinet replies (no delivery status) and our replies the marketplace accepted.
+COUNTED_SELLER = Q(author=Message.Author.SELLER, delivery_status__in=["", Message.DeliveryStatus.SENT])
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class TurnFacts:
+    """What the deadlines need to know about one chat's messages."""
+
+    open_turn_start: datetime | None = None
+    open_turn_is_first: bool = False
+    last_buyer_message_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TurnRow:
+    sequence: int
+    started_at: datetime
+    answered_at: datetime | None
+    answered_by_id: int | None
+
+    @property
+    def response_seconds(self) -> int | None:
+        if self.answered_at is None:
+            return None
+        return max(0, int((self.answered_at - self.started_at).total_seconds()))
+
+
+Event = tuple[datetime, int, str, int | None, datetime]
+
+
+def turns_compute(*, events: Iterable[Event]) -> tuple[list[TurnRow], TurnFacts]:
+    """Turns of one chat from its (created_at, id, author, sent_by, answered_at) events, in any order.
+
+    Events are ordered by `created_at`, then id; `author` is `buyer` or `seller` (other authors are not
+    passed). `answered_at` is when a seller message ends a turn: `sent_at` for ours, `created_at` for
+    replies typed in the cabinet.
+    """
+    turns: list[TurnRow] = []
+    open_start: datetime | None = None
+    last_buyer: datetime | None = None
+    for created_at, _message_id, author, sent_by_id, answered_at in sorted(
+        events, key=lambda event: (event[0], event[1])
+    ):
+        if author == Message.Author.BUYER:
+            last_buyer = created_at
+            if open_start is None:
+                open_start = created_at
+        elif open_start is not None:
+            turns.append(
+                TurnRow(
+                    sequence=len(turns),
+                    started_at=open_start,
+                    answered_at=answered_at,
+                    answered_by_id=sent_by_id,
+                )
+            )
+            open_start = None
+    if open_start is not None:
+        turns.append(
+            TurnRow(sequence=len(turns), started_at=open_start, answered_at=None, answered_by_id=None)
+        )
+    facts = TurnFacts(
+        open_turn_start=open_start,
+        open_turn_is_first=open_start is not None and len(turns) == 1,
+        last_buyer_message_at=last_buyer,
+    )
+    return turns, facts
+
+
+def _events_by_chat(*, chat_ids: list[int]) -> dict[int, list[Event]]:
+    events: dict[int, list[Event]] = {chat_id: [] for chat_id in chat_ids}
+    rows = (
+        Message.objects.filter(chat_id__in=chat_ids)
+        .filter(Q(author=Message.Author.BUYER) | COUNTED_SELLER)
+        .order_by()
+        .values_list("chat_id", "id", "author", "created_at", "sent_at", "delivery_status", "sent_by_id")
+    )
+    for chat_id, message_id, author, created_at, sent_at, delivery_status, sent_by_id in rows:
+        answered_at = (
+            (sent_at or created_at) if delivery_status == Message.DeliveryStatus.SENT else created_at
+        )
+        events[chat_id].append((created_at, message_id, author, sent_by_id, answered_at))
+    return events
+
+
+def chat_turns_refresh(
+    *,
+    chat_ids: Iterable[int],
+    sla_deadline: Callable[[int, TurnRow], datetime | None] | None = None,
+    chat_accounts: dict[int, tuple[int, str]] | None = None,
+) -> dict[int, TurnFacts]:
+    """Recompute the turns of `chat_ids` from their messages; only chats whose turns changed are written.
+
+    `sla_deadline(account_id, turn)` gives the team's target of a turn, stored with it for reports;
+    `chat_accounts` (chat id -> account id, marketplace) saves a query when the caller has them."""
+    chat_ids = sorted(set(chat_ids))
+    facts: dict[int, TurnFacts] = {}
+    for index in range(0, len(chat_ids), BATCH):
+        batch = chat_ids[index : index + BATCH]
+        chats = (
+            {chat_id: chat_accounts[chat_id] for chat_id in batch}
+            if chat_accounts is not None
+            else {
+                chat_id: (account_id, marketplace)
+                for chat_id, account_id, marketplace in Chat.objects.filter(pk__in=batch).values_list(
+                    "pk", "account_id", "account__marketplace"
+                )
+            }
+        )
+        facts.update(_batch_refresh(chats=chats, sla_deadline=sla_deadline))
+    return facts
+
+
+def _batch_refresh(
+    *, chats: dict[int, tuple[int, str]], sla_deadline: Callable[[int, TurnRow], datetime | None] | None
+) -> dict[int, TurnFacts]:
+    events = _events_by_chat(chat_ids=list(chats))
+    stored: dict[int, list[tuple]] = {chat_id: [] for chat_id in chats}
+    for chat_id, *row in (
+        ResponseTurn.objects.filter(chat_id__in=list(chats))
+        .order_by("chat_id", "sequence")
+        .values_list("chat_id", "sequence", "started_at", "answered_at", "answered_by_id")
+    ):
+        stored[chat_id].append(tuple(row))
+    facts: dict[int, TurnFacts] = {}
+    changed: dict[int, list[TurnRow]] = {}
+    for chat_id in chats:
+        turns, facts[chat_id] = turns_compute(events=events[chat_id])
+        rows = [(turn.sequence, turn.started_at, turn.answered_at, turn.answered_by_id) for turn in turns]
+        if rows != stored[chat_id]:
+            changed[chat_id] = turns
+    if changed:
+        # A chat whose turns changed gets all of them rewritten: simpler than diffing and still rare
+        # (an answer usually closes the last turn, a buyer message opens one).
+        had_turns = [chat_id for chat_id in changed if stored[chat_id]]
+        if had_turns:
+            ResponseTurn.objects.filter(chat_id__in=had_turns).delete()
+        # Imported here: inbox.services imports this module (the ingest hook).
+        from inbox.services.bulk import rows_insert_ignoring_conflicts
+
+        rows_insert_ignoring_conflicts(
+            model=ResponseTurn,
+            rows=[
+                {
+                    "chat_id": chat_id,
+                    "account_id": chats[chat_id][0],
+                    "marketplace": chats[chat_id][1],
+                    "sequence": turn.sequence,
+                    "started_at": turn.started_at,
+                    "start_day": turn.started_at.astimezone(REPORT_TIME_ZONE).date(),
+                    "answered_at": turn.answered_at,
+                    "response_seconds": turn.response_seconds,
+                    "answered_by_id": turn.answered_by_id,
+                    "sla_deadline": deadline,
+                    "sla_met": None
+                    if turn.answered_at is None or deadline is None
+                    else turn.answered_at <= deadline,
+                }
+                for chat_id, turns in changed.items()
+                for turn in turns
+                for deadline in [sla_deadline(chats[chat_id][0], turn) if sla_deadline else None]
+            ],
+            now=None,
+        )
+    return facts

@@ -1,0 +1,186 @@
+"""/reports/: response-time charts and tables, with CSV exports (thin: the figures come from reports.py)."""
+
+import csv
+from collections.abc import Iterator
+from dataclasses import replace
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.selectors import account_list_for_user
+from marketplaces.registry import marketplace_specs
+from service.forms import ReportForm, default_period
+from service.reports import ReportQuery, response_time_report, turn_rows_for_user
+
+EXPORTS = ("agents", "accounts", "turns")
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _user_names(*, ids: set[int]) -> dict[int, str]:
+    users = get_user_model().objects.filter(pk__in=ids)
+    return {user.pk: user.get_full_name() or user.get_username() for user in users}
+
+
+def _table_rows(*, groups: list[dict], names: dict) -> list[dict]:
+    return [
+        {**group, "name": names.get(group["key"], _("Typed in the cabinet / unanswered"))} for group in groups
+    ]
+
+
+@login_required
+def reports_page(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    date_from, date_to = default_period(today=today)
+    params = {"from": date_from.isoformat(), "to": date_to.isoformat(), **request.GET.dict()}
+    form = ReportForm.from_query(params=params, default_group_by="day")
+    accounts = list(account_list_for_user(user=request.user))
+    context: dict = {
+        "form": form,
+        "accounts": accounts,
+        "marketplaces": marketplace_specs(),
+        "params": params,
+    }
+    if not form.is_valid():
+        return render(request, "service/reports.html", context, status=400)
+    query = form.report_query()
+    export = request.GET.get("export", "")
+    if export == "turns":
+        return _turns_csv(request=request, query=query)
+    agents = response_time_report(user=request.user, query=_with(query, group_by="agent"))["groups"]
+    by_account = response_time_report(user=request.user, query=_with(query, group_by="account"))["groups"]
+    agent_names = _user_names(ids={group["key"] for group in agents if group["key"] is not None})
+    account_names = {account.pk: account.name for account in accounts}
+    agent_rows = _table_rows(groups=agents, names=agent_names)
+    account_rows = _table_rows(groups=by_account, names=account_names)
+    if export in ("agents", "accounts"):
+        return _table_csv(rows=agent_rows if export == "agents" else account_rows, name=export, query=query)
+    days = response_time_report(user=request.user, query=_with(query, group_by="day"))["groups"]
+    volume = {
+        spec.name: {
+            group["key"]: group["turns"]
+            for group in response_time_report(
+                user=request.user, query=_with(query, group_by="day", marketplace=spec.name)
+            )["groups"]
+        }
+        for spec in marketplace_specs()
+        if not query.marketplace or query.marketplace == spec.name
+    }
+    chart = {
+        "days": [group["key"] for group in days],
+        "median": [group["response"]["median_seconds"] for group in days],
+        "p90": [group["response"]["p90_seconds"] for group in days],
+        "within24h": [group["answered_within_24h_ratio"] for group in days],
+        "slaMet": [group["sla_met_ratio"] for group in days],
+        "volume": [
+            {"label": str(spec.label), "values": [volume[spec.name].get(day["key"], 0) for day in days]}
+            for spec in marketplace_specs()
+            if spec.name in volume
+        ],
+        "labels": {
+            "median": _("Median response, min"),
+            "p90": _("90th percentile, min"),
+            "within24h": _("Answered within 24 h, %"),
+            "slaMet": _("SLA met, %"),
+            "minutes": _("minutes"),
+            "percent": _("%"),
+            "turns": _("Buyer turns"),
+        },
+    }
+    query_string = request.GET.urlencode()
+    context.update(
+        {
+            "chart": chart,
+            "agent_rows": agent_rows,
+            "account_rows": account_rows,
+            "query_string": query_string,
+            "query": query,
+        }
+    )
+    return render(request, "service/reports.html", context)
+
+
+def _with(query: ReportQuery, **changes: object) -> ReportQuery:
+    return replace(query, **changes)
+
+
+def _groups(*, request: HttpRequest, query: ReportQuery) -> list[dict]:
+    return response_time_report(user=request.user, query=query)["groups"]
+
+
+CSV_HEADER = [
+    "key",
+    "name",
+    "turns",
+    "answered",
+    "unanswered",
+    "first_response_count",
+    "first_response_median_seconds",
+    "first_response_p90_seconds",
+    "response_count",
+    "response_median_seconds",
+    "response_p90_seconds",
+    "response_mean_seconds",
+    "answered_within_24h_ratio",
+    "sla_met_ratio",
+]
+
+
+def _table_csv(*, rows: list[dict], name: str, query: ReportQuery) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{query.date_from}-{query.date_to}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADER)
+    for row in rows:
+        writer.writerow(
+            [
+                "" if row["key"] is None else row["key"],
+                row["name"],
+                row["turns"],
+                row["answered"],
+                row["unanswered"],
+                row["first_response"]["count"],
+                row["first_response"]["median_seconds"],
+                row["first_response"]["p90_seconds"],
+                row["response"]["count"],
+                row["response"]["median_seconds"],
+                row["response"]["p90_seconds"],
+                row["response"]["mean_seconds"],
+                row["answered_within_24h_ratio"],
+                row["sla_met_ratio"],
+            ]
+        )
+    return response
+
+
+def _turns_csv(*, request: HttpRequest, query: ReportQuery) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[str]:
+        yield writer.writerow(
+            [
+                "chat",
+                "account",
+                "marketplace",
+                "turn",
+                "started_at",
+                "day",
+                "answered_at",
+                "response_seconds",
+                "agent",
+                "sla_deadline",
+            ]
+        )
+        for row in turn_rows_for_user(user=request.user, query=query):
+            yield writer.writerow(["" if value is None else value for value in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="turns-{query.date_from}-{query.date_to}.csv"'
+    return response

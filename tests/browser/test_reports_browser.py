@@ -1,0 +1,70 @@
+"""/reports/ and the deadline badges in headless Chromium (screenshots go to test-artifacts/)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from inbox.models import Message
+from service.deadlines import chat_deadlines_refresh
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def report_data(transactional_db, make_account, make_chat, agent):
+    """18 chats per marketplace over six days; three in four answered by a cabinet reply."""
+    now = timezone.now()
+    counter = 0
+    for marketplace, offset in (("wildberries", 0), ("ozon", 1), ("yandex_market", 2)):
+        account = make_account(marketplace, members=[agent])
+        for day in range(6):
+            for number in range(3):
+                counter += 1
+                chat = make_chat(account, last_message_at=now - timedelta(days=day))
+                start = now - timedelta(days=day, hours=number + offset + 1)
+                Message.objects.create(
+                    chat=chat,
+                    external_id=f"b{counter}",
+                    direction="in",
+                    author="buyer",
+                    text="Где заказ?",
+                    created_at=start,
+                )
+                if (day + number) % 4:
+                    Message.objects.create(
+                        chat=chat,
+                        external_id=f"s{counter}",
+                        direction="out",
+                        author="seller",
+                        text="Едет",
+                        created_at=start + timedelta(minutes=7 * (number + 1) + 40 * offset),
+                    )
+    chat_deadlines_refresh(chat_ids=list(agent.marketplace_accounts.values_list("chats", flat=True)))
+
+
+def test_reports_page_draws_its_charts_and_the_list_shows_deadlines(
+    page,
+    live_server,
+    report_data,
+    artifacts,
+):
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "agent")
+    page.fill("input[name=password]", "agent-password-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/inbox/")
+
+    page.goto(f"{live_server.url}/inbox/?sort=deadline")
+    page.wait_for_selector(".deadline.sla-breached")
+    page.screenshot(path=str(artifacts / "deadline-badges.png"))
+
+    page.goto(f"{live_server.url}/reports/")
+    page.wait_for_function(
+        "['chart-times', 'chart-volume', 'chart-shares'].every(id => window.Chart.getChart(id))"
+    )
+    assert page.locator(".report-table").count() == 2
+    page.screenshot(path=str(artifacts / "reports.png"), full_page=True)
+    assert errors == []

@@ -52,6 +52,10 @@ class ChatAdmin(ReadOnlyAdmin):
         "snoozed_until": _("snoozed until"),
         "last_message_preview": _("last message text"),
         "last_message_external_id": _("last message ID"),
+        "reply_deadline_source": _("deadline set by"),
+        "sla_at_risk_at": _("at risk from"),
+        "topic": _("topic"),
+        "sentiment": _("tone"),
     }
     list_display = [
         "buyer_name",

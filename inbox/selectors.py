@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
-from django.db.models import Count, DateTimeField, Max, Q, QuerySet, Value
+from django.db.models import Count, DateTimeField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from accounts.models import MarketplaceAccount
 from accounts.selectors import user_sees_all_accounts
@@ -302,24 +303,21 @@ def member_list_for_account(*, account: MarketplaceAccount) -> QuerySet:
 def chat_reply_block(*, chat: Chat, now: datetime | None = None) -> str | None:
     """Why the marketplace will not take a reply in this chat now (the reason to show), or None.
 
-    The one place that decides it: the chat pane hides the reply box on it and the reply view refuses.
-    Read from the marketplace's spec: raw marketplace statuses that close a chat (Yandex Market
-    FINISHED) and a time limit after the buyer's last message (Ozon: 48 h).
+    The one place that decides it: the chat pane hides the reply box on it, and the reply entry point
+    refuses. It reads what the deadlines service stores on the chat (`can_reply`,
+    `reply_window_closes_at`, recomputed as messages arrive and every minute) and, so a status change
+    shows at once, the marketplace's closed statuses from its spec.
     """
     window = spec_for(chat.account.marketplace).reply_window
-    if chat.marketplace_status and chat.marketplace_status.upper() in window.closed_statuses:
-        return str(window.reason)
-    if window.after_buyer_message is not None:
-        last_buyer_message_at = Message.objects.filter(
-            chat=chat, direction=Message.Direction.IN, author=Message.Author.BUYER
-        ).aggregate(moment=Max("created_at"))["moment"]
-        closed = (
-            last_buyer_message_at is not None
-            and (now or timezone.now()) - last_buyer_message_at > window.after_buyer_message
-        )
-        if closed:
-            return str(window.reason)
-    return None
+    now = now or timezone.now()
+    closed = (
+        not chat.can_reply
+        or (chat.reply_window_closes_at is not None and chat.reply_window_closes_at <= now)
+        or bool(chat.marketplace_status and chat.marketplace_status.upper() in window.closed_statuses)
+    )
+    if not closed:
+        return None
+    return str(window.reason or _("the marketplace takes no reply in this chat"))
 
 
 def chat_next_after(*, chat: Chat, listed: list[int], user: AbstractBaseUser | AnonymousUser) -> Chat | None:

@@ -37,6 +37,13 @@ DEADLINE_FIELDS = [
 BATCH = 500
 
 
+ALERTING_TRANSITIONS = {
+    (Chat.SlaState.OK, Chat.SlaState.AT_RISK),
+    (Chat.SlaState.OK, Chat.SlaState.BREACHED),
+    (Chat.SlaState.AT_RISK, Chat.SlaState.BREACHED),
+}
+
+
 def default_policy_values() -> dict[str, object]:
     """The default policy (DESIGN.md §13): around the clock, 60-minute targets, Europe/Moscow."""
     values: dict[str, object] = {
@@ -141,7 +148,9 @@ def _batch_refresh(*, chat_ids: list[int], now: datetime) -> int:
         chat_accounts={chat.pk: (chat.account_id, chat.account.marketplace) for chat in chats},
     )
     changed = []
+    alerts: list[tuple[int, str]] = []
     for chat in chats:
+        before = chat.sla_state
         values = chat_deadline_compute(
             marketplace=chat.account.marketplace,
             marketplace_status=chat.marketplace_status,
@@ -157,6 +166,10 @@ def _batch_refresh(*, chat_ids: list[int], now: datetime) -> int:
                 dirty = True
         if dirty:
             changed.append(chat)
+        # Only a chat that gets late while the product watches alerts anyone (DESIGN.md §15): a chat
+        # imported already late goes from `none` straight to `breached` and stays quiet.
+        if (before, chat.sla_state) in ALERTING_TRANSITIONS:
+            alerts.append((chat.pk, chat.sla_state))
     # Imported here: inbox.services imports this module (the ingest hook).
     from inbox.services.bulk import rows_update_by_pk
 
@@ -165,7 +178,18 @@ def _batch_refresh(*, chat_ids: list[int], now: datetime) -> int:
         field_names=DEADLINE_FIELDS,
         rows=((chat.pk, [getattr(chat, name) for name in DEADLINE_FIELDS]) for chat in changed),
     )
+    if alerts:
+        transaction.on_commit(lambda: _sla_alerts_queue(alerts=alerts))
     return len(changed)
+
+
+def _sla_alerts_queue(*, alerts: list[tuple[int, str]]) -> None:
+    from notify.services.events import sla_notifications_create
+
+    chats = Chat.objects.select_related("account").in_bulk([chat_id for chat_id, _state in alerts])
+    for chat_id, state in alerts:
+        if chat_id in chats:
+            sla_notifications_create(chat=chats[chat_id], sla_state=state)
 
 
 def chat_sla_states_advance(*, now: datetime | None = None) -> int:

@@ -22,6 +22,7 @@ from inbox.models import Chat, Message, OutgoingFile
 from inbox.replies.deliver import message_delivery_enqueue
 from inbox.replies.files import ReplyFile, reply_file_attachments, reply_file_limits_for, reply_files_validate
 from inbox.replies.sent import chat_answers, chat_holds_one_answer
+from inbox.selectors import chat_reply_block
 from marketplaces.registry import MARKETPLACE_SPECS
 
 DEFAULT_TEXT_LIMIT = 1000
@@ -187,6 +188,9 @@ def reply_create(
     With a file, the returned message is the one carrying it (see reply_queue). Raises ValidationError
     keyed "text", "file" or "idempotency_key", or ComplianceRefusedError (keyed "compliance").
     """
+    blocked = chat_reply_block(chat=chat)
+    if blocked is not None:
+        raise ValidationError({"text": [blocked]})
     file = reply_files_validate(chat=chat, uploads=files)
     # A reply that is only a file has no text to check; any other text is checked as it was given.
     if text.strip() or file is None:

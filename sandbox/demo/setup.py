@@ -136,3 +136,44 @@ def demo_telegram_link(*, sandbox: SandboxServer, user: AbstractBaseUser) -> str
     invitation = telegram_link_token_create(user=user)
     sandbox.telegram.user_says(chat_id=PHONE_CHAT_ID, text=f"/start {invitation.token}", first_name="Демо")
     return "linked by /start"
+
+
+DEMO_TEMPLATES = (
+    (
+        "Приветствие",
+        "привет",
+        "Здравствуйте, {{покупатель}}! Спасибо, что написали в «{{магазин}}». Сейчас всё проверим.",
+    ),
+    (
+        "Где заказ",
+        "доставка",
+        "{{покупатель}}, заказ {{заказ}} уже в пути: статус доставки виден в карточке заказа в личном "
+        "кабинете маркетплейса. Как только он прибудет в пункт выдачи, придёт уведомление.",
+    ),
+    (
+        "Возврат брака",
+        "возврат",
+        "{{покупатель}}, очень жаль, что так вышло. Оформите, пожалуйста, возврат товара «{{товар}}» через "
+        "личный кабинет маркетплейса и приложите фото — мы одобрим заявку без задержек.",
+    ),
+    (
+        "Размер",
+        "размер",
+        "Подскажем с размером: для артикула {{артикул}} ориентируйтесь на таблицу размеров в карточке "
+        "товара. Если сомневаетесь между двумя, берите больший.",
+    ),
+)
+
+
+def demo_templates_ensure(*, user: AbstractBaseUser) -> int:
+    """A few team templates, so "/" in the reply box shows something on the first run."""
+    from assist.models import ReplyTemplate
+    from assist.template_services import TemplateInput, template_create
+
+    created = 0
+    for title, shortcut, text in DEMO_TEMPLATES:
+        if ReplyTemplate.objects.filter(owner__isnull=True, shortcut=shortcut).exists():
+            continue
+        template_create(user=user, data=TemplateInput(title=title, shortcut=shortcut, text=text, team=True))
+        created += 1
+    return created

@@ -174,6 +174,8 @@ def test_keyboard_navigation(page, live_server, inbox_data):
     assert page.locator(".chat-row.active .buyer").inner_text() == "Игорь"
     page.keyboard.press("k")
     page.wait_for_url(f"**/inbox/chats/{chats['ozon'].pk}/")
+    page.wait_for_selector(".chat-header h1:has-text('Анна')")
+    page.wait_for_selector("#reply-text")
     page.keyboard.press("r")
     assert page.evaluate("document.activeElement.id") == "reply-text"
     page.keyboard.press("Escape")

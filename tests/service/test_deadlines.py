@@ -187,8 +187,7 @@ def test_ingesting_a_page_stores_turns_and_deadlines(make_account):
 
 
 def test_a_reply_accepted_by_the_marketplace_closes_the_turn(make_account, make_chat, add_message, agent):
-    from inbox.services.outbox import _record_sent
-    from marketplaces.types import SendReceipt
+    from inbox.replies.sent import reply_mark_sent
 
     chat = make_chat(make_account("yandex_market"))
     add_message(chat, BUYER, T0)
@@ -198,7 +197,9 @@ def test_a_reply_accepted_by_the_marketplace_closes_the_turn(make_account, make_
     chat_deadlines_refresh(chat_ids=[chat.pk], now=T0 + timedelta(minutes=1))
     assert state(chat)[-1] in {"ok", "breached"}
     reply.chat = chat
-    _record_sent(message=reply, receipt=SendReceipt(external_id="r1", sent_at=T0 + timedelta(minutes=7)))
+    reply_mark_sent(
+        message=reply, from_statuses=("sending",), sent_at=T0 + timedelta(minutes=7), external_id="r1"
+    )
     assert list(chat.turns.values_list("response_seconds", "answered_by_id")) == [(420, agent.pk)]
     assert state(chat) == (None, "", None, True, "none")
 

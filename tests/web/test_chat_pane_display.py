@@ -17,6 +17,7 @@ from inbox.templatetags.inbox_extras import (
     waiting_label,
     with_query,
 )
+from service.deadlines import chat_deadlines_refresh
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -81,10 +82,15 @@ def test_reply_block_reads_the_marketplace_spec(make_account, make_chat, make_me
             author=Message.Author.SELLER,
             created_at=now - timedelta(hours=1),
         )
+        # The window is stored by the deadlines service as messages arrive (and every minute).
+        chat_deadlines_refresh(chat_ids=[quiet.pk], now=now)
+        quiet.refresh_from_db()
         assert chat_reply_block(chat=quiet, now=now) == "Ozon: 48 h after the buyer's last message"
         recent = make_chat(ozon)
         make_message(recent, created_at=now - timedelta(hours=49))
         make_message(recent, created_at=now - timedelta(hours=47))
+        chat_deadlines_refresh(chat_ids=[recent.pk], now=now)
+        recent.refresh_from_db()
         assert chat_reply_block(chat=recent, now=now) is None
         assert chat_reply_block(chat=make_chat(ozon), now=now) is None  # no buyer message yet
         old_wildberries = make_chat(wildberries, marketplace_status="FINISHED")

@@ -60,15 +60,14 @@ def test_inbox_page_and_chat_pane_query_counts_are_constant(
         client.get(reverse("inbox:index"))
     with django_assert_num_queries(7):
         client.get(reverse("inbox:index") + "?tab=ozon&q=Покупатель&unread=1")
-    # + chat, members, newest messages, thread signature, the buyer's last message (Ozon reply window)
-    with django_assert_num_queries(12):
+    # + chat, members, newest messages, thread signature (the reply window is stored on the chat)
+    with django_assert_num_queries(11):
         client.get(reverse("inbox:chat", args=[chat.pk]))
-    # the pane alone: session, user, permissions x2, chat, members, newest messages, thread signature,
-    # the buyer's last message
-    with django_assert_num_queries(9):
+    # the pane alone: session, user, permissions x2, chat, members, newest messages, thread signature
+    with django_assert_num_queries(8):
         client.get(reverse("inbox:chat", args=[chat.pk]), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="chat-pane")
     live = reverse("inbox:chat_live", args=[chat.pk])
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(live + "?signature=stale", HTTP_HX_REQUEST="true")
     # a poll with nothing new stops after the signature
     with django_assert_num_queries(6):
@@ -111,8 +110,8 @@ def test_snoozed_filter_and_snoozed_chat_pane_query_counts_are_constant(
             HTTP_HX_TARGET="chat-list-region",
         )
     Chat.objects.filter(pk=chat.pk).update(status=Chat.Status.SNOOZED, snoozed_until=now + timedelta(days=1))
-    # + chat, members, newest messages, thread signature, the buyer's last message (Ozon reply window):
+    # + chat, members, newest messages, thread signature (the reply window is stored on the chat):
     # the snooze menu costs nothing
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         pane = client.get(reverse("inbox:chat", args=[chat.pk]) + "?status=snoozed")
     assert 'id="snooze-menu"' in pane.content.decode()

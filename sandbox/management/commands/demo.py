@@ -29,6 +29,7 @@ from sandbox.demo.setup import (
     demo_password_get,
     demo_pushes_connect,
     demo_telegram_link,
+    demo_templates_ensure,
     demo_user_ensure,
 )
 from sandbox.generator import WorldOptions
@@ -122,6 +123,7 @@ class Command(BaseCommand):
                     notes.append(f"{cabinet.account.name}: {cabinet.note}; {synced}")
                 call_command("setup_schedules", stdout=io.StringIO())
                 notes.append(f"Telegram: {demo_telegram_link(sandbox=sandbox, user=user)}")
+                demo_templates_ensure(user=user)
                 notes.append(f"E-mail alerts are written as files to {state_dir / 'mail'}")
             connections.close_all()
             environment = {

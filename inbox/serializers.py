@@ -96,6 +96,8 @@ class ChatSerializer(serializers.ModelSerializer):
             "awaiting_reply_since",
             "reply_deadline",
             "assignee",
+            "topic",
+            "sentiment",
             "reply_length_limit",
             "file_limits",
         ]

@@ -9,6 +9,7 @@ SCHEDULES = {
     "outbox-sweep": ("inbox.tasks.outbox_sweep", 1),
     "snooze-wake": ("inbox.tasks.wake_snoozed_chats", 1),
     "database-statistics": ("inbox.tasks.refresh_database_statistics", 60),
+    "classify-messages": ("assist.classify.tasks.classify_messages", 1),
 }
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Marketplace, MarketplaceAccount
 from accounts.selectors import account_list_for_user
+from assist.classify.labels import Sentiment, Topic
 from inbox.limits import reply_file_limits, reply_length_limit
 from inbox.models import Chat
 from inbox.selectors import (
@@ -92,6 +93,8 @@ def list_context(*, request: HttpRequest, filters: ChatFilters, cursor: str = ""
                 chat.status,
                 chat.assignee_id,
                 chat.awaiting_reply_since,
+                chat.topic,
+                chat.sentiment,
             )
             for chat in page.items
         ],
@@ -112,6 +115,8 @@ def list_context(*, request: HttpRequest, filters: ChatFilters, cursor: str = ""
         "filter_query": filters_query_string(filters=filters),
         "accounts": accounts,
         "filter_accounts": visible_accounts,
+        "topic_choices": Topic.choices,
+        "sentiment_choices": Sentiment.choices,
         "troubled_accounts": [account for account in accounts if account_has_trouble(account=account)],
         "tabs": tabs,
         "unread_total": tabs[0].counts.unread_chats,

@@ -5,11 +5,13 @@ from urllib.parse import urlencode
 from django.http import QueryDict
 
 from accounts.models import Marketplace
+from assist.classify.labels import SENTIMENTS, TOPICS
 from inbox.models import Chat
 from inbox.selectors import (
     ASSIGNED_MINE,
     ASSIGNED_NOBODY,
     SORT_ACTIVITY,
+    SORT_NEGATIVE,
     SORT_WAITING,
     STATUS_ALL,
     ChatFilters,
@@ -17,7 +19,18 @@ from inbox.selectors import (
 
 STATUS_CHOICES = (Chat.Status.OPEN.value, Chat.Status.SNOOZED.value, Chat.Status.RESOLVED.value, STATUS_ALL)
 DEFAULTS = {"status": Chat.Status.OPEN.value, "sort": SORT_ACTIVITY}
-FILTER_PARAMETERS = ("tab", "account", "status", "unread", "assigned", "awaiting", "q", "sort")
+FILTER_PARAMETERS = (
+    "tab",
+    "account",
+    "status",
+    "unread",
+    "assigned",
+    "awaiting",
+    "q",
+    "sort",
+    "topic",
+    "sentiment",
+)
 
 
 def filters_from_query(*, query: QueryDict) -> ChatFilters:
@@ -27,6 +40,8 @@ def filters_from_query(*, query: QueryDict) -> ChatFilters:
     status = query.get("status", DEFAULTS["status"])
     assigned = query.get("assigned", "")
     sort = query.get("sort", DEFAULTS["sort"])
+    topic = query.get("topic", "")
+    sentiment = query.get("sentiment", "")
     return ChatFilters(
         marketplace=tab if tab in Marketplace.values else "",
         account_id=int(account) if account.isdigit() else None,
@@ -35,7 +50,9 @@ def filters_from_query(*, query: QueryDict) -> ChatFilters:
         assigned=assigned if assigned in (ASSIGNED_MINE, ASSIGNED_NOBODY) else "",
         awaiting_only=query.get("awaiting") == "1",
         query=query.get("q", "").strip()[:200],
-        sort=sort if sort in (SORT_ACTIVITY, SORT_WAITING) else DEFAULTS["sort"],
+        sort=sort if sort in (SORT_ACTIVITY, SORT_WAITING, SORT_NEGATIVE) else DEFAULTS["sort"],
+        topic=topic if topic in TOPICS else "",
+        sentiment=sentiment if sentiment in SENTIMENTS else "",
     )
 
 
@@ -50,6 +67,8 @@ def filters_to_parameters(*, filters: ChatFilters) -> dict[str, str]:
         "awaiting": "1" if filters.awaiting_only else "",
         "q": filters.query,
         "sort": "" if filters.sort == DEFAULTS["sort"] else filters.sort,
+        "topic": filters.topic,
+        "sentiment": filters.sentiment,
     }
     return {name: value for name, value in parameters.items() if value}
 

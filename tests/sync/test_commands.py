@@ -34,6 +34,7 @@ def test_setup_schedules_is_idempotent():
         "outbox-sweep",
         "snooze-wake",
         "database-statistics",
+        "classify-messages",
     }
     Schedule.objects.filter(name="dispatch-sync").update(minutes=15)
 

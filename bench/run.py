@@ -41,6 +41,11 @@ def main() -> int:
 
         compliance.run(repeat=2 if quick else 5)
         return 0
+    if name == "classify":
+        from bench import classify
+
+        classify.run(repeat=1 if quick else 3)
+        return 0
     print(f"unknown benchmark {name}")
     return 2
 

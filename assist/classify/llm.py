@@ -1,6 +1,7 @@
 """Topic and tone by an OpenAI-compatible chat-completions endpoint: one request per batch of messages.
 
-Only the buyers' texts go into the prompt (no names, order numbers or credentials). Any failure or an answer
+Only the buyers' texts go into the prompt, with e-mail addresses and long digit runs (phones, order numbers)
+masked; no names or credentials. Any failure or an answer
 that does not carry exactly the asked items with §16 codes raises LLMClassifyError; the caller falls back to
 the offline model.
 """
@@ -23,6 +24,9 @@ logger = logging.getLogger(__name__)
 # https://platform.openai.com/docs/api-reference/chat/create (the standard every LLM_* provider follows)
 CHAT_COMPLETIONS_PATH = "/chat/completions"
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
+# Topic and tone need no phone numbers, e-mail addresses or long order numbers: they stay on our side.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_LONG_NUMBER = re.compile(r"\+?\d(?:[\d\s().-]{3,}\d)")
 
 SYSTEM_PROMPT = (
     "You classify messages that buyers of a Russian marketplace seller (Wildberries, Ozon, Yandex Market) "
@@ -80,8 +84,15 @@ def _client() -> HttpClient:
     )
 
 
+def redact(text: str) -> str:
+    text = _EMAIL.sub("[e-mail]", text)
+    return _LONG_NUMBER.sub(
+        lambda match: match.group() if len(re.sub(r"\D", "", match.group())) < 5 else "[N]", text
+    )
+
+
 def _request_body(texts: list[str]) -> dict[str, Any]:
-    items = [{"id": index, "text": text[:2000]} for index, text in enumerate(texts)]
+    items = [{"id": index, "text": redact(text[:2000])} for index, text in enumerate(texts)]
     return {
         "model": settings.LLM_MODEL,
         "temperature": 0,

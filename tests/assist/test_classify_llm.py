@@ -161,3 +161,19 @@ def test_without_llm_settings_no_request_is_made(llm, messages, settings):
     assert (run.by_llm, run.fallbacks) == (0, 0)
     assert llm.requests == []
     assert stored() == [("delivery", "negative"), ("size", "neutral")]
+
+
+def test_phones_emails_and_long_numbers_never_reach_the_llm(llm, make_account, make_chat):
+    chat = make_chat(make_account("ozon"), last_message_at=timezone.now())
+    Message.objects.create(
+        chat=chat,
+        direction="in",
+        author="buyer",
+        text="Заказ 0123456789-0001-1 не пришёл, размер 42. Звоните +7 (912) 345-67-89 или ivan.p@mail.ru",
+        created_at=timezone.now(),
+    )
+    messages_classify()
+    [request] = llm.requests
+    assert json.loads(request["body"]["messages"][1]["content"])["items"] == [
+        {"id": 0, "text": "Заказ [N] не пришёл, размер 42. Звоните [N] или [e-mail]"}
+    ]

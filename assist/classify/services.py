@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from inbox.models import Chat, Message
@@ -41,14 +41,14 @@ class ClassifyRun:
         return self.fresh + self.history
 
 
+def _unclassified_queryset() -> QuerySet[Message]:
+    return Message.objects.filter(
+        direction=Message.Direction.IN, author=Message.Author.BUYER, topic__isnull=True
+    ).order_by("-created_at", "-id")
+
+
 def _unclassified(limit: int) -> list[tuple[int, int, str, datetime]]:
-    return list(
-        Message.objects.filter(
-            direction=Message.Direction.IN, author=Message.Author.BUYER, topic__isnull=True
-        )
-        .order_by("-created_at", "-id")
-        .values_list("id", "chat_id", "text", "created_at")[:limit]
-    )
+    return list(_unclassified_queryset().values_list("id", "chat_id", "text", "created_at")[:limit])
 
 
 def _classify(texts: list[str], run: ClassifyRun) -> list[Classification]:

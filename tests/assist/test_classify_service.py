@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from assist.classify import services
@@ -122,3 +123,19 @@ def test_the_schedule_runs_it_every_minute():
 
     schedule = Schedule.objects.get(name="classify-messages")
     assert (schedule.func, schedule.minutes) == ("assist.classify.tasks.classify_messages", 1)
+
+
+def plan(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        return "\n".join(str(row) for row in cursor.fetchall())
+
+
+def test_picking_the_next_batch_reads_the_small_partial_index(chat):
+    queryset = services._unclassified_queryset().values_list("id", "chat_id", "text", "created_at")[:20]
+    assert "message_unclassified_idx" in plan(queryset)

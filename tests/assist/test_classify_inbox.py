@@ -3,11 +3,13 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from assist.classify.services import messages_classify
-from inbox.models import Chat, Message
+from inbox.models import NEGATIVE_LAST_RANK, Chat, Message
+from inbox.selectors import SORT_NEGATIVE, ChatFilters, chat_filtered_for_user, chat_page_for_user
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +124,40 @@ def test_the_list_filters_and_sorts(client, agent, chats):
     response = client.get(reverse("inbox:index") + "?topic=defect&sentiment=negative&sort=negative")
     assert response.context["filter_query"] == "?sort=negative&topic=defect&sentiment=negative"
     assert '<option value="defect" selected>Брак</option>' in response.content.decode()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner check needs PostgreSQL")
+def test_negative_first_is_served_by_its_expression_index(make_account, agent):
+    account = make_account("ozon", members=[agent])
+    now = timezone.now()
+    # Through the ORM, not raw SQL, so columns other apps add keep their defaults.
+    Chat.objects.bulk_create(
+        [
+            Chat(
+                account=account,
+                external_id=f"c{index}",
+                last_message_at=now - timedelta(seconds=index),
+                topic="delivery",
+                sentiment="negative" if index % 20 == 1 else "neutral",
+            )
+            for index in range(1, 20_001)
+        ],
+        batch_size=2_000,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE inbox_chat")
+    chats = (
+        chat_filtered_for_user(user=agent, filters=ChatFilters(sort=SORT_NEGATIVE))
+        .filter(last_message_at__isnull=False)
+        .annotate(negative_rank=NEGATIVE_LAST_RANK)
+        .order_by("negative_rank", "-last_message_at", "-id")[:51]
+    )
+    sql, params = chats.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "chat_negative_first_idx" in plan
+    page = chat_page_for_user(user=agent, filters=ChatFilters(sort=SORT_NEGATIVE), limit=50)
+    assert len(page.items) == 50
+    assert {chat.sentiment for chat in page.items} == {"negative"}

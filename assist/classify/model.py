@@ -78,6 +78,13 @@ def model_train(*, examples: list[Example]) -> dict[str, Pipeline]:
 
 
 def model_save(*, model: dict[str, Pipeline], path: Path = MODEL_PATH) -> None:
+    for pipeline in model.values():
+        for _name, vectorizer in pipeline.named_steps["features"].transformer_list:
+            # Run-to-run noise that predictions never read: the terms pruned by min_df (a set, pickled in
+            # hash order) and a memory address; without them a rebuild gives the same bytes.
+            for attribute in ("stop_words_", "_stop_words_id"):
+                if hasattr(vectorizer, attribute):
+                    delattr(vectorizer, attribute)
     joblib.dump(model, path, compress=3)
 
 

@@ -7,6 +7,8 @@ instead of swamping the model or the LLM's quota.
 """
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,6 +27,9 @@ BATCH_SIZE = 20
 FRESH_AGE = timedelta(days=2)
 HISTORY_PER_RUN = 200
 MAX_FRESH_PER_RUN = 2_000
+# A run stops starting batches after this long, well inside the every-minute schedule and django-q's task
+# timeout, so a slow LLM never piles up overlapping runs; what is left waits for the next run.
+TIME_BUDGET_SECONDS = 45.0
 _EMPTY = Classification(topic="other", sentiment="neutral")
 
 
@@ -109,10 +114,13 @@ def messages_classify(
     history_per_run: int = HISTORY_PER_RUN,
     max_fresh: int = MAX_FRESH_PER_RUN,
     fresh_age: timedelta = FRESH_AGE,
+    time_budget_seconds: float = TIME_BUDGET_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
 ) -> ClassifyRun:
     run = ClassifyRun()
     fresh_since = timezone.now() - fresh_age
-    while True:
+    deadline = clock() + time_budget_seconds
+    while clock() < deadline:
         rows = _unclassified(batch)
         # Newest first: the fresh rows are a prefix of the batch, the history rows its rest.
         fresh_rows = [row for row in rows if row[3] >= fresh_since]
@@ -127,3 +135,4 @@ def messages_classify(
         chats_refresh_classification(chat_ids={row[1] for row in chosen})
         run.fresh += taken_fresh
         run.history += len(chosen) - taken_fresh
+    return run

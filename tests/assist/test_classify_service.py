@@ -139,3 +139,13 @@ def plan(queryset) -> str:
 def test_picking_the_next_batch_reads_the_small_partial_index(chat):
     queryset = services._unclassified_queryset().values_list("id", "chat_id", "text", "created_at")[:20]
     assert "message_unclassified_idx" in plan(queryset)
+
+
+def test_a_run_stops_starting_batches_when_its_time_is_up(chat):
+    for index in range(5):
+        add(chat, "Отмените пожалуйста заказ", minutes_ago=index)
+    ticks = iter([0.0, 10.0, 20.0, 46.0, 50.0])
+    run = messages_classify(batch=2, time_budget_seconds=45.0, clock=lambda: next(ticks))
+    # Started at 0; batches began at 10 and 20; at 46 the budget was spent.
+    assert run.fresh == 4
+    assert Message.objects.filter(topic__isnull=True).count() == 1

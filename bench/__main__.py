@@ -11,9 +11,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/chatcenter_bench")
-BENCHMARKS = ["ingest", "idle", "freshness", "dispatch", "notify", "inbox", "reports", "compliance"]
+BENCHMARKS = [
+    "ingest",
+    "idle",
+    "freshness",
+    "dispatch",
+    "notify",
+    "inbox",
+    "reports",
+    "compliance",
+    "classify",
+]
 # Benchmarks that do not touch the database run once, not once per database.
-WITHOUT_DATABASE = {"compliance"}
+WITHOUT_DATABASE = {"compliance", "classify"}
 
 
 def postgres_ready() -> bool:

@@ -55,6 +55,11 @@ def main() -> int:
         from bench import reports
 
         return 0 if reports.run(chats=5_000 if quick else 100_000, requests=10 if quick else 30) else 1
+    if name == "classify":
+        from bench import classify
+
+        classify.run(repeat=1 if quick else 3)
+        return 0
     print(f"unknown benchmark {name}")
     return 2
 

@@ -201,6 +201,12 @@ WILDBERRIES_FEEDBACKS_API_URL = env.str(
 OZON_API_URL = env.str("OZON_API_URL", default="https://api-seller.ozon.ru")
 YANDEX_MARKET_API_URL = env.str("YANDEX_MARKET_API_URL", default="https://api.partner.market.yandex.ru")
 
+# An OpenAI-compatible chat-completions endpoint (empty URL: no LLM; the offline models are used).
+LLM_API_URL = env.str("LLM_API_URL", default="")
+LLM_API_KEY = env.str("LLM_API_KEY", default="")
+LLM_MODEL = env.str("LLM_MODEL", default="")
+LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=20.0)
+
 # Public base URL of this installation, used to show full push URLs to paste into marketplace cabinets.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8000")
 # Optional source-IP allow-list for push receivers (comma-separated CIDRs); empty means off.

@@ -18,9 +18,13 @@ from rest_framework.views import APIView
 from accounts.models import Marketplace
 from accounts.selectors import account_list_for_user
 from accounts.services import account_create
+from assist.classify.labels import SENTIMENTS, TOPICS
 from inbox.models import Chat
 from inbox.replies.create import ComplianceRefusedError
 from inbox.selectors import (
+    SORT_ACTIVITY,
+    SORT_NEGATIVE,
+    SORT_WAITING,
     STATUS_ALL,
     ChatFilters,
     chat_get_for_user,
@@ -112,6 +116,9 @@ class ChatListApi(APIView):
             OpenApiParameter("unread", OpenApiTypes.BOOL, description="Only chats with unread messages."),
             OpenApiParameter("awaiting", OpenApiTypes.BOOL, description="Only chats awaiting a reply."),
             OpenApiParameter("q", OpenApiTypes.STR, description="Message text, buyer, order number, SKU."),
+            OpenApiParameter("topic", OpenApiTypes.STR, enum=list(TOPICS)),
+            OpenApiParameter("sentiment", OpenApiTypes.STR, enum=list(SENTIMENTS)),
+            OpenApiParameter("sort", OpenApiTypes.STR, enum=[SORT_ACTIVITY, SORT_WAITING, SORT_NEGATIVE]),
             *PAGE_PARAMETERS,
         ],
         responses=ChatPageSerializer,
@@ -120,6 +127,7 @@ class ChatListApi(APIView):
         parameters = request.query_params
         status = parameters.get("status", STATUS_ALL)
         account = parameters.get("account", "")
+        topic, sentiment, sort = (parameters.get(name, "") for name in ("topic", "sentiment", "sort"))
         filters = ChatFilters(
             marketplace=parameters.get("marketplace", ""),
             account_id=int(account) if account.isdigit() else None,
@@ -127,6 +135,9 @@ class ChatListApi(APIView):
             unread_only=parameters.get("unread", "").lower() in ("1", "true"),
             awaiting_only=parameters.get("awaiting", "").lower() in ("1", "true"),
             query=parameters.get("q", "").strip()[:200],
+            topic=topic if topic in TOPICS else "",
+            sentiment=sentiment if sentiment in SENTIMENTS else "",
+            sort=sort if sort in (SORT_WAITING, SORT_NEGATIVE) else SORT_ACTIVITY,
         )
         page = chat_page_for_user(
             user=request.user, filters=filters, cursor=parameters.get("cursor", ""), limit=_limit(request)

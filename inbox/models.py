@@ -2,10 +2,15 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import MarketplaceAccount
+from assist.classify.labels import Sentiment, Topic
+
+# 0 for a negative chat, 1 otherwise: ordering by it, then by activity, puts negative chats first.
+NEGATIVE_LAST_RANK = Case(When(sentiment="negative", then=Value(0)), default=Value(1))
 
 
 class Chat(models.Model):
@@ -60,6 +65,13 @@ class Chat(models.Model):
     # When an "ok" chat becomes "at risk": lets the periodic task find the chats whose state moves.
     sla_at_risk_at = models.DateTimeField(null=True, blank=True)
     extras = models.JSONField(default=dict, blank=True)
+    # From the chat's latest classified buyer message (DESIGN.md §16); NULL until one is classified.
+    topic = models.CharField(  # noqa: DJ001
+        pgettext_lazy("message topic", "topic"), max_length=16, choices=Topic.choices, null=True, blank=True
+    )
+    sentiment = models.CharField(  # noqa: DJ001
+        pgettext_lazy("message tone", "tone"), max_length=16, choices=Sentiment.choices, null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -110,6 +122,23 @@ class Chat(models.Model):
                 condition=Q(can_reply=True, reply_window_closes_at__isnull=False),
             ),
             models.Index(fields=["product_sku"], name="chat_product_sku_idx"),
+            models.Index(
+                fields=["topic", "-last_message_at", "-id"],
+                name="chat_topic_activity_idx",
+                condition=Q(topic__isnull=False),
+            ),
+            models.Index(
+                fields=["sentiment", "-last_message_at", "-id"],
+                name="chat_sentiment_activity_idx",
+                condition=Q(sentiment__isnull=False),
+            ),
+            # The "negative first" sort (inbox.selectors.NEGATIVE_FIRST uses the same expression).
+            models.Index(
+                NEGATIVE_LAST_RANK,
+                F("last_message_at").desc(),
+                F("id").desc(),
+                name="chat_negative_first_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -170,6 +199,13 @@ class Message(models.Model):
     # Our replies get one; marketplace messages are stored without, so the ingest hot path does not
     # generate and index a random key per row (the unique constraint below covers non-NULL keys only).
     idempotency_key = models.UUIDField(default=uuid.uuid4, null=True, blank=True, editable=False)
+    # Buyer messages only, set in the background by assist.classify (DESIGN.md §16).
+    topic = models.CharField(  # noqa: DJ001
+        pgettext_lazy("message topic", "topic"), max_length=16, choices=Topic.choices, null=True, blank=True
+    )
+    sentiment = models.CharField(  # noqa: DJ001
+        pgettext_lazy("message tone", "tone"), max_length=16, choices=Sentiment.choices, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("message")
@@ -199,6 +235,12 @@ class Message(models.Model):
             # The notifier tells senders about failed replies; failures are rare, so the index stays tiny.
             models.Index(
                 fields=["inserted_at"], name="message_failed_idx", condition=Q(delivery_status="failed")
+            ),
+            # The classifier picks unclassified buyer messages newest first from this small index only.
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="message_unclassified_idx",
+                condition=Q(direction="in", author="buyer", topic__isnull=True),
             ),
         ]
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import MarketplaceAccount
 from accounts.selectors import user_sees_all_accounts
-from inbox.models import Chat, Message
+from inbox.models import NEGATIVE_LAST_RANK, Chat, Message
 from inbox.snooze import chat_status_effective, snooze_passed_condition
 from marketplaces.registry import spec_for
 
@@ -24,6 +24,8 @@ SORT_WAITING = "waiting"
 SORT_DEADLINE = "deadline"
 NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
 SLA_FILTERS = (Chat.SlaState.AT_RISK.value, Chat.SlaState.BREACHED.value)
+# Negative chats first (DESIGN.md §16 "negative first in triage"), each group by newest activity.
+SORT_NEGATIVE = "negative"
 STATUS_ALL = "all"
 ASSIGNED_MINE = "mine"
 ASSIGNED_NOBODY = "unassigned"
@@ -69,6 +71,8 @@ class ChatFilters:
     query: str = ""
     sort: str = SORT_ACTIVITY
     sla_state: str = ""
+    topic: str = ""
+    sentiment: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,10 @@ def chat_filtered_for_user(*, user: AbstractBaseUser | AnonymousUser, filters: C
         chats = chats.filter(assignee=user)
     elif filters.assigned == ASSIGNED_NOBODY:
         chats = chats.filter(assignee__isnull=True)
+    if filters.topic:
+        chats = chats.filter(topic=filters.topic)
+    if filters.sentiment:
+        chats = chats.filter(sentiment=filters.sentiment)
     if filters.awaiting_only or filters.sort == SORT_WAITING:
         chats = chats.filter(awaiting_reply_since__isnull=False)
     if filters.sla_state:
@@ -174,6 +182,8 @@ def chat_page_for_user(
     """
     limit = max(1, min(limit, MAXIMUM_PAGE_SIZE))
     chats = chat_filtered_for_user(user=user, filters=filters).select_related("account", "assignee")
+    if filters.sort == SORT_NEGATIVE:
+        return _negative_first_page(chats=chats, cursor=cursor, limit=limit)
     position = cursor_decode(cursor=cursor)
     if filters.sort == SORT_WAITING:
         chats = chats.order_by("awaiting_reply_since", "id")
@@ -199,6 +209,29 @@ def chat_page_for_user(
         filters.sort, "last_message_at"
     )
     return _keyset_page(rows=list(chats[: limit + 1]), limit=limit, moment_field=moment_field)
+
+
+def _negative_first_page(*, chats: QuerySet[Chat], cursor: str, limit: int) -> Page:
+    """Keyset page on (negative first, newest activity, id); the cursor carries the rank ("0." / "1.")."""
+    chats = (
+        chats.filter(last_message_at__isnull=False)
+        .annotate(negative_rank=NEGATIVE_LAST_RANK)
+        .order_by("negative_rank", "-last_message_at", "-id")
+    )
+    rank_text, _, rest = cursor.partition(".")
+    position = cursor_decode(cursor=rest) if rank_text in ("0", "1") else None
+    if position:
+        moment, row_id = position
+        rank = int(rank_text)
+        chats = chats.filter(
+            Q(negative_rank__gt=rank)
+            | Q(negative_rank=rank, last_message_at__lt=moment)
+            | Q(negative_rank=rank, last_message_at=moment, id__lt=row_id)
+        )
+    page = _keyset_page(rows=list(chats[: limit + 1]), limit=limit, moment_field="last_message_at")
+    if page.next_cursor:
+        page = Page(items=page.items, next_cursor=f"{page.items[-1].negative_rank}.{page.next_cursor}")
+    return page
 
 
 @dataclass(frozen=True)

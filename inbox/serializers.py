@@ -99,6 +99,8 @@ class ChatSerializer(serializers.ModelSerializer):
             "can_reply",
             "sla_state",
             "assignee",
+            "topic",
+            "sentiment",
             "reply_length_limit",
             "file_limits",
         ]

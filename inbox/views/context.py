@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Marketplace, MarketplaceAccount
 from accounts.selectors import account_list_for_user
+from assist.classify.labels import Sentiment, Topic
 from inbox.limits import reply_file_limits, reply_length_limit
 from inbox.models import Chat
 from inbox.replies.create import reply_form_notice
@@ -90,6 +91,8 @@ def list_context(*, request: HttpRequest, filters: ChatFilters, cursor: str = ""
                 chat.status,
                 chat.assignee_id,
                 chat.awaiting_reply_since,
+                chat.topic,
+                chat.sentiment,
             )
             for chat in page.items
         ],
@@ -111,6 +114,8 @@ def list_context(*, request: HttpRequest, filters: ChatFilters, cursor: str = ""
         "status_choices": STATUS_CHOICES,
         "accounts": accounts,
         "filter_accounts": visible_accounts,
+        "topic_choices": Topic.choices,
+        "sentiment_choices": Sentiment.choices,
         "troubled_accounts": [account for account in accounts if account_has_trouble(account=account)],
         "tabs": tabs,
         "unread_total": tabs[0].counts.unread_chats,

@@ -6,6 +6,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Marketplace
+from assist.classify.labels import SENTIMENTS, TOPICS
 from inbox.models import Chat
 from inbox.selectors import (
     ASSIGNED_MINE,
@@ -13,6 +14,7 @@ from inbox.selectors import (
     SLA_FILTERS,
     SORT_ACTIVITY,
     SORT_DEADLINE,
+    SORT_NEGATIVE,
     SORT_WAITING,
     STATUS_ALL,
     ChatFilters,
@@ -27,7 +29,19 @@ STATUS_CHOICES = (
 )
 STATUS_VALUES = frozenset(value for value, _label in STATUS_CHOICES)
 DEFAULTS = {"status": Chat.Status.OPEN.value, "sort": SORT_ACTIVITY}
-FILTER_PARAMETERS = ("tab", "account", "status", "unread", "assigned", "awaiting", "q", "sort", "sla")
+FILTER_PARAMETERS = (
+    "tab",
+    "account",
+    "status",
+    "unread",
+    "assigned",
+    "awaiting",
+    "q",
+    "sort",
+    "sla",
+    "topic",
+    "sentiment",
+)
 
 
 def filters_from_query(*, query: QueryDict) -> ChatFilters:
@@ -41,6 +55,8 @@ def filters_from_query(*, query: QueryDict) -> ChatFilters:
     default_sort = SORT_DEADLINE if awaiting_only else DEFAULTS["sort"]
     sort = query.get("sort", default_sort)
     sla_state = query.get("sla", "")
+    topic = query.get("topic", "")
+    sentiment = query.get("sentiment", "")
     return ChatFilters(
         marketplace=tab if tab in Marketplace.values else "",
         account_id=int(account) if account.isdigit() else None,
@@ -49,8 +65,10 @@ def filters_from_query(*, query: QueryDict) -> ChatFilters:
         assigned=assigned if assigned in (ASSIGNED_MINE, ASSIGNED_NOBODY) else "",
         awaiting_only=awaiting_only,
         query=query.get("q", "").strip()[:200],
-        sort=sort if sort in (SORT_ACTIVITY, SORT_WAITING, SORT_DEADLINE) else default_sort,
+        sort=sort if sort in (SORT_ACTIVITY, SORT_WAITING, SORT_DEADLINE, SORT_NEGATIVE) else default_sort,
         sla_state=sla_state if sla_state in SLA_FILTERS else "",
+        topic=topic if topic in TOPICS else "",
+        sentiment=sentiment if sentiment in SENTIMENTS else "",
     )
 
 
@@ -68,6 +86,8 @@ def filters_to_parameters(*, filters: ChatFilters) -> dict[str, str]:
         if filters.sort == (SORT_DEADLINE if filters.awaiting_only else DEFAULTS["sort"])
         else filters.sort,
         "sla": filters.sla_state,
+        "topic": filters.topic,
+        "sentiment": filters.sentiment,
     }
     return {name: value for name, value in parameters.items() if value}
 

@@ -213,4 +213,20 @@
     updateTitle();
     updateCounter();
   });
+
+  // No inline handlers (the Content-Security-Policy forbids them): selects that submit their form
+  // on change, and images that give way to a link when they fail to load.
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target && target.matches && target.matches("select[data-submit-on-change]") && target.form) {
+      target.form.submit();
+    }
+  });
+  document.addEventListener("error", function (event) {
+    var image = event.target;
+    if (image && image.tagName === "IMG" && image.hasAttribute("data-fallback-next")) {
+      image.hidden = true;
+      if (image.nextElementSibling) image.nextElementSibling.hidden = false;
+    }
+  }, true);
 })();

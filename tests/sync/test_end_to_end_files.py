@@ -11,6 +11,7 @@ from inbox.services import message_send_once, outbox
 from marketplaces import registry
 from marketplaces.http import HttpClient
 from sandbox import SandboxServer
+from sandbox.activity import buyer_message_add
 from sandbox.assets import png_bytes
 from tests.sync.test_end_to_end import account_for, sandbox  # noqa: F401  the sandbox fixture
 
@@ -39,10 +40,18 @@ def replies_with_the_file(server: SandboxServer, marketplace: str) -> list[dict]
     ]
 
 
-def synced_chat(account: MarketplaceAccount) -> Chat:
+def synced_chat(server: SandboxServer, account: MarketplaceAccount) -> Chat:
     first = sync.account_sync(account_id=account.pk, force=True)
     assert first.outcome == SyncRun.Outcome.SUCCESS, first.error
-    return Chat.objects.filter(account=account, kind=Chat.Kind.CHAT).order_by("pk").first()
+    chats = Chat.objects.filter(account=account, kind=Chat.Kind.CHAT, can_reply=True).order_by("pk")
+    if chats.exists():
+        return chats.first()
+    # Every chat is past its reply window (Ozon: 48 h after the buyer's last message): a buyer writes now.
+    cabinet = server.world.cabinet_find(marketplace=account.marketplace, reference=0)
+    opened, _message = buyer_message_add(server.world, cabinet, text="Здравствуйте! Пришлите фото упаковки")
+    again = sync.account_sync(account_id=account.pk, force=True)
+    assert again.outcome == SyncRun.Outcome.SUCCESS, again.error
+    return Chat.objects.get(account=account, external_id=opened.chat_id, can_reply=True)
 
 
 def queue_file_reply(chat: Chat, *, text: str) -> list[Message]:
@@ -72,7 +81,7 @@ def sync_for_echo(account: MarketplaceAccount) -> None:
 @pytest.mark.parametrize("marketplace", ["wildberries", "ozon", "yandex_market"])
 def test_a_reply_with_a_file_arrives_exactly_once(sandbox, marketplace, enqueued):  # noqa: F811
     account = account_for(sandbox, marketplace)
-    target = synced_chat(account)
+    target = synced_chat(sandbox, account)
 
     rows = queue_file_reply(target, text="Отправляем фото упаковки")
     # WB takes text and file in one request; Ozon and Yandex Market get the text first, then the file.
@@ -125,7 +134,7 @@ def test_lost_answer_is_resolved_by_the_echo_without_a_second_send(
     short_read_timeout,
 ):
     account = account_for(sandbox, marketplace)
-    target = synced_chat(account)
+    target = synced_chat(sandbox, account)
     file_row = queue_file_reply(target, text="")[-1]
 
     # The marketplace takes the file, but its answer never comes back.

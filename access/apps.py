@@ -10,7 +10,7 @@ class AccessConfig(AppConfig):
     def ready(self) -> None:
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
-        from access import receivers  # noqa: F401 - decides the two-factor step at login
+        from access import receivers, schema  # noqa: F401 - the two-factor step at login; the API schema
 
         # django-otp names its model in English without gettext; the admin shows it in Russian.
         TOTPDevice._meta.verbose_name = _("TOTP device")

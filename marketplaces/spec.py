@@ -101,6 +101,8 @@ class MarketplaceSpec:
     compliance: ComplianceRules = ComplianceRules()
     # URL name of the push receiver (None: the marketplace does not push).
     push_route: str | None = None
+    # Hosts (subdomains included) the marketplace serves message attachments from by direct link.
+    file_hosts: tuple[str, ...] = ()
     # Default polling interval chosen from the marketplace's limits (SYNC_INTERVAL_SECONDS overrides).
     sync_interval_seconds: int = 60
     # The marketplace has a "mark chat read" method.

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from marketplaces import errors
 from marketplaces.checks import text_check
+from marketplaces.downloads import file_download
 from marketplaces.http import HttpClient
 from marketplaces.ozon.dialect import DIALECT, LABEL
 from marketplaces.ozon.parse import chat_from, chat_info, is_true, message_id, message_parse
@@ -313,7 +314,7 @@ class OzonConnector:
         self._post(CHAT_READ_PATH, body)
 
     def download_attachment(self, *, remote_id: str, url: str) -> Download:
-        """Ozon images are public CDN links inside the message Markdown; the inbox links to them directly."""
-        raise errors.CapabilityError(
-            _("Ozon does not let attachments be downloaded through the API: open the link in the message")
+        """Ozon files are public links inside the message Markdown: fetched from Ozon's own hosts only."""
+        return file_download(
+            url=url, file_hosts=OZON_SPEC.file_hosts, api_url=self.http.base_url, label=LABEL
         )

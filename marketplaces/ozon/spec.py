@@ -35,6 +35,8 @@ OZON_SPEC = MarketplaceSpec(
         reason=_("Ozon: 48 h after the buyer's last message"),
     ),
     compliance=ComplianceRules(allowed_domains=("ozon.ru",)),
+    # Attachments arrive as direct links on the marketplace's own CDN / object storage.
+    file_hosts=("ozon.ru", "ozone.ru", "ozonusercontent.com"),
     push_route="inbox:webhook-ozon",
     sync_interval_seconds=60,
     can_mark_read=True,

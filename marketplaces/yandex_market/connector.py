@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from marketplaces import errors
 from marketplaces.checks import text_check
+from marketplaces.downloads import file_download
 from marketplaces.http import HttpClient
 from marketplaces.ratelimit import BucketSpec, RateLimiter
 from marketplaces.spec import capabilities_from
@@ -385,4 +386,7 @@ class YandexMarketConnector:
         return None
 
     def download_attachment(self, *, remote_id: str, url: str) -> Download:
-        raise errors.CapabilityError(_("Yandex Market files are available by the direct link in the message"))
+        """Yandex Market gives each file a download link (payload.url): fetched from its own hosts only."""
+        return file_download(
+            url=url, file_hosts=YANDEX_MARKET_SPEC.file_hosts, api_url=self.http.base_url, label=LABEL
+        )

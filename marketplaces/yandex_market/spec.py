@@ -28,6 +28,8 @@ YANDEX_MARKET_SPEC = MarketplaceSpec(
         reason=_("Yandex Market: the chat is finished"),
     ),
     compliance=ComplianceRules(allowed_domains=("market.yandex.ru",)),
+    # Attachments arrive as direct links on the marketplace's own CDN / object storage.
+    file_hosts=("yandex.net", "yandex.ru", "yandex.com", "yandexcloud.net"),
     push_route="inbox:webhook-yandex-market",
     sync_interval_seconds=60,
     can_mark_read=False,

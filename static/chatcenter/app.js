@@ -229,4 +229,18 @@
       if (image.nextElementSibling) image.nextElementSibling.hidden = false;
     }
   }, true);
+
+  // Once the agent loaded more chats, the 5-second poll would replace the longer list with page one:
+  // it pauses until the next real change ("chats-changed") or navigation.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var element = event.detail.elt;
+    if (!element) return;
+    if (element.hasAttribute("data-extends-list")) {
+      var region = document.getElementById("chat-list-region");
+      if (region) region.dataset.extended = "1";
+    } else if (element.id === "chat-list-region" && element.dataset.extended === "1" &&
+               !event.detail.requestConfig.triggeringEvent) {
+      event.preventDefault();
+    }
+  });
 })();

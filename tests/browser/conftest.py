@@ -56,7 +56,9 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 860}, locale="ru-RU")
+    # Playwright's string predicates (wait_for_function) run through eval, which the product's CSP rightly
+    # forbids; the policy itself is exercised by test_content_security_policy.py without this bypass.
+    context = browser.new_context(viewport={"width": 1400, "height": 860}, locale="ru-RU", bypass_csp=True)
     context.set_default_timeout(8000)
     page = context.new_page()
     yield page

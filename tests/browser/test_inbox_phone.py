@@ -95,7 +95,9 @@ def test_phone_list_and_chat_fit_the_screen_and_the_reply_box_works(
     browser, live_server, phone_data, artifacts
 ):
     chats = phone_data["chats"]
-    context = browser.new_context(viewport=PHONE, locale="ru-RU", is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport=PHONE, locale="ru-RU", is_mobile=True, has_touch=True, bypass_csp=True
+    )
     context.set_default_timeout(8000)
     page = context.new_page()
     try:

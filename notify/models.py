@@ -18,6 +18,7 @@ class Event(models.TextChoices):
     REPLY_FAILED = "reply_failed", _("Reply not delivered")
     SYNC_FAILING = "sync_failing", _("Cabinet sync failing")
     REPLY_OUTCOME = "reply_outcome", _("Outcome of a reply sent from Telegram")
+    DAILY_DIGEST = "daily_digest", _("Daily digest")
 
 
 class TelegramLink(models.Model):

@@ -66,3 +66,10 @@ def telegram_poll_once(*, bot: TelegramBot | None = None, timeout: int = LONG_PO
         NotifyState.objects.filter(pk=1).update(telegram_update_offset=update_id + 1)
         handled += 1
     return handled
+
+
+def daily_digests() -> int:
+    """django-q2 daily schedule: the e-mail digest for users who asked for it."""
+    from notify.services.digest import daily_digests_send
+
+    return daily_digests_send()

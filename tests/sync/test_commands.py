@@ -44,6 +44,7 @@ def test_setup_schedules_is_idempotent():
         "database-statistics",
         "notifications-tick",
         "personal-data-retention",
+        "daily-digest",
         "classify-messages",
     }
     Schedule.objects.filter(name="dispatch-sync").update(minutes=15)

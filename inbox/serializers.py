@@ -6,8 +6,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Marketplace, MarketplaceAccount, SyncState
-from inbox.limits import reply_file_limits, reply_length_limit
 from inbox.models import Chat, Message
+from inbox.replies.create import reply_text_limit
+from inbox.replies.files import reply_file_limits_for
 from inbox.snooze import chat_snooze_active, chat_status_effective
 
 
@@ -107,11 +108,11 @@ class ChatSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_reply_length_limit(self, chat: Chat) -> int:
-        return reply_length_limit(marketplace=chat.account.marketplace)
+        return reply_text_limit(chat=chat)
 
     @extend_schema_field(FileLimitsSerializer)
     def get_file_limits(self, chat: Chat) -> dict:
-        limits = reply_file_limits(marketplace=chat.account.marketplace, chat_kind=chat.kind)
+        limits = reply_file_limits_for(chat=chat)
         return {
             "supported": limits.supported,
             "extensions": list(limits.extensions),

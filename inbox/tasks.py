@@ -1,7 +1,8 @@
 """django-q2 entry points. Each takes primitive ids, reloads state, calls one service, is idempotent."""
 
 from inbox import sync
-from inbox.services import chat_snoozes_wake, outbox
+from inbox.replies import deliver, sweep
+from inbox.services import chat_snoozes_wake, remote_read
 from inbox.services.statistics import database_statistics_refresh
 
 
@@ -20,15 +21,15 @@ def sync_account(account_id: int, reservation: str = "") -> str:
 
 
 def deliver_message(message_id: int) -> str:
-    return outbox.message_deliver(message_id=message_id)
+    return deliver.message_deliver(message_id=message_id)
 
 
 def mark_chat_read_remote(chat_id: int) -> bool:
-    return outbox.chat_remote_read(chat_id=chat_id)
+    return remote_read.chat_remote_read(chat_id=chat_id)
 
 
 def outbox_sweep() -> dict[str, int]:
-    result = outbox.outbox_sweep()
+    result = sweep.outbox_sweep()
     return {
         "enqueued": len(result.enqueued),
         "resent": len(result.resent),

@@ -5,7 +5,7 @@
 - ingest.py: upserts of marketplace data.
 
 Replies (create, deliver, reconcile, sweep) live in inbox/replies/; their old names are re-exported
-here (and from outbox.py, echoes.py, files.py) until every caller imports from there.
+here until every caller imports from there.
 """
 
 from inbox.replies.create import message_retry, message_send, reply_create

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Marketplace, MarketplaceAccount
 from accounts.selectors import account_list_for_user
 from assist.classify.labels import Sentiment, Topic
-from inbox.limits import reply_file_limits, reply_length_limit
 from inbox.models import Chat
-from inbox.replies.create import reply_form_notice
+from inbox.replies.create import reply_form_notice, reply_text_limit
+from inbox.replies.files import file_hint, file_too_large_message, file_type_message, reply_file_limits_for
 from inbox.selectors import (
     ChatFilters,
     MarketplaceCounts,
@@ -24,7 +24,6 @@ from inbox.selectors import (
     message_recent_for_chat,
     thread_signature,
 )
-from inbox.services.files import file_hint, file_too_large_message, file_type_message
 from inbox.snooze import PRESET_TOMORROW, snooze_input_value, snooze_presets
 from inbox.views.filters import STATUS_CHOICES, filters_query_string
 from marketplaces.registry import spec_for
@@ -136,10 +135,10 @@ def account_has_trouble(*, account: MarketplaceAccount) -> bool:
 def reply_form_context(*, chat: Chat, text: str = "", error: str = "") -> dict:
     marketplace = chat.account.marketplace
     reply_block = chat_reply_block(chat=chat)
-    file_limits = reply_file_limits(marketplace=marketplace, chat_kind=chat.kind)
+    file_limits = reply_file_limits_for(chat=chat)
     return {
         "reply_block": reply_block,
-        "reply_limit": reply_length_limit(marketplace=marketplace),
+        "reply_limit": reply_text_limit(chat=chat),
         "reply_text": text,
         "reply_error": error,
         "idempotency_key": uuid.uuid4(),

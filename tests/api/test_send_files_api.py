@@ -7,8 +7,8 @@ import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from inbox.limits import MEGABYTE
 from inbox.models import Message, OutgoingFile
+from marketplaces.spec import MEGABYTE
 from sandbox.assets import pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db

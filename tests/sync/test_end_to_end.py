@@ -9,7 +9,7 @@ from django.test import override_settings
 from accounts.models import MarketplaceAccount, SyncRun, SyncState
 from inbox import sync
 from inbox.models import Chat, Message
-from inbox.services import outbox
+from inbox.replies import create, deliver
 from sandbox import SandboxServer, WorldOptions
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
@@ -53,10 +53,10 @@ def test_sync_is_complete_and_idempotent_and_a_reply_round_trips(sandbox, market
 
     target = chats.filter(kind=Chat.Kind.CHAT).order_by("pk").first()
     with transaction.atomic():
-        reply = outbox.message_send(
+        reply = create.message_send(
             chat=target, user=None, text="Здравствуйте! Проверили заказ, всё в порядке."
         )
-    assert outbox.message_deliver(message_id=reply.pk) == "sent", Message.objects.get(pk=reply.pk).last_error
+    assert deliver.message_deliver(message_id=reply.pk) == "sent", Message.objects.get(pk=reply.pk).last_error
 
     if marketplace == "yandex_market":
         # The YM connector re-lists answered chats only on its periodic full sweep: pretend it is due.

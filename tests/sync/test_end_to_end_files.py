@@ -7,7 +7,8 @@ from django.db import transaction
 from accounts.models import MarketplaceAccount, SyncRun, SyncState
 from inbox import sync
 from inbox.models import Chat, Message
-from inbox.services import message_send_once, outbox
+from inbox.replies import deliver, sweep
+from inbox.services import message_send_once
 from marketplaces import registry
 from marketplaces.http import HttpClient
 from sandbox import SandboxServer
@@ -88,8 +89,8 @@ def test_a_reply_with_a_file_arrives_exactly_once(sandbox, marketplace, enqueued
     assert len(rows) == (1 if marketplace == "wildberries" else 2)
     file_row = rows[-1]
     for row in rows:
-        assert outbox.message_deliver(message_id=row.pk) == "sent", Message.objects.get(pk=row.pk).last_error
-        assert outbox.message_deliver(message_id=row.pk) == "skipped"
+        assert deliver.message_deliver(message_id=row.pk) == "sent", Message.objects.get(pk=row.pk).last_error
+        assert deliver.message_deliver(message_id=row.pk) == "skipped"
 
     assert file_calls(sandbox, marketplace) == 1
     sent = replies_with_the_file(sandbox, marketplace)
@@ -141,7 +142,7 @@ def test_lost_answer_is_resolved_by_the_echo_without_a_second_send(
     sandbox.faults.configure(
         marketplace, {"timeout_share": 1, "timeout_seconds": 1.0, "timeout_phase": "after"}
     )
-    assert outbox.message_deliver(message_id=file_row.pk) == "unknown"
+    assert deliver.message_deliver(message_id=file_row.pk) == "unknown"
     sandbox.faults.reset()
     assert len(replies_with_the_file(sandbox, marketplace)) == 1
 
@@ -150,8 +151,8 @@ def test_lost_answer_is_resolved_by_the_echo_without_a_second_send(
     file_row.refresh_from_db()
     assert (file_row.delivery_status, file_row.last_error) == ("sent", "")
     assert file_row.external_id
-    assert outbox.outbox_sweep().resent == []
-    assert outbox.message_deliver(message_id=file_row.pk) == "skipped"
+    assert sweep.outbox_sweep().resent == []
+    assert deliver.message_deliver(message_id=file_row.pk) == "skipped"
     assert file_calls(sandbox, marketplace) == 1
     assert len(replies_with_the_file(sandbox, marketplace)) == 1
     assert Message.objects.filter(chat=target, pk__gte=file_row.pk).count() == 1

@@ -3,7 +3,7 @@ from django.test import override_settings
 
 from inbox import sync, tasks
 from inbox.models import Message
-from inbox.services import outbox
+from inbox.replies import create
 from marketplaces.types import UpdatesPage
 from tests.sync.conftest import remote_message
 
@@ -20,7 +20,7 @@ def test_task_entry_points_call_the_services(make_account, make_chat, fake_conne
     assert tasks.sync_account(account.pk) == "skipped"  # not due again for a minute
 
     chat = make_chat(account)
-    message = outbox.message_send(chat=chat, user=None, text="Ответ")
+    message = create.message_send(chat=chat, user=None, text="Ответ")
     assert tasks.deliver_message(message.pk) == "sent"
     assert tasks.deliver_message(message.pk) == "skipped"
     assert tasks.outbox_sweep()["enqueued"] == 0
@@ -37,7 +37,7 @@ def test_with_a_synchronous_cluster_a_reply_is_delivered_on_commit(
     Conf.SYNC = True
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            message = outbox.message_send(chat=chat, user=None, text="Сразу")
+            message = create.message_send(chat=chat, user=None, text="Сразу")
     finally:
         Conf.SYNC = original
     assert Message.objects.get(pk=message.pk).delivery_status == "sent"

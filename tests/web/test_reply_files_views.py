@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from inbox.limits import MEGABYTE
 from inbox.models import Chat, Message, OutgoingFile
+from marketplaces.spec import MEGABYTE
 from sandbox.assets import pdf_bytes, png_bytes
 
 HTMX = {"HTTP_HX_REQUEST": "true"}

@@ -95,10 +95,10 @@ def latency(*, samples: int) -> None:
         finally:
             loop.stop()
             server.shutdown()
-    p95 = percentile(latencies, 95) if latencies else None
+    p95 = percentile(latencies, 0.95) if latencies else None
     print(
         f"notify latency (buyer message stored -> sendMessage), {samples} samples: "
-        f"median {percentile(latencies, 50):.2f} s, p95 {p95:.2f} s, lost {samples - len(latencies)} "
+        f"median {percentile(latencies, 0.5):.2f} s, p95 {p95:.2f} s, lost {samples - len(latencies)} "
         f"(target p95 <= {LATENCY_TARGET_P95} s: {'met' if p95 is not None and p95 <= LATENCY_TARGET_P95 else 'NOT met'})"
     )
 

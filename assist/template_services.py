@@ -5,7 +5,7 @@ from pathlib import PurePath
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -233,3 +233,21 @@ def template_delete(*, user: AbstractBaseUser, template: ReplyTemplate) -> None:
 
 def template_used(*, template: ReplyTemplate) -> None:
     ReplyTemplate.objects.filter(pk=template.pk).update(usage_count=F("usage_count") + 1)
+
+
+def template_file_upload(*, user: AbstractBaseUser, chat: Chat, template_id: str) -> UploadedFile | None:
+    """The file of a template inserted into a reply, as an upload the reply's file checks then judge.
+
+    None when the template has no file; ValidationError keyed "file" when it is not one of the user's
+    templates for this chat.
+    """
+    if not str(template_id).isdigit():
+        return None
+    template = template_list_for_chat(user=user, chat=chat).filter(pk=int(template_id)).first()
+    if template is None:
+        raise ValidationError({"file": _("This template is not available in this chat.")})
+    if not template.file:
+        return None
+    with template.file.open("rb") as stored:
+        content = stored.read()
+    return SimpleUploadedFile(template.file_name, content, content_type=template.file_content_type)

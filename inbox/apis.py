@@ -19,6 +19,7 @@ from accounts.models import Marketplace
 from accounts.selectors import account_list_for_user
 from accounts.services import account_create
 from assist.classify.labels import SENTIMENTS, TOPICS
+from assist.template_services import template_file_upload
 from inbox.models import Chat
 from inbox.replies.create import ComplianceRefusedError
 from inbox.selectors import (
@@ -220,7 +221,11 @@ class ChatSendApi(APIView):
     def post(self, request: Request, chat_id: int) -> Response:
         chat = _chat(request, chat_id)
         body = request.data if hasattr(request.data, "get") else {}
-        data = {name: body[name] for name in ("text", "idempotency_key", "override_warnings") if name in body}
+        data = {
+            name: body[name]
+            for name in ("text", "idempotency_key", "override_warnings", "template")
+            if name in body
+        }
         if "idempotency_key" not in data and request.headers.get("Idempotency-Key"):
             data["idempotency_key"] = request.headers["Idempotency-Key"]
         serializer = SendSerializer(data=data)
@@ -229,12 +234,17 @@ class ChatSendApi(APIView):
         if blocked is not None:
             raise ValidationError({"text": [blocked]})
         try:
+            files = request.FILES.getlist("file")
+            template = serializer.validated_data.get("template")
+            if not files and template:
+                attached = template_file_upload(user=request.user, chat=chat, template_id=str(template))
+                files = [attached] if attached is not None else []
             message, _created = message_send_once(
                 chat=chat,
                 user=request.user,
                 text=serializer.validated_data["text"],
                 idempotency_key=serializer.validated_data.get("idempotency_key"),
-                files=request.FILES.getlist("file"),
+                files=files,
                 override_warnings=serializer.validated_data["override_warnings"],
             )
         except ComplianceRefusedError as refusal:

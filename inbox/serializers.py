@@ -185,6 +185,11 @@ class SendSerializer(serializers.Serializer):
     idempotency_key = serializers.UUIDField(
         required=False, help_text="Repeat a request with the same key and the reply is queued only once."
     )
+    template = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="A template whose file should travel with this reply (when no file is uploaded).",
+    )
     override_warnings = serializers.BooleanField(
         required=False,
         default=False,

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from assist.template_services import template_file_upload
 from inbox.models import Chat, Message
 from inbox.selectors import (
     ChatFilters,
@@ -99,12 +100,19 @@ def chat_reply(request: HttpRequest, chat_id: int) -> HttpResponse:
     except ValueError:
         idempotency_key = None
     try:
+        files = request.FILES.getlist("file")
+        if not files and request.POST.get("template"):
+            # A template with a file was inserted: its file travels with the reply, checked like an upload.
+            attached = template_file_upload(
+                user=request.user, chat=chat, template_id=request.POST["template"]
+            )
+            files = [attached] if attached is not None else []
         message_send_once(
             chat=chat,
             user=request.user,
             text=text,
             idempotency_key=idempotency_key,
-            files=request.FILES.getlist("file"),
+            files=files,
             override_warnings=request.POST.get("override_warnings", "") in ("true", "1", "on"),
         )
     except ValidationError as error:

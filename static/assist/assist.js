@@ -97,6 +97,11 @@
         textarea.focus();
         textarea.setSelectionRange(start + text.length, start + text.length);
         notes.textContent = "";
+        var templateInput = form.querySelector("input[data-template-file]");
+        if (templateInput) templateInput.value = template.file ? String(template.id) : "";
+        if (template.file) {
+          notes.appendChild(element("p", "muted", "📎 " + template.file.name + " — " + (textarea.dataset.templateFileNote || "")));
+        }
         if (answer.status === 400 && answer.data.variables) {
           answer.data.variables.forEach(function (problem) { notes.appendChild(element("p", "assist-problem", problem.message)); });
         }

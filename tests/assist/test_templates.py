@@ -160,3 +160,43 @@ def test_membership_on_render_and_chat_filter(api, make_account, make_chat, othe
         == 404
     )
     assert api.get("/api/chat/templates", {"chat": foreign.pk}).status_code == 404
+
+
+def test_a_templates_file_travels_with_the_reply(api, chat, settings, tmp_path):
+    from inbox.models import Message, OutgoingFile
+
+    settings.MEDIA_ROOT = tmp_path
+    pdf = SimpleUploadedFile("инструкция.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    template = api.post(
+        "/api/chat/templates",
+        {"title": "Инструкция", "text": "Инструкция во вложении", "file": pdf},
+        format="multipart",
+    ).json()
+    sent = api.post(
+        f"/api/chat/chats/{chat.pk}/send",
+        {"text": "Инструкция во вложении", "template": template["id"]},
+        format="json",
+    )
+    assert sent.status_code == 202, sent.content
+    stored = OutgoingFile.objects.get(message__chat=chat)
+    assert stored.name == "инструкция.pdf" and bytes(stored.content) == b"%PDF-1.4 test"
+    assert Message.objects.filter(chat=chat, direction="out").count() == 2  # Ozon: the text, then the file
+
+
+def test_a_foreign_template_file_is_refused(
+    api, chat, other_agent, make_account, make_chat, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    from assist.template_services import TemplateInput, template_create
+
+    theirs = template_create(
+        user=other_agent,
+        data=TemplateInput(title="Чужой", text="a b"),
+        upload=SimpleUploadedFile("x.pdf", b"%PDF-1.4", content_type="application/pdf"),
+    )
+    refused = api.post(
+        f"/api/chat/chats/{chat.pk}/send",
+        {"text": "Здравствуйте, вот файл", "template": theirs.pk},
+        format="json",
+    )
+    assert refused.status_code == 400 and "file" in refused.json()

@@ -177,6 +177,8 @@ class NotifyState(models.Model):
     last_message_id = models.BigIntegerField(default=0)
     telegram_update_offset = models.BigIntegerField(default=0)
     telegram_paused_until = models.DateTimeField(null=True, blank=True)
+    # One getUpdates at a time across processes (Telegram answers 409 to a second concurrent poller).
+    telegram_poller_until = models.DateTimeField(null=True, blank=True)
     telegram_webhook_url = models.CharField(max_length=500, blank=True, default="")
     bot_username = models.CharField(max_length=100, blank=True, default="")
 

@@ -1,8 +1,10 @@
 """Background entry points: the notification tick, Telegram long polling, webhook registration."""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +16,13 @@ from notify.services.updates import reply_outcomes_scan, telegram_update_handle
 from notify.telegram import LONG_POLL_SECONDS, TelegramBot, TelegramConflictError, telegram_configured
 
 logger = logging.getLogger("notify.tasks")
+
+POLL_CLAIM_MARGIN_SECONDS = 15
+
+
+def telegram_poll_quick() -> int:
+    """django-q2 safety net without the dispatcher: one non-blocking getUpdates (no worker held)."""
+    return telegram_poll_once(timeout=0)
 
 
 def notifications_tick() -> int:
@@ -48,13 +57,30 @@ def telegram_poll_once(*, bot: TelegramBot | None = None, timeout: int = LONG_PO
     if not telegram_configured() or settings.TELEGRAM_WEBHOOK_SECRET:
         return 0
     bot = bot or TelegramBot()
-    state, _created = NotifyState.objects.get_or_create(pk=1)
+    NotifyState.objects.get_or_create(pk=1)
+    now = timezone.now()
+    claimed = (
+        NotifyState.objects.filter(pk=1)
+        .filter(Q(telegram_poller_until__isnull=True) | Q(telegram_poller_until__lt=now))
+        .update(telegram_poller_until=now + timedelta(seconds=timeout + POLL_CLAIM_MARGIN_SECONDS))
+    )
+    if not claimed:
+        return 0
+    try:
+        return _poll(bot=bot, timeout=timeout)
+    finally:
+        NotifyState.objects.filter(pk=1).update(telegram_poller_until=None)
+
+
+def _poll(*, bot: TelegramBot, timeout: int) -> int:
+    state = NotifyState.objects.get(pk=1)
     try:
         updates = bot.get_updates(offset=state.telegram_update_offset, timeout=timeout)
-    except TelegramConflictError:
-        # A webhook is still registered (e.g. the mode was switched): polling needs it gone.
-        bot.delete_webhook()
-        NotifyState.objects.filter(pk=1).update(telegram_webhook_url="")
+    except TelegramConflictError as conflict:
+        if "webhook" in conflict.message.lower():
+            # A webhook is still registered (e.g. the mode was switched): polling needs it gone.
+            bot.delete_webhook()
+            NotifyState.objects.filter(pk=1).update(telegram_webhook_url="")
         return 0
     handled = 0
     for update in sorted(updates, key=lambda item: int(item.get("update_id") or 0)):

@@ -13,6 +13,7 @@ SCHEDULES = {
     "database-statistics": ("inbox.tasks.refresh_database_statistics", 60),
     # The dispatcher ticks notifications every second; this is the safety net without it.
     "notifications-tick": ("notify.tasks.notifications_tick", 1),
+    "telegram-poll": ("notify.tasks.telegram_poll_quick", 1),
     "personal-data-retention": ("privacy.tasks.personal_data_purge_daily", 24 * 60),
     "daily-digest": ("notify.tasks.daily_digests", 24 * 60),
     "classify-messages": ("assist.classify.tasks.classify_messages", 1),

@@ -77,3 +77,20 @@ def test_webhook_mode_conflict_is_cleared_by_polling(telegram, agent):
     assert telegram_poll_once(timeout=0) == 0
     assert telegram.webhook_url == ""
     assert "deleteWebhook" in telegram.calls
+
+
+def test_only_one_poller_at_a_time(telegram, agent):
+    from datetime import timedelta
+
+    from notify.models import NotifyState
+
+    NotifyState.objects.update_or_create(
+        pk=1, defaults={"telegram_poller_until": timezone.now() + timedelta(seconds=30)}
+    )
+    invitation = telegram_link_token_create(user=agent)
+    telegram.user_says(chat_id=PHONE, text=f"/start {invitation.token}")
+    assert telegram_poll_once(timeout=0) == 0  # another process holds the poll
+    assert "getUpdates" not in telegram.calls
+    NotifyState.objects.filter(pk=1).update(telegram_poller_until=timezone.now() - timedelta(seconds=1))
+    assert telegram_poll_once(timeout=0) == 1
+    assert NotifyState.objects.get(pk=1).telegram_poller_until is None

@@ -43,6 +43,7 @@ def test_setup_schedules_is_idempotent():
         "sla-advance",
         "database-statistics",
         "notifications-tick",
+        "telegram-poll",
         "personal-data-retention",
         "daily-digest",
         "classify-messages",

@@ -19,6 +19,7 @@ BENCHMARKS = [
     "notify",
     "inbox",
     "reports",
+    "agents",
     "compliance",
     "classify",
 ]

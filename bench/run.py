@@ -60,6 +60,11 @@ def main() -> int:
 
         classify.run(repeat=1 if quick else 3)
         return 0
+    if name == "agents":
+        from bench import agents
+
+        agents.run(agents=40 if quick else 200, seconds=30 if quick else 90, chats=2_000 if quick else 20_000)
+        return 0
     print(f"unknown benchmark {name}")
     return 2
 

@@ -3,6 +3,7 @@
 import hashlib
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -70,6 +71,10 @@ def _tabs(*, filters: ChatFilters, counts: dict[str, MarketplaceCounts], marketp
     return tabs
 
 
+def _minute(moment: datetime | None) -> datetime | None:
+    return moment.replace(second=0, microsecond=0) if moment is not None else None
+
+
 def _fingerprint(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 
@@ -92,12 +97,17 @@ def list_context(*, request: HttpRequest, filters: ChatFilters, cursor: str = ""
                 chat.awaiting_reply_since,
                 chat.topic,
                 chat.sentiment,
+                chat.sla_state,
+                chat.reply_deadline,
             )
             for chat in page.items
         ],
         counts,
+        # The footer says how long ago each cabinet synced, to the minute: a sync every 10 s must not make
+        # every 5-second poll re-render the whole list.
+        _minute(timezone.now()),
         [
-            (state.last_success_at, state.consecutive_failures, state.rate_limited_until)
+            (_minute(state.last_success_at), state.consecutive_failures, state.rate_limited_until)
             for state in sync_states
             if state is not None
         ],

@@ -1,5 +1,5 @@
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.test import Client
@@ -124,6 +124,25 @@ def test_list_poll_answers_204_while_nothing_changed(logged_in, setup, make_mess
     changed = logged_in.get(reverse("inbox:index") + f"?signature={signature}", **headers)
     assert changed.status_code == 200
     assert chat_ids_in(changed)[0] == setup["wildberries_chat"].pk
+
+
+@pytest.mark.django_db
+def test_a_sync_within_the_same_minute_does_not_re_render_the_list(logged_in, setup, monkeypatch):
+    from datetime import datetime
+
+    from accounts.models import SyncState
+
+    moment = datetime(2026, 11, 30, 12, 0, 5, tzinfo=UTC)
+    monkeypatch.setattr("inbox.views.context.timezone.now", lambda: moment)
+    SyncState.objects.update(last_success_at=moment)
+    headers = {"HTTP_HX_TARGET": "chat-list-region", **HTMX}
+    signature = logged_in.get(reverse("inbox:index"), **headers).context["list_signature"]
+    # Wildberries syncs every 10 s: the footer still says "synced just now", so the poll finds nothing new.
+    SyncState.objects.update(last_success_at=moment.replace(second=45))
+    assert logged_in.get(reverse("inbox:index") + f"?signature={signature}", **headers).status_code == 204
+    # A minute later the footer's wording changes: the list is sent again.
+    monkeypatch.setattr("inbox.views.context.timezone.now", lambda: moment.replace(minute=1))
+    assert logged_in.get(reverse("inbox:index") + f"?signature={signature}", **headers).status_code == 200
 
 
 @pytest.mark.django_db

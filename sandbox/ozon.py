@@ -48,6 +48,11 @@ PREMIUM_REQUIRED = (
     "subscription"
 )
 
+PREMIUM_MESSAGES = {
+    "premium": PREMIUM_REQUIRED,
+    "ratings": "Access denied: seller ratings through the API are available only with a Premium subscription",
+}
+
 
 def _message_id(value: Any) -> int | None:
     """uint64 ids arrive as JSON integers or strings; never go through float."""
@@ -85,9 +90,9 @@ class OzonApp(MarketplaceApp):
         # POST /v2/chat/read — ChatRead → v2ChatReadResponse
         self.router.add("POST", "/v2/chat/read", self.chat_read, "premium")
         # ozon-seller-swagger-2025-08.json SellerRating: v1Empty → v1RatingSummaryV1Response
-        self.router.add("POST", "/v1/rating/summary", self.rating_summary, "premium")
+        self.router.add("POST", "/v1/rating/summary", self.rating_summary, "ratings")
         # v1RatingHistoryV1Request → v1RatingHistoryV1Response
-        self.router.add("POST", "/v1/rating/history", self.rating_history, "premium")
+        self.router.add("POST", "/v1/rating/history", self.rating_history, "ratings")
 
     # Errors ------------------------------------------------------------------------------------
 
@@ -131,8 +136,8 @@ class OzonApp(MarketplaceApp):
         )
         if not decision.allowed:
             return self._too_many()
-        if route.operation == "premium" and not cabinet.premium:
-            response = self.failure(403, PERMISSION_DENIED, PREMIUM_REQUIRED)
+        if route.operation in PREMIUM_MESSAGES and not cabinet.premium:
+            response = self.failure(403, PERMISSION_DENIED, PREMIUM_MESSAGES[route.operation])
         else:
             request.cabinet = cabinet
             self.pause()

@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import MarketplaceAccount
@@ -103,15 +102,3 @@ def ozon_ratings_fetch_all(*, now: datetime | None = None) -> int:
                 defaults={"attempted_at": now or timezone.now(), "error": "unexpected error, see the log"},
             )
     return fetched
-
-
-def ozon_rating_list_for_accounts(*, accounts: list[MarketplaceAccount]) -> QuerySet[OzonRating]:
-    return (
-        OzonRating.objects.filter(account__in=accounts)
-        .select_related("account")
-        .order_by("account__name", "rating")
-    )
-
-
-def ozon_accounts_of(*, accounts: list[MarketplaceAccount]) -> list[MarketplaceAccount]:
-    return [account for account in accounts if account.marketplace == OZON_SPEC.name]

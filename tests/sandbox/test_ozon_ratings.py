@@ -6,6 +6,8 @@ from marketplaces import errors
 from marketplaces.ozon import OzonConnector
 from marketplaces.ozon.ratings import CHAT_RATINGS
 from sandbox.world import iso_utc
+from service.models import OzonRating, OzonRatingFetch
+from service.ozon_ratings import ozon_ratings_fetch_all
 from tests.sandbox.spec_schemas import assert_matches, assert_response, component_pointer
 
 pytestmark = pytest.mark.e2e
@@ -118,3 +120,31 @@ def test_connector_without_premium_gets_a_capability_error(client):
         "(ответ Ozon: Access denied: seller ratings through the API are available only with a Premium "
         "subscription)"
     )
+
+
+def test_daily_fetch_stores_the_sandbox_ratings(client, make_account, settings):
+    cabinet = client.cabinet("ozon")
+    settings.OZON_API_URL = client.sandbox.urls["OZON_API_URL"]
+    account = make_account(
+        "ozon",
+        credentials={
+            "client_id": cabinet.credentials["client_id"],
+            "api_key": cabinet.credentials["api_key"],
+        },
+    )
+    expected = {
+        item["rating"]: item for item in client.ozon("/v1/rating/summary", {}).json()["groups"][0]["items"]
+    }
+
+    assert ozon_ratings_fetch_all() == 1
+
+    stored = {rating.rating: rating for rating in OzonRating.objects.filter(account=account)}
+    assert sorted(stored) == sorted(CHAT_RATINGS)
+    ratio = stored["rating_replied_dialogs_ratio"]
+    assert (ratio.value, ratio.status) == (
+        expected["rating_replied_dialogs_ratio"]["current_value"],
+        expected["rating_replied_dialogs_ratio"]["status"],
+    )
+    assert (ratio.premium_threshold, ratio.warning_threshold, ratio.danger_threshold) == (90.0, 80.0, 60.0)
+    assert len(ratio.history) == 30
+    assert OzonRatingFetch.objects.get(account=account).error == ""

@@ -132,6 +132,7 @@ def test_reports_page_shows_ozons_ratings_beside_ours(make_account, make_chat, a
     assert "Время реакции (первое сообщение)" in html
     assert "42 мин" in html and "1 ч 00 мин" in html and "4 ч 00 мин" in html and "12 ч 00 мин" in html
     assert "88.2 %" in html and "Требует внимания" in html
+    assert '42 мин <span class="muted">(было 51 мин)</span>' in html
     assert '6 мин <span class="muted">(первый ответ, медиана)</span>' in html
     assert "Получено от Ozon 24.11.2026 15:00." in html
 

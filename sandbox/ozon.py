@@ -11,6 +11,7 @@ from typing import Any
 from sandbox.activity import seller_message_add
 from sandbox.assets import sniff_content_type
 from sandbox.base import MarketplaceApp
+from sandbox.ozon_ratings import history_payload, parse_moment, summary_payload
 from sandbox.web import Request, Response, Route, json_response
 from sandbox.world import (
     AUTHOR_BUYER,
@@ -46,6 +47,11 @@ PREMIUM_REQUIRED = (
     "Access denied: the chat methods are available only to sellers with the Premium Plus or Premium Pro "
     "subscription"
 )
+
+PREMIUM_MESSAGES = {
+    "premium": PREMIUM_REQUIRED,
+    "ratings": "Access denied: seller ratings through the API are available only with a Premium subscription",
+}
 
 
 def _message_id(value: Any) -> int | None:
@@ -83,6 +89,10 @@ class OzonApp(MarketplaceApp):
         self.router.add("POST", "/v1/chat/send/file", self.send_file, "premium")
         # POST /v2/chat/read — ChatRead → v2ChatReadResponse
         self.router.add("POST", "/v2/chat/read", self.chat_read, "premium")
+        # ozon-seller-swagger-2025-08.json SellerRating: v1Empty → v1RatingSummaryV1Response
+        self.router.add("POST", "/v1/rating/summary", self.rating_summary, "ratings")
+        # v1RatingHistoryV1Request → v1RatingHistoryV1Response
+        self.router.add("POST", "/v1/rating/history", self.rating_history, "ratings")
 
     # Errors ------------------------------------------------------------------------------------
 
@@ -126,8 +136,8 @@ class OzonApp(MarketplaceApp):
         )
         if not decision.allowed:
             return self._too_many()
-        if route.operation == "premium" and not cabinet.premium:
-            response = self.failure(403, PERMISSION_DENIED, PREMIUM_REQUIRED)
+        if route.operation in PREMIUM_MESSAGES and not cabinet.premium:
+            response = self.failure(403, PERMISSION_DENIED, PREMIUM_MESSAGES[route.operation])
         else:
             request.cabinet = cabinet
             self.pause()
@@ -349,3 +359,24 @@ class OzonApp(MarketplaceApp):
                     message.is_read = True
             remaining = len(self._unread(chat))
         return json_response(200, {"unread_count": remaining})
+
+    def rating_summary(self, request: Request) -> Response:
+        with self.world.lock:
+            payload = summary_payload(request.cabinet, now_ms=self.world.now_ms())
+        return json_response(200, payload)
+
+    def rating_history(self, request: Request) -> Response:
+        body = request.json()
+        start_ms, end_ms = parse_moment(body.get("date_from")), parse_moment(body.get("date_to"))
+        if start_ms is None or end_ms is None or start_ms > end_ms:
+            return self.failure(
+                400,
+                INVALID_ARGUMENT,
+                "invalid request: date_from and date_to are required, date_from <= date_to",
+            )
+        codes = body.get("ratings")
+        if not isinstance(codes, list) or not codes or not all(isinstance(code, str) for code in codes):
+            return self.failure(400, INVALID_ARGUMENT, "invalid request: ratings is required")
+        with self.world.lock:
+            payload = history_payload(request.cabinet, codes=codes, start_ms=start_ms, end_ms=end_ms)
+        return json_response(200, payload)

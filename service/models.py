@@ -172,3 +172,54 @@ class ResponseTurn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chat_id}#{self.sequence}"
+
+
+class OzonRatingFetch(models.Model):
+    """The last daily fetch of Ozon's own ratings for one account: when, and why it failed if it did."""
+
+    account = models.OneToOneField(
+        MarketplaceAccount, on_delete=models.CASCADE, primary_key=True, related_name="ozon_rating_fetch"
+    )
+    attempted_at = models.DateTimeField()
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        verbose_name = _("Ozon ratings fetch")
+        verbose_name_plural = _("Ozon ratings fetches")
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.attempted_at:%Y-%m-%d %H:%M}"
+
+
+class OzonRating(models.Model):
+    """One of Ozon's own chat ratings for an account as Ozon computed it (not our figures: see reports.py).
+
+    `value`/`status` come from /v1/rating/summary; thresholds and `history` ([{"date": ISO, "value": x}])
+    from /v1/rating/history.
+    """
+
+    account = models.ForeignKey(MarketplaceAccount, on_delete=models.CASCADE, related_name="ozon_ratings")
+    rating = models.CharField(max_length=64)
+    name = models.CharField(max_length=200, blank=True, default="")
+    value = models.FloatField(null=True, blank=True)
+    past_value = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=32, blank=True, default="")
+    value_type = models.CharField(max_length=32, blank=True, default="")
+    direction = models.CharField(max_length=32, blank=True, default="")
+    warning_threshold = models.FloatField(null=True, blank=True)
+    danger_threshold = models.FloatField(null=True, blank=True)
+    premium_threshold = models.FloatField(null=True, blank=True)
+    history = models.JSONField(default=list, blank=True)
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("Ozon rating")
+        verbose_name_plural = _("Ozon ratings")
+        ordering = ["account", "rating"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "rating"], name="ozon_rating_account_rating_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}:{self.rating}"

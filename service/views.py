@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.selectors import account_list_for_user
 from marketplaces.registry import marketplace_specs
 from service.forms import ReportForm, default_period
+from service.ozon_rating_view import ozon_rating_sections
 from service.reports import ReportQuery, response_time_report, turn_rows_for_user
 
 EXPORTS = ("agents", "accounts", "turns")
@@ -102,6 +103,7 @@ def reports_page(request: HttpRequest) -> HttpResponse:
             "account_rows": account_rows,
             "query_string": query_string,
             "query": query,
+            "ozon_ratings": ozon_rating_sections(accounts=accounts, account_rows=account_rows),
         }
     )
     return render(request, "service/reports.html", context)

@@ -17,6 +17,7 @@ SCHEDULES = {
     "personal-data-retention": ("privacy.tasks.personal_data_purge_daily", 24 * 60),
     "daily-digest": ("notify.tasks.daily_digests", 24 * 60),
     "classify-messages": ("assist.classify.tasks.classify_messages", 1),
+    "ozon-ratings": ("service.tasks.ozon_ratings_daily", 24 * 60),
 }
 
 

@@ -6,7 +6,7 @@ Premium, Limits) with specs/ozon-seller-swagger-2025-08.json (Errors tag, older 
 
 import base64
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from marketplaces import errors
 from marketplaces.checks import text_check
 from marketplaces.downloads import file_download
-from marketplaces.http import HttpClient
+from marketplaces.http import HttpClient, Response
 from marketplaces.ozon.dialect import DIALECT, LABEL
 from marketplaces.ozon.parse import chat_from, chat_info, is_true, message_id, message_parse
+from marketplaces.ozon.ratings import RatingHistory, RatingSummary, rating_history_fetch, rating_summary_fetch
 from marketplaces.ozon.spec import OZON_SPEC
 from marketplaces.ratelimit import BucketSpec, RateLimiter
 from marketplaces.spec import capabilities_from
@@ -107,6 +108,28 @@ class OzonConnector:
             raise errors.AuthError(_("Ozon Client-Id is a number, e.g. 123456"))
         self._list_page(list_cursor=None, limit=1)
         return AccountInfo(external_id=self.client_id)
+
+    # --- Ozon's own seller ratings ------------------------------------------------------------------
+
+    def _rating_post(self, path: str, body: Mapping[str, Any], *, ok_statuses: Iterable[int]) -> Response:
+        return self.http.request(
+            "POST",
+            path,
+            idempotent=True,
+            limits=(CLIENT_LIMIT,),
+            json_body=dict(body),
+            ok_statuses=ok_statuses,
+        )
+
+    def rating_summary(self) -> RatingSummary:
+        return rating_summary_fetch(post=self._rating_post)
+
+    def rating_history(
+        self, *, date_from: datetime, date_to: datetime, ratings: Sequence[str]
+    ) -> tuple[RatingHistory, ...]:
+        return rating_history_fetch(
+            post=self._rating_post, date_from=date_from, date_to=date_to, ratings=ratings
+        )
 
     # --- sync --------------------------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ def test_setup_schedules_is_idempotent():
         "personal-data-retention",
         "daily-digest",
         "classify-messages",
+        "ozon-ratings",
     }
     Schedule.objects.filter(name="dispatch-sync").update(minutes=15)
 
@@ -63,6 +64,8 @@ def test_setup_schedules_is_idempotent():
         -1,
     )
     assert Schedule.objects.get(name="database-statistics").minutes == 60
+    ratings = Schedule.objects.get(name="ozon-ratings")
+    assert (ratings.func, ratings.minutes) == ("service.tasks.ozon_ratings_daily", 24 * 60)
 
 
 def test_setup_schedules_removes_duplicates_left_by_hand():

@@ -172,3 +172,42 @@ class ResponseTurn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chat_id}#{self.sequence}"
+
+
+class TurnDay(models.Model):
+    """The turns of one (Moscow day, account, marketplace, agent, first turn or not), added up.
+
+    Kept by `service.rollup.turn_days_apply` in the transaction that rewrites the turns, so a report
+    reads one row per group and day instead of every turn. `response_times` holds the response time of
+    every answered turn of the row, sorted, as little-endian unsigned 32-bit integers: percentiles stay
+    exact (nearest rank over the merged values), not estimated from buckets.
+    """
+
+    start_day = models.DateField()
+    account = models.ForeignKey(
+        MarketplaceAccount, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    marketplace = models.CharField(max_length=32)
+    # The user whose reply ended the turns (no foreign key: 0 stands for "none", so the row's key is unique
+    # without NULLs); 0 for replies typed in the cabinet and for unanswered turns.
+    agent_id = models.PositiveIntegerField(default=0)
+    first = models.BooleanField()
+    turns = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    total_seconds = models.BigIntegerField(default=0)
+    within_day = models.PositiveIntegerField(default=0)
+    sla_met = models.PositiveIntegerField(default=0)
+    sla_missed = models.PositiveIntegerField(default=0)
+    response_times = models.BinaryField(default=b"")
+
+    class Meta:
+        verbose_name = _("response turn day")
+        verbose_name_plural = _("response turn days")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["start_day", "account", "marketplace", "agent_id", "first"], name="turn_day_key_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start_day} {self.account_id} {self.marketplace} {self.agent_id} {self.first}"

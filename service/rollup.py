@@ -117,29 +117,44 @@ def _rows_locked(*, keys: set[Key]) -> dict[Key, TurnDay]:
     }
 
 
+UPDATED_FIELDS = (
+    "turns",
+    "answered",
+    "total_seconds",
+    "within_day",
+    "sla_met",
+    "sla_missed",
+    "response_times",
+)
+
+
 def turn_days_apply(*, removed: Iterable[TurnFact], added: Iterable[TurnFact]) -> None:
     """Move the rollup from the `removed` turns to the `added` ones (the caller's transaction)."""
     deltas = _deltas(removed=removed, added=added)
     if not deltas:
         return
+    # Imported here: inbox.services imports the turns (the ingest hook), which import this module.
+    from inbox.services.bulk import rows_insert_ignoring_conflicts, rows_update_by_pk
+
     with transaction.atomic(savepoint=False):
         rows = _rows_locked(keys=set(deltas))
         missing = set(deltas) - set(rows)
         if missing:
             # Created empty first, then locked and counted like the others: two writers creating the
             # same row meet at the unique key instead of one overwriting the other.
-            TurnDay.objects.bulk_create(
-                [
-                    TurnDay(
-                        start_day=day,
-                        account_id=account,
-                        marketplace=marketplace,
-                        agent_id=agent,
-                        first=first,
-                    )
-                    for day, account, marketplace, agent, first in missing
+            rows_insert_ignoring_conflicts(
+                model=TurnDay,
+                rows=[
+                    {
+                        "start_day": day,
+                        "account_id": account,
+                        "marketplace": marketplace,
+                        "agent_id": agent,
+                        "first": first,
+                    }
+                    for day, account, marketplace, agent, first in sorted(missing)
                 ],
-                ignore_conflicts=True,
+                now=None,
             )
             rows.update(_rows_locked(keys=missing))
         for key, delta in deltas.items():
@@ -159,9 +174,14 @@ def turn_days_apply(*, removed: Iterable[TurnFact], added: Iterable[TurnFact]) -
                 for seconds in delta.added:
                     insort(times, seconds)
                 row.response_times = times_encode(times)
-        TurnDay.objects.bulk_update(
-            list(rows.values()),
-            ["turns", "answered", "total_seconds", "within_day", "sla_met", "sla_missed", "response_times"],
+        rows_update_by_pk(
+            model=TurnDay,
+            field_names=UPDATED_FIELDS,
+            rows=(
+                (row.pk, [getattr(row, name) for name in UPDATED_FIELDS])
+                for key in deltas
+                for row in [rows[key]]
+            ),
         )
 
 

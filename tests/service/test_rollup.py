@@ -1,5 +1,6 @@
 """The `TurnDay` rollup: kept as messages arrive in any order, it equals a recount from the turns."""
 
+import math
 import random
 from datetime import timedelta
 
@@ -111,3 +112,26 @@ def test_reports_page_reads_the_rollup_once(make_account, make_chat, add_message
         sum("FROM service_responseturn" in sql or 'FROM "service_responseturn"' in sql for sql in statements)
         == 1
     )
+
+
+def test_percentiles_of_several_sorted_runs_are_the_nearest_ranks_of_all_values():
+    from array import array
+
+    from service.reports import _percentiles
+
+    randomizer = random.Random(3)
+    for _round in range(200):
+        runs = [
+            array(
+                "I",
+                sorted(randomizer.choice([0, 5, 60, 61, 3600]) for _value in range(randomizer.randint(0, 9))),
+            )
+            for _run in range(randomizer.randint(1, 4))
+        ]
+        values = sorted(value for run in runs for value in run)
+        expected = (
+            (values[math.ceil(0.5 * len(values)) - 1], values[math.ceil(0.9 * len(values)) - 1])
+            if values
+            else (None, None)
+        )
+        assert _percentiles(runs=runs) == expected

@@ -150,7 +150,8 @@ def _overdue(*, query: ReportQuery, user: AbstractBaseUser | AnonymousUser) -> l
     """(day, account, marketplace, agent, count) of unanswered turns past their target as of now: few
     (open turns only), read through a partial index."""
     where = _where(query=query, user=user)
-    if where is None:
+    if where is None or query.agent_id is not None:
+        # An unanswered turn has no agent: none matches an agent filter.
         return []
     clause, params = where
     table = ResponseTurn._meta.db_table

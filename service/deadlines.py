@@ -122,8 +122,9 @@ def chat_deadlines_refresh(*, chat_ids: Iterable[int], now: datetime | None = No
     for index in range(0, len(chat_ids), BATCH):
         # Atomic also when called outside a transaction (periodic task, admin, command): the turns of a
         # chat are rewritten with a delete and an insert, and PostgreSQL's bulk insert stages its rows
-        # in a temporary table emptied at each commit.
-        with transaction.atomic():
+        # in a temporary table emptied at each commit. Inside the caller's transaction no savepoint
+        # (two statements per ingest page): nothing catches a failure here to carry on.
+        with transaction.atomic(savepoint=False):
             changed += _batch_refresh(chat_ids=chat_ids[index : index + BATCH], now=now)
     return changed
 

@@ -1,11 +1,15 @@
-"""Response-time reports over `ResponseTurn` (DESIGN.md §13), never over messages.
+"""Response-time reports (DESIGN.md §13), read from the `TurnDay` rollup, never from messages.
 
-One scan of the turns per report: on PostgreSQL one GROUP BY with percentile_disc (nearest rank,
-⌈p·n⌉); on SQLite a GROUP BY into a histogram of response times per group, walked in Python.
+One row per (day, account, marketplace, agent, first turn or not) in the range; groups add the rows up
+and merge their sorted response times for exact nearest-rank percentiles (⌈p·n⌉). Only the count of
+unanswered turns past their target depends on the time of the report: read from the turns through a
+partial index.
 """
 
+from array import array
+from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -14,7 +18,8 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.selectors import account_list_for_user, user_sees_all_accounts
-from service.models import ResponseTurn
+from service.models import ResponseTurn, TurnDay
+from service.rollup import NO_AGENT, times_decode
 
 GROUP_KEYS = {
     "day": "start_day",
@@ -57,37 +62,36 @@ def _where(*, query: ReportQuery, user: AbstractBaseUser | AnonymousUser) -> tup
     return " AND ".join(clauses), params
 
 
-def _key_value(*, group_by: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if group_by == "day":
-        return value.isoformat() if isinstance(value, date) else str(value)
-    if group_by in ("account", "agent"):
-        return int(value)
-    return value
-
-
 def _rank(count: int, percent: int) -> int:
     """Nearest rank: ⌈p·n⌉ in integers."""
     return (percent * count + 99) // 100
 
 
-def _percentiles_from_histogram(histogram: list[tuple[int, int]]) -> tuple[int | None, int | None]:
-    """Median and p90 from (value, count) pairs in ascending value order."""
-    total = sum(count for _value, count in histogram)
-    if not total:
+def _nth_smallest(*, runs: list[array], rank: int) -> int:
+    """The value at 1-based `rank` of the merged sorted runs, without merging them: the smallest value
+    with at least `rank` values at or below it (binary search over values, each step a bisect per run)."""
+    low = min(run[0] for run in runs if run)
+    high = max(run[-1] for run in runs if run)
+    while low < high:
+        middle = (low + high) // 2
+        if sum(bisect_right(run, middle) for run in runs) >= rank:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def _percentiles(*, runs: list[array]) -> tuple[int | None, int | None]:
+    """Median and p90 (nearest rank) of the values of sorted runs."""
+    count = sum(len(run) for run in runs)
+    if not count:
         return None, None
-    wanted = {50: _rank(total, 50), 90: _rank(total, 90)}
-    found: dict[int, int] = {}
-    seen = 0
-    for value, count in histogram:
-        seen += count
-        for percent, rank in wanted.items():
-            if percent not in found and seen >= rank:
-                found[percent] = value
-        if len(found) == len(wanted):
-            break
-    return found[50], found[90]
+    if len(runs) == 1:
+        return runs[0][_rank(count, 50) - 1], runs[0][_rank(count, 90) - 1]
+    return (
+        _nth_smallest(runs=runs, rank=_rank(count, 50)),
+        _nth_smallest(runs=runs, rank=_rank(count, 90)),
+    )
 
 
 @dataclass
@@ -101,120 +105,132 @@ class _Figures:
     first_answered: int = 0
     met: int = 0
     missed: int = 0
-    median: int | None = None
-    p90: int | None = None
-    first_median: int | None = None
-    first_p90: int | None = None
+    runs: list[array] = field(default_factory=list)
+    first_runs: list[array] = field(default_factory=list)
 
 
-def _figures_postgresql(*, cursor: Any, key: str, table: str, clause: str, params: list[Any]) -> dict:
-    # percentile_disc is the nearest-rank method (the first value whose cumulative share reaches p).
-    cursor.execute(
-        f"""
-        SELECT {key}, COUNT(*), COUNT(response_seconds), SUM(response_seconds),
-               COUNT(*) FILTER (WHERE response_seconds <= {DAY_SECONDS}),
-               COUNT(response_seconds) FILTER (WHERE sequence = 0),
-               COUNT(*) FILTER (WHERE sla_met), COUNT(*) FILTER (WHERE NOT sla_met),
-               percentile_disc(0.5) WITHIN GROUP (ORDER BY response_seconds),
-               percentile_disc(0.9) WITHIN GROUP (ORDER BY response_seconds),
-               percentile_disc(0.5) WITHIN GROUP (ORDER BY response_seconds) FILTER (WHERE sequence = 0),
-               percentile_disc(0.9) WITHIN GROUP (ORDER BY response_seconds) FILTER (WHERE sequence = 0)
-        FROM {table} WHERE {clause} GROUP BY {key}
-        """,  # noqa: S608 - the key and table come from constants; values are parameters
-        params,
-    )
-    return {
-        row[0]: _Figures(*[int(value or 0) for value in row[1:8]], *row[8:12]) for row in cursor.fetchall()
-    }
+# Positions in a rollup row (see `_rollup_rows`) of each group's key.
+KEY_POSITIONS = {"day": 0, "account": 1, "marketplace": 2, "agent": 3}
 
 
-def _figures_sqlite(*, cursor: Any, key: str, table: str, clause: str, params: list[Any]) -> dict:
-    """One scan of the covering index: a count per distinct (group, first?, response time, SLA met), from
-    which the totals and the nearest ranks are walked here (fewer rows than turns)."""
-    cursor.execute(
-        f"""
-        SELECT {key}, sequence = 0, response_seconds, sla_met, COUNT(*)
-        FROM {table} WHERE {clause}
-        GROUP BY {key}, sequence = 0, response_seconds, sla_met
-        ORDER BY {key}, response_seconds
-        """,  # noqa: S608
-        params,
-    )
-    figures: dict[Any, _Figures] = {}
-    every: dict[Any, dict[int, int]] = {}
-    first: dict[Any, dict[int, int]] = {}
-    for group_key, is_first, seconds, sla_met, count in cursor.fetchall():
-        group = figures.setdefault(group_key, _Figures())
-        group.turns += count
-        if sla_met is not None:
-            if sla_met:
-                group.met += count
-            else:
-                group.missed += count
-        if seconds is None:
-            continue
-        group.answered += count
-        group.total_seconds += seconds * count
-        if seconds <= DAY_SECONDS:
-            group.within_day += count
-        histogram = every.setdefault(group_key, {})
-        histogram[seconds] = histogram.get(seconds, 0) + count
-        if is_first:
-            group.first_answered += count
-            first_histogram = first.setdefault(group_key, {})
-            first_histogram[seconds] = first_histogram.get(seconds, 0) + count
-    for group_key, group in figures.items():
-        group.median, group.p90 = _percentiles_from_histogram(list(every.get(group_key, {}).items()))
-        group.first_median, group.first_p90 = _percentiles_from_histogram(
-            list(first.get(group_key, {}).items())
+def _rollup_rows(*, query: ReportQuery, user: AbstractBaseUser | AnonymousUser) -> list[tuple] | None:
+    days = TurnDay.objects.filter(start_day__gte=query.date_from, start_day__lte=query.date_to)
+    if not user_sees_all_accounts(user=user):
+        account_ids = sorted(account_list_for_user(user=user).values_list("pk", flat=True))
+        if not account_ids:
+            return None
+        days = days.filter(account_id__in=account_ids)
+    if query.marketplace:
+        days = days.filter(marketplace=query.marketplace)
+    if query.account_id is not None:
+        days = days.filter(account_id=query.account_id)
+    if query.agent_id is not None:
+        days = days.filter(agent_id=query.agent_id)
+    # The times decoded once here: the page groups the same rows three ways.
+    return [
+        (*row[:-1], times_decode(row[-1]))
+        for row in days.order_by().values_list(
+            "start_day",
+            "account_id",
+            "marketplace",
+            "agent_id",
+            "first",
+            "turns",
+            "answered",
+            "total_seconds",
+            "within_day",
+            "sla_met",
+            "sla_missed",
+            "response_times",
         )
+    ]
+
+
+def _overdue(*, query: ReportQuery, user: AbstractBaseUser | AnonymousUser) -> list[tuple]:
+    """(day, account, marketplace, agent, count) of unanswered turns past their target as of now: few
+    (open turns only), read through a partial index."""
+    where = _where(query=query, user=user)
+    if where is None or query.agent_id is not None:
+        # An unanswered turn has no agent: none matches an agent filter.
+        return []
+    clause, params = where
+    table = ResponseTurn._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT start_day, account_id, marketplace, COUNT(*) FROM {table}
+            WHERE {clause} AND answered_at IS NULL AND sla_deadline < %s
+            GROUP BY start_day, account_id, marketplace
+            """,  # noqa: S608 - the table comes from the model; values are parameters
+            [*params, timezone.now()],
+        )
+        return [
+            (_as_date(day), account, marketplace, NO_AGENT, count)
+            for day, account, marketplace, count in cursor
+        ]
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _group_figures(*, rows: list[tuple], group_by: str) -> dict[Any, _Figures]:
+    position = KEY_POSITIONS[group_by]
+    figures: dict[Any, _Figures] = {}
+    for row in rows:
+        first, turns, answered, total_seconds, within_day, met, missed, times = row[4:]
+        group = figures.setdefault(row[position], _Figures())
+        group.turns += turns
+        group.answered += answered
+        group.total_seconds += total_seconds
+        group.within_day += within_day
+        group.met += met
+        group.missed += missed
+        if answered:
+            group.runs.append(times)
+            if first:
+                group.first_answered += answered
+                group.first_runs.append(times)
     return figures
 
 
-def response_time_report(*, user: AbstractBaseUser | AnonymousUser, query: ReportQuery) -> dict[str, Any]:
-    """The JSON of `GET /api/chat/reports/response-times` (DESIGN.md §13)."""
-    report: dict[str, Any] = {
-        "from": query.date_from.isoformat(),
-        "to": query.date_to.isoformat(),
-        "timezone": "Europe/Moscow",
-        "group_by": query.group_by,
-        "groups": [],
-    }
-    where = _where(query=query, user=user)
-    if where is None:
-        return report
-    clause, params = where
-    key = GROUP_KEYS[query.group_by]
-    table = ResponseTurn._meta.db_table
-    now = timezone.now()
-    # Unanswered turns past their target: few (open turns only), read through a partial index.
-    overdue_sql = f"""
-        SELECT {key}, COUNT(*) FROM {table}
-        WHERE {clause} AND answered_at IS NULL AND sla_deadline < %s GROUP BY {key}
-    """  # noqa: S608 - the key and table come from constants; values are parameters
-    figures_of = _figures_postgresql if connection.vendor == "postgresql" else _figures_sqlite
-    with connection.cursor() as cursor:
-        figures = figures_of(cursor=cursor, key=key, table=table, clause=clause, params=params)
-        cursor.execute(overdue_sql, [*params, now])
-        overdue = dict(cursor.fetchall())
+def _key_value(*, group_by: str, value: Any) -> Any:
+    if group_by == "day":
+        return _as_date(value).isoformat()
+    if group_by == "agent":
+        return None if value == NO_AGENT else int(value)
+    if group_by == "account":
+        return int(value)
+    return value
+
+
+def _report(*, query: ReportQuery, group_by: str, rows: list[tuple], overdue_rows: list[tuple]) -> dict:
+    position = KEY_POSITIONS[group_by]
+    overdue: dict[Any, int] = {}
+    for row in overdue_rows:
+        overdue[row[position]] = overdue.get(row[position], 0) + row[4]
     groups = []
-    for group_key, group in figures.items():
+    for group_key, group in _group_figures(rows=rows, group_by=group_by).items():
+        if not group.turns:
+            continue
         missed = group.missed + overdue.get(group_key, 0)
+        median, p90 = _percentiles(runs=group.runs)
+        first_median, first_p90 = _percentiles(runs=group.first_runs)
         groups.append(
             {
-                "key": _key_value(group_by=query.group_by, value=group_key),
+                "key": _key_value(group_by=group_by, value=group_key),
                 "turns": group.turns,
                 "answered": group.answered,
                 "unanswered": group.turns - group.answered,
                 "first_response": {
                     "count": group.first_answered,
-                    "median_seconds": group.first_median,
-                    "p90_seconds": group.first_p90,
+                    "median_seconds": first_median,
+                    "p90_seconds": first_p90,
                 },
                 "response": {
                     "count": group.answered,
-                    "median_seconds": group.median,
-                    "p90_seconds": group.p90,
+                    "median_seconds": median,
+                    "p90_seconds": p90,
                     "mean_seconds": group.total_seconds / group.answered if group.answered else None,
                 },
                 "answered_within_24h_ratio": group.within_day / group.turns if group.turns else None,
@@ -226,10 +242,54 @@ def response_time_report(*, user: AbstractBaseUser | AnonymousUser, query: Repor
     groups.sort(
         key=lambda group: (group["key"] is None, str(group["key"]) if group["key"] is not None else "")
     )
-    if query.group_by in ("account", "agent"):
+    if group_by in ("account", "agent"):
         groups.sort(key=lambda group: (group["key"] is None, group["key"] or 0))
-    report["groups"] = groups
-    return report
+    return {
+        "from": query.date_from.isoformat(),
+        "to": query.date_to.isoformat(),
+        "timezone": "Europe/Moscow",
+        "group_by": group_by,
+        "groups": groups,
+    }
+
+
+@dataclass(frozen=True)
+class PageFigures:
+    """What /reports/ shows, from one read of the rollup: a report per group and the daily volume of
+    buyer turns per marketplace."""
+
+    reports: dict[str, dict[str, Any]]
+    volume: dict[str, dict[str, int]]
+
+
+def response_time_reports(
+    *, user: AbstractBaseUser | AnonymousUser, query: ReportQuery, group_bys: tuple[str, ...]
+) -> PageFigures:
+    """The reports of `query` grouped each of `group_bys` ways (its own `group_by` is ignored), read from
+    the `TurnDay` rollup once."""
+    rows = _rollup_rows(query=query, user=user)
+    if rows is None:
+        rows, overdue_rows = [], []
+    else:
+        overdue_rows = _overdue(query=query, user=user)
+    volume: dict[str, dict[str, int]] = {}
+    for row in rows:
+        if row[5]:
+            days = volume.setdefault(row[2], {})
+            day = _as_date(row[0]).isoformat()
+            days[day] = days.get(day, 0) + row[5]
+    return PageFigures(
+        reports={
+            group_by: _report(query=query, group_by=group_by, rows=rows, overdue_rows=overdue_rows)
+            for group_by in group_bys
+        },
+        volume=volume,
+    )
+
+
+def response_time_report(*, user: AbstractBaseUser | AnonymousUser, query: ReportQuery) -> dict[str, Any]:
+    """The JSON of `GET /api/chat/reports/response-times` (DESIGN.md §13)."""
+    return response_time_reports(user=user, query=query, group_bys=(query.group_by,)).reports[query.group_by]
 
 
 def turn_rows_for_user(

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.db.models import Q
 
 from inbox.models import Chat, Message
 from service.models import ResponseTurn
+from service.rollup import TurnFact, turn_days_apply
 
 REPORT_TIME_ZONE = ZoneInfo("Europe/Moscow")
 # Cabinet replies (no delivery status) and our replies the marketplace accepted.
@@ -137,12 +139,37 @@ def _batch_refresh(
 ) -> dict[int, TurnFacts]:
     events = _events_by_chat(chat_ids=list(chats))
     stored: dict[int, list[tuple]] = {chat_id: [] for chat_id in chats}
-    for chat_id, *row in (
+    # What each stored turn added to the rollup, taken back if the chat's turns are rewritten.
+    stored_facts: dict[int, list[TurnFact]] = {chat_id: [] for chat_id in chats}
+    for chat_id, sequence, started_at, answered_at, answered_by_id, *fact in (
         ResponseTurn.objects.filter(chat_id__in=list(chats))
         .order_by("chat_id", "sequence")
-        .values_list("chat_id", "sequence", "started_at", "answered_at", "answered_by_id")
+        .values_list(
+            "chat_id",
+            "sequence",
+            "started_at",
+            "answered_at",
+            "answered_by_id",
+            "start_day",
+            "account_id",
+            "marketplace",
+            "response_seconds",
+            "sla_met",
+        )
     ):
-        stored[chat_id].append(tuple(row))
+        stored[chat_id].append((sequence, started_at, answered_at, answered_by_id))
+        start_day, account_id, marketplace, seconds, sla_met = fact
+        stored_facts[chat_id].append(
+            TurnFact(
+                start_day=start_day,
+                account_id=account_id,
+                marketplace=marketplace,
+                agent_id=answered_by_id,
+                first=sequence == 0,
+                response_seconds=seconds,
+                sla_met=sla_met,
+            )
+        )
     facts: dict[int, TurnFacts] = {}
     changed: dict[int, list[TurnRow]] = {}
     for chat_id in chats:
@@ -151,17 +178,17 @@ def _batch_refresh(
         if rows != stored[chat_id]:
             changed[chat_id] = turns
     if changed:
-        # A chat whose turns changed gets all of them rewritten: simpler than diffing and still rare
-        # (an answer usually closes the last turn, a buyer message opens one).
-        had_turns = [chat_id for chat_id in changed if stored[chat_id]]
-        if had_turns:
-            ResponseTurn.objects.filter(chat_id__in=had_turns).delete()
-        # Imported here: inbox.services imports this module (the ingest hook).
-        from inbox.services.bulk import rows_insert_ignoring_conflicts
+        # One transaction: the old turns, the new ones and the rollup move together.
+        with transaction.atomic(savepoint=False):
+            # A chat whose turns changed gets all of them rewritten: simpler than diffing and still rare
+            # (an answer usually closes the last turn, a buyer message opens one).
+            had_turns = [chat_id for chat_id in changed if stored[chat_id]]
+            if had_turns:
+                ResponseTurn.objects.filter(chat_id__in=had_turns).delete()
+            # Imported here: inbox.services imports this module (the ingest hook).
+            from inbox.services.bulk import rows_insert_ignoring_conflicts
 
-        rows_insert_ignoring_conflicts(
-            model=ResponseTurn,
-            rows=[
+            new_rows = [
                 {
                     "chat_id": chat_id,
                     "account_id": chats[chat_id][0],
@@ -180,7 +207,21 @@ def _batch_refresh(
                 for chat_id, turns in changed.items()
                 for turn in turns
                 for deadline in [sla_deadline(chats[chat_id][0], turn) if sla_deadline else None]
-            ],
-            now=None,
-        )
+            ]
+            rows_insert_ignoring_conflicts(model=ResponseTurn, rows=new_rows, now=None)
+            turn_days_apply(
+                removed=(fact for chat_id in had_turns for fact in stored_facts[chat_id]),
+                added=(
+                    TurnFact(
+                        start_day=row["start_day"],
+                        account_id=row["account_id"],
+                        marketplace=row["marketplace"],
+                        agent_id=row["answered_by_id"],
+                        first=row["sequence"] == 0,
+                        response_seconds=row["response_seconds"],
+                        sla_met=row["sla_met"],
+                    )
+                    for row in new_rows
+                ),
+            )
     return facts

@@ -2,7 +2,6 @@
 
 import csv
 from collections.abc import Iterator
-from dataclasses import replace
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -15,7 +14,7 @@ from accounts.selectors import account_list_for_user
 from marketplaces.registry import marketplace_specs
 from service.forms import ReportForm, default_period
 from service.ozon_rating_view import ozon_rating_sections
-from service.reports import ReportQuery, response_time_report, turn_rows_for_user
+from service.reports import ReportQuery, response_time_reports, turn_rows_for_user
 
 EXPORTS = ("agents", "accounts", "turns")
 
@@ -55,25 +54,17 @@ def reports_page(request: HttpRequest) -> HttpResponse:
     export = request.GET.get("export", "")
     if export == "turns":
         return _turns_csv(request=request, query=query)
-    agents = response_time_report(user=request.user, query=_with(query, group_by="agent"))["groups"]
-    by_account = response_time_report(user=request.user, query=_with(query, group_by="account"))["groups"]
+    figures = response_time_reports(user=request.user, query=query, group_bys=("agent", "account", "day"))
+    agents = figures.reports["agent"]["groups"]
+    by_account = figures.reports["account"]["groups"]
     agent_names = _user_names(ids={group["key"] for group in agents if group["key"] is not None})
     account_names = {account.pk: account.name for account in accounts}
     agent_rows = _table_rows(groups=agents, names=agent_names)
     account_rows = _table_rows(groups=by_account, names=account_names)
     if export in ("agents", "accounts"):
         return _table_csv(rows=agent_rows if export == "agents" else account_rows, name=export, query=query)
-    days = response_time_report(user=request.user, query=_with(query, group_by="day"))["groups"]
-    volume = {
-        spec.name: {
-            group["key"]: group["turns"]
-            for group in response_time_report(
-                user=request.user, query=_with(query, group_by="day", marketplace=spec.name)
-            )["groups"]
-        }
-        for spec in marketplace_specs()
-        if not query.marketplace or query.marketplace == spec.name
-    }
+    days = figures.reports["day"]["groups"]
+    volume = figures.volume
     chart = {
         "days": [group["key"] for group in days],
         "median": [group["response"]["median_seconds"] for group in days],
@@ -81,9 +72,12 @@ def reports_page(request: HttpRequest) -> HttpResponse:
         "within24h": [group["answered_within_24h_ratio"] for group in days],
         "slaMet": [group["sla_met_ratio"] for group in days],
         "volume": [
-            {"label": str(spec.label), "values": [volume[spec.name].get(day["key"], 0) for day in days]}
+            {
+                "label": str(spec.label),
+                "values": [volume.get(spec.name, {}).get(day["key"], 0) for day in days],
+            }
             for spec in marketplace_specs()
-            if spec.name in volume
+            if not query.marketplace or query.marketplace == spec.name
         ],
         "labels": {
             "median": _("Median response, min"),
@@ -107,14 +101,6 @@ def reports_page(request: HttpRequest) -> HttpResponse:
         }
     )
     return render(request, "service/reports.html", context)
-
-
-def _with(query: ReportQuery, **changes: object) -> ReportQuery:
-    return replace(query, **changes)
-
-
-def _groups(*, request: HttpRequest, query: ReportQuery) -> list[dict]:
-    return response_time_report(user=request.user, query=query)["groups"]
 
 
 CSV_HEADER = [

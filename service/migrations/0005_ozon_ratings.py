@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('service', '0002_default_policy'),
+        ('service', '0004_turn_unanswered_covering'),
     ]
 
     operations = [

@@ -60,6 +60,15 @@ def main() -> int:
 
         classify.run(repeat=1 if quick else 3)
         return 0
+    if name == "search":
+        from bench import search
+
+        default_messages = 20_000 if quick else 1_000_000
+        search.run(
+            messages=int(os.environ.get("BENCH_SEARCH_MESSAGES", default_messages)),
+            requests=int(os.environ.get("BENCH_SEARCH_REQUESTS", 40 if quick else 200)),
+        )
+        return 0
     print(f"unknown benchmark {name}")
     return 2
 

@@ -213,3 +213,25 @@ def test_past_answers_reach_past_the_most_recent_candidates(make_account, make_c
     assert past_answers(chat=chat, question="Хочу вернуть брак, как оформить возврат?") == [
         "Возврат брака оформляется в приложении"
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_table_rebuild_by_a_later_migration_gets_its_triggers_and_index_back(make_account, make_chat):
+    if connection.vendor != "sqlite":
+        pytest.skip("only SQLite rebuilds a table to alter it")
+    from inbox.text_index_repair import text_index_triggers_repair
+
+    chat = make_chat(make_account("ozon"))
+    before = Message.objects.create(
+        chat=chat, direction="in", author="buyer", text="Нужен возврат", created_at=timezone.now()
+    )
+    # What SQLite does for most AlterField operations: copy into a new table and drop the old one.
+    with connection.schema_editor() as editor:
+        editor._remake_table(Message)
+    assert text_index_triggers_repair(using="default") is True
+    assert text_index_triggers_repair(using="default") is False
+    after = Message.objects.create(
+        chat=chat, direction="in", author="buyer", text="Возвраты не принимаем", created_at=timezone.now()
+    )
+    matching = message_text_matching(messages=Message.objects.all(), query="возврата")
+    assert sorted(matching.values_list("pk", flat=True)) == [before.pk, after.pk]

@@ -19,6 +19,7 @@ from assist.models import LlmUsage
 from assist.template_services import template_list_for_chat, template_search
 from assist.variables import template_render
 from inbox.models import Chat, Message
+from inbox.text_search import message_text_matching
 from marketplaces import errors
 
 logger = logging.getLogger("assist.suggestions")
@@ -61,19 +62,28 @@ def last_buyer_text(*, chat: Chat) -> str:
 
 
 def past_answers(*, chat: Chat, question: str, limit: int = 3) -> list[str]:
-    """Recent answers of the same cabinet (so the same marketplace) that share the question's words."""
+    """Recent answers of the same cabinet (so the same marketplace) that share the question's words.
+
+    The text index finds the answers holding any of the question's words (in any form); the closest
+    (most shared lemmas) come first, recent first among equally close ones.
+    """
     wanted = _lemmas(question)
     if not wanted:
         return []
+    words = " ".join(word for word in WORD.findall(question) if _lemmas(word) & wanted)
     candidates = (
-        Message.objects.filter(
-            chat__account_id=chat.account_id,
-            author=Message.Author.SELLER,
-            created_at__gte=timezone.now() - HISTORY_WINDOW,
+        message_text_matching(
+            messages=Message.objects.filter(
+                chat__account_id=chat.account_id,
+                author=Message.Author.SELLER,
+                created_at__gte=timezone.now() - HISTORY_WINDOW,
+            )
+            .exclude(chat=chat)
+            .exclude(text=""),
+            query=words,
+            any_word=True,
         )
-        .exclude(chat=chat)
-        .exclude(text="")
-        .order_by("-created_at")
+        .order_by("-created_at", "-id")
         .values_list("text", flat=True)[:HISTORY_CANDIDATES]
     )
     scored = []

@@ -18,6 +18,7 @@ BENCHMARKS = [
     "dispatch",
     "notify",
     "inbox",
+    "search",
     "reports",
     "agents",
     "compliance",

@@ -54,7 +54,8 @@ def server_time(*, chats: int, messages_per_chat: int, requests: int) -> dict[st
         "chats API": time_calls(lambda i: get("/api/chat/chats"), count=requests),
         "chats API, Ozon tab": time_calls(lambda i: get("/api/chat/chats?marketplace=ozon"), count=requests),
     }
-    # Search scans message text: PostgreSQL answers from its trigram index, SQLite reads the table.
+    # Message text comes from the text index (PostgreSQL full-text search, SQLite FTS5); bench/search.py
+    # measures it on varied texts.
     searches = ["доставка", "Размер M", "возврат", "упаковкой"]
     search = time_calls(
         lambda i: get(f"/inbox/?q={searches[i % len(searches)]}"), count=max(4, requests // 10)

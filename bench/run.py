@@ -65,6 +65,15 @@ def main() -> int:
 
         agents.run(agents=40 if quick else 200, seconds=30 if quick else 90, chats=2_000 if quick else 20_000)
         return 0
+    if name == "search":
+        from bench import search
+
+        default_messages = 20_000 if quick else 1_000_000
+        search.run(
+            messages=int(os.environ.get("BENCH_SEARCH_MESSAGES", default_messages)),
+            requests=int(os.environ.get("BENCH_SEARCH_REQUESTS", 40 if quick else 200)),
+        )
+        return 0
     print(f"unknown benchmark {name}")
     return 2
 

@@ -1,0 +1,124 @@
+"""Message text search served by the database's own text index (the one selector for it).
+
+PostgreSQL: full-text search with Russian stemming on a `to_tsvector('russian', text)` GIN index
+(migration inbox/0013). SQLite: the FTS5 table `inbox_message_fts` (unicode61 tokenizer, kept in sync
+by triggers) queried with prefix terms built from Snowball stems, the same algorithm PostgreSQL's
+`russian` configuration uses, so "возврат" finds "возврата" on both. Where the index cannot exist
+(an SQLite build without FTS5, another database) the old substring match is the fallback.
+"""
+
+import re
+from functools import lru_cache
+
+import snowballstemmer
+from django.db import connection
+from django.db.models import BooleanField, Expression, F, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from inbox.models import Message
+
+FTS_TABLE = "inbox_message_fts"
+FTS_ROWIDS = "SELECT rowid FROM inbox_message_fts WHERE inbox_message_fts MATCH %s"
+_WORD = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=2)
+def _stemmer(language: str) -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer(language)
+
+
+def fold(text: str) -> str:
+    """What the SQLite index stores: ё read as е (unicode61 already folds case)."""
+    return text.replace("ё", "е").replace("Ё", "Е")
+
+
+def search_words(query: str) -> list[str]:
+    """The query's words, lower case, ё as е, each once, in order."""
+    return list(dict.fromkeys(fold(word.lower()) for word in _WORD.findall(query)))
+
+
+def word_stem(word: str) -> str:
+    """The Snowball stem (Russian, or English for Latin words, as PostgreSQL's `russian` config does)."""
+    language = "english" if word.isascii() else "russian"
+    return _stemmer(language).stemWord(word) or word
+
+
+class _TextMatches(Expression):
+    """`to_tsvector('russian', text) @@ <tsquery>`; spelled exactly as the index expression."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, text: Expression, *, function: str, query: str) -> None:
+        super().__init__()
+        self.text = text
+        self.function = function
+        self.query = query
+
+    def get_source_expressions(self) -> list[Expression]:
+        return [self.text]
+
+    def set_source_expressions(self, expressions: list[Expression]) -> None:
+        (self.text,) = expressions
+
+    def resolve_expression(self, *args, **kwargs) -> "_TextMatches":
+        clone = self.copy()
+        clone.text = self.text.resolve_expression(*args, **kwargs)
+        return clone
+
+    def as_sql(self, compiler, connection) -> tuple[str, list]:
+        text_sql, text_params = compiler.compile(self.text)
+        sql = f"to_tsvector('russian'::regconfig, {text_sql}) @@ {self.function}('russian'::regconfig, %s)"
+        return sql, [*text_params, self.query]
+
+
+@lru_cache(maxsize=8)
+def _sqlite_index_exists(alias: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [FTS_TABLE])
+        return cursor.fetchone() is not None
+
+
+def text_index_available() -> bool:
+    if connection.vendor == "postgresql":
+        return True
+    if connection.vendor == "sqlite":
+        return _sqlite_index_exists(connection.settings_dict["NAME"])
+    return False
+
+
+def _fts5_expression(words: list[str], *, any_word: bool) -> str:
+    # Every stem is a quoted prefix term: no user input reaches FTS5's query syntax.
+    terms = [f'"{word_stem(word)}"*' for word in words]
+    return (" OR " if any_word else " ").join(terms)
+
+
+def _substring_condition(words: list[str], *, any_word: bool) -> Q:
+    condition = Q()
+    for word in words:
+        variants = Q()
+        for variant in dict.fromkeys([word, word.capitalize(), word.upper()]):
+            variants |= Q(text__icontains=variant)
+        condition = (condition | variants) if any_word else (condition & variants)
+    return condition
+
+
+def message_text_matching(
+    *, messages: QuerySet[Message], query: str, any_word: bool = False
+) -> QuerySet[Message]:
+    """`messages` whose text holds every word of `query` in any of its forms (`any_word`: at least one).
+
+    A query without words matches nothing.
+    """
+    words = search_words(query)
+    if not words:
+        return messages.none()
+    if connection.vendor == "postgresql":
+        if any_word:
+            return messages.filter(_TextMatches(F("text"), function="to_tsquery", query=" | ".join(words)))
+        return messages.filter(_TextMatches(F("text"), function="plainto_tsquery", query=" ".join(words)))
+    if text_index_available():
+        # A constant statement; the query reaches it only as a bound parameter.
+        match = RawSQL(FTS_ROWIDS, (_fts5_expression(words, any_word=any_word),))  # noqa: S611
+        return messages.filter(pk__in=match)
+    return messages.filter(_substring_condition(words, any_word=any_word))

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.selectors import account_list_for_user
+from audit.models import AuditEvent
+from audit.services import audit_record
 from marketplaces.registry import marketplace_specs
 from service.forms import ReportForm, default_period
 from service.ozon_rating_view import ozon_rating_sections
@@ -52,6 +54,13 @@ def reports_page(request: HttpRequest) -> HttpResponse:
         return render(request, "service/reports.html", context, status=400)
     query = form.report_query()
     export = request.GET.get("export", "")
+    if export in EXPORTS:
+        audit_record(
+            actor=request.user,
+            action=AuditEvent.Action.EXPORTED,
+            request=request,
+            details={"what": f"report {export}", "from": str(query.date_from), "to": str(query.date_to)},
+        )
     if export == "turns":
         return _turns_csv(request=request, query=query)
     figures = response_time_reports(user=request.user, query=query, group_bys=("agent", "account", "day"))

@@ -43,4 +43,9 @@ def test_reports_page_renders_charts_tables_and_csv(make_account, make_chat, add
     assert rows[1][:4] == [str(chat.pk), str(account.pk), "ozon", "0"]
     assert rows[1][7:9] == ["360", str(agent.pk)]
 
+    from audit.models import AuditEvent
+
+    exports = AuditEvent.objects.filter(action="exported", actor=agent).values_list("details", flat=True)
+    assert sorted(details["what"] for details in exports) == ["report accounts", "report turns"]
+
     assert client.get("/reports/", {"from": "bad"}).status_code == 400

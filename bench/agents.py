@@ -75,11 +75,18 @@ class Agent:
         self.chat_poll = html.unescape(found.group(1)) if found else ""
 
     def poll(self) -> None:
-        self._get("poll list", self.list_poll, {**HTMX, "HX-Target": "chat-list-region"})
+        # As htmx does: a changed list comes back with the next poll's URL (and its new signature).
+        body = self._get("poll list", self.list_poll, {**HTMX, "HX-Target": "chat-list-region"})
+        found = LIST_POLL.search(body)
+        if found:
+            self.list_poll = html.unescape(found.group(1))
 
     def poll_chat(self) -> None:
         if self.chat_poll:
-            self._get("poll chat", self.chat_poll, {**HTMX, "HX-Target": "chat-live"})
+            body = self._get("poll chat", self.chat_poll, {**HTMX, "HX-Target": "chat-live"})
+            found = CHAT_POLL.search(body)
+            if found:
+                self.chat_poll = html.unescape(found.group(1))
 
     def reply(self) -> None:
         jar: CookieJar = next(

@@ -22,9 +22,11 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from accounts.models import Marketplace, MarketplaceAccount
+from accounts.models import MarketplaceAccount
 from inbox.sync import account_mark_due
-from marketplaces.registry import spec_for
+from marketplaces.ozon.spec import OZON_SPEC
+from marketplaces.spec import MarketplaceSpec
+from marketplaces.yandex_market.spec import YANDEX_MARKET_SPEC
 
 logger = logging.getLogger(__name__)
 
@@ -88,17 +90,17 @@ def _payload(*, request: HttpRequest, wrong_format: str) -> dict[str, Any]:
     return payload
 
 
-def _account(*, marketplace: str, secret: str) -> MarketplaceAccount | None:
+def _account(*, spec: MarketplaceSpec, secret: str) -> MarketplaceAccount | None:
     return (
-        MarketplaceAccount.objects.filter(marketplace=marketplace, webhook_secret=secret)
+        MarketplaceAccount.objects.filter(marketplace=spec.name, webhook_secret=secret)
         .only("pk", "is_active")
         .first()
     )
 
 
-def _requests_sync(*, marketplace: str, payload: dict[str, Any]) -> bool:
+def _requests_sync(*, spec: MarketplaceSpec, payload: dict[str, Any]) -> bool:
     """The marketplace package reads its own push shapes (chat types, event names)."""
-    hook = spec_for(marketplace).push_requests_sync
+    hook = spec.push_requests_sync
     return hook is not None and hook(payload)
 
 
@@ -112,7 +114,7 @@ def ozon_push(request: HttpRequest, secret: str) -> JsonResponse:
     started = datetime.now(UTC)
     if not source_allowed(request=request):
         return _ozon_error(403, "ERROR_UNKNOWN", "Адрес отправителя не в списке разрешённых")
-    account = _account(marketplace=Marketplace.OZON, secret=secret)
+    account = _account(spec=OZON_SPEC, secret=secret)
     if account is None:
         return _ozon_error(404, "ERROR_UNKNOWN", "Неизвестный адрес")
     try:
@@ -124,7 +126,7 @@ def ozon_push(request: HttpRequest, secret: str) -> JsonResponse:
         return _ozon_error(rejected.status, rejected.code, rejected.message)
     if message_type == "TYPE_PING":
         return JsonResponse(_identity(started))
-    if _requests_sync(marketplace=Marketplace.OZON, payload=payload) and account.is_active:
+    if _requests_sync(spec=OZON_SPEC, payload=payload) and account.is_active:
         account_mark_due(account_id=account.pk, reason="push")
     return JsonResponse({"result": True})
 
@@ -139,7 +141,7 @@ def yandex_market_push(request: HttpRequest, secret: str) -> JsonResponse:
     started = datetime.now(UTC)
     if not source_allowed(request=request):
         return _yandex_market_error(403, "UNKNOWN", "Адрес отправителя не в списке разрешённых")
-    account = _account(marketplace=Marketplace.YANDEX_MARKET, secret=secret)
+    account = _account(spec=YANDEX_MARKET_SPEC, secret=secret)
     if account is None:
         return _yandex_market_error(404, "UNKNOWN", "Неизвестный адрес")
     try:
@@ -151,6 +153,6 @@ def yandex_market_push(request: HttpRequest, secret: str) -> JsonResponse:
         return _yandex_market_error(
             400 if rejected.status == 415 else rejected.status, rejected.code, rejected.message
         )
-    if _requests_sync(marketplace=Marketplace.YANDEX_MARKET, payload=payload) and account.is_active:
+    if _requests_sync(spec=YANDEX_MARKET_SPEC, payload=payload) and account.is_active:
         account_mark_due(account_id=account.pk, reason="push")
     return JsonResponse(_identity(started))

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Marketplace
 from inbox.models import Chat
+from inbox.services.aggregates import attachments_serialise
 from marketplaces.registry import MARKETPLACE_SPECS
 from marketplaces.spec import NO_FILES, FileLimits
 from marketplaces.types import AttachmentKind, RemoteAttachment
@@ -159,7 +160,6 @@ def _declared_content_type(*, upload: UploadedFile, name: str) -> str:
 def reply_file_attachments(*, file: ReplyFile) -> list[dict[str, Any]]:
     """The message's attachments metadata, in the shape the ingest code stores for marketplace files."""
     # Imported here: inbox.services imports the reply entry point, which imports this module.
-    from inbox.services.ingest import attachments_serialise
 
     kind = AttachmentKind.IMAGE if file.content_type in INLINE_IMAGE_TYPES else AttachmentKind.FILE
     return attachments_serialise(

@@ -10,15 +10,14 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from inbox.models import Chat, Message
-from inbox.services.bulk import rows_insert_ignoring_conflicts, rows_update_by_pk
-from inbox.services.ingest import (
+from inbox.services.aggregates import (
     AGGREGATE_FIELDS,
-    IngestMode,
-    _counts_from_rows,
     _counts_query,
     chat_aggregates_refresh,
-    page_apply,
+    counts_from_rows,
 )
+from inbox.services.bulk import rows_insert_ignoring_conflicts, rows_update_by_pk
+from inbox.services.ingest import IngestMode, page_apply
 from marketplaces.types import Author, RemoteAttachment, RemoteChat, UpdatesPage
 from tests.sync.conftest import at, remote_message
 
@@ -157,7 +156,7 @@ def test_new_chat_aggregates_from_the_page_equal_the_database_count(make_account
             "chat_id", "direction", "author", "is_read", "created_at"
         )
     )
-    assert _counts_from_rows(chat_ids=counted, rows=rows) == counted
+    assert counts_from_rows(chat_ids=counted, rows=rows) == counted
 
     # Recounting every chat from the database changes nothing the page-based path stored.
     with transaction.atomic():

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from marketplaces import errors
 from marketplaces.checks import text_check
-from marketplaces.http import HttpClient, body_json_or_none
+from marketplaces.http import HttpClient
 from marketplaces.ratelimit import BucketSpec, RateLimiter
 from marketplaces.spec import capabilities_from
 from marketplaces.types import (
@@ -37,12 +37,12 @@ from marketplaces.wildberries.credentials import (
     decode_token,
 )
 from marketplaces.wildberries.dialect import DIALECT, LABEL
+from marketplaces.wildberries.download import attachment_download
 from marketplaces.wildberries.parse import (
     QUESTION_PREFIX,
     chat_parse,
     event_parse,
     from_milliseconds,
-    name_from_url,
 )
 from marketplaces.wildberries.questions import (
     QUESTION_PATH,
@@ -61,8 +61,6 @@ CHATS_PATH = "/api/v1/seller/chats"
 EVENTS_PATH = "/api/v1/seller/events"
 # wb-09-communications-2026-07.yaml, "Чат с покупателями" → POST /api/v1/seller/message (multipart).
 MESSAGE_PATH = "/api/v1/seller/message"
-# wb-09-communications-2026-07.yaml, "Чат с покупателями" → GET /api/v1/seller/download/{id}.
-DOWNLOAD_PATH = "/api/v1/seller/download/{id}"
 
 MAX_TEXT_LENGTH = WILDBERRIES_SPEC.text_limit
 MAX_FILE_BYTES = WILDBERRIES_SPEC.file_limits.max_bytes
@@ -203,6 +201,16 @@ class WildberriesConnector:
         polled = state.get("questions_polled_at")
         return not isinstance(polled, int | float) or self.clock() - polled >= QUESTIONS_POLL_SECONDS
 
+    def _events_read(self, *, params: dict[str, Any] | None) -> tuple[list[Any], Any, Any]:
+        """One GET of the events feed: (events, totalEvents, next) as WB sent them, shape checked."""
+        body = self.http.request(
+            "GET", EVENTS_PATH, idempotent=True, limits=(self.chat_limit,), params=params
+        ).json()
+        result = body.get("result") if isinstance(body, dict) else None
+        if not isinstance(result, dict) or not isinstance(result.get("events", []), list | type(None)):
+            raise errors.schema_error(marketplace=LABEL, what="/seller/events")
+        return result.get("events") or [], result.get("totalEvents"), result.get("next")
+
     def _events_page(
         self, state: dict[str, Any], positions: PositionLookup, *, since: datetime | None = None
     ) -> UpdatesPage | None:
@@ -214,15 +222,7 @@ class WildberriesConnector:
             params["next"] = previous_next
         elif since is not None:
             params["next"] = int(since.timestamp() * 1000)
-        body = self.http.request(
-            "GET", EVENTS_PATH, idempotent=True, limits=(self.chat_limit,), params=params or None
-        ).json()
-        result = body.get("result") if isinstance(body, dict) else None
-        if not isinstance(result, dict) or not isinstance(result.get("events", []), list | type(None)):
-            raise errors.schema_error(marketplace=LABEL, what="/seller/events")
-        events = result.get("events") or []
-        total = result.get("totalEvents")
-        new_next = result.get("next")
+        events, total, new_next = self._events_read(params=params or None)
         # next=0 is rejected with 400, and an empty page's value is undocumented: keep ours unless it grew.
         grew = not isinstance(previous_next, int) or (isinstance(new_next, int) and new_next >= previous_next)
         if isinstance(new_next, int) and not isinstance(new_next, bool) and new_next > 0 and grew:
@@ -394,13 +394,7 @@ class WildberriesConnector:
         next_value = int(since.timestamp() * 1000)
         messages: dict[str, RemoteMessage] = {}
         for _page in range(RECENT_MAX_PAGES):
-            body = self.http.request(
-                "GET", EVENTS_PATH, idempotent=True, limits=(self.chat_limit,), params={"next": next_value}
-            ).json()
-            result = body.get("result") if isinstance(body, dict) else None
-            if not isinstance(result, dict) or not isinstance(result.get("events", []), list | type(None)):
-                raise errors.schema_error(marketplace=LABEL, what="/seller/events")
-            events = result.get("events") or []
+            events, total, new_next = self._events_read(params={"next": next_value})
             for event in events:
                 if not isinstance(event, dict) or event.get("chatID") != chat.external_id:
                     continue
@@ -410,8 +404,7 @@ class WildberriesConnector:
                     continue
                 if message is not None:
                     messages[message.external_id] = message
-            new_next = result.get("next")
-            feed_ended = result.get("totalEvents") == 0 or not events or not isinstance(new_next, int)
+            feed_ended = total == 0 or not events or not isinstance(new_next, int)
             if feed_ended or new_next <= next_value:
                 return sorted(messages.values(), key=lambda message: message.created_at)
             next_value = new_next
@@ -428,28 +421,7 @@ class WildberriesConnector:
         return None
 
     def download_attachment(self, *, remote_id: str, url: str) -> Download:
-        if not remote_id:
-            raise errors.RequestRejectedError(_("The Wildberries attachment has no downloadID"))
-        response = self.http.request(
-            "GET",
-            DOWNLOAD_PATH.format(id=remote_id),
-            idempotent=True,
-            limits=(self.download_limit,),
-            ok_statuses=(200, 202),
-            max_response_bytes=32 * 1024 * 1024,
-        )
-        if response.status == 202:
-            body = body_json_or_none(response)
-            seconds = body.get("retrySeconds") if isinstance(body, dict) else None
-            raise errors.AttachmentPendingError(
-                _("The file is still in Wildberries moderation"),
-                retry_after=float(seconds) if isinstance(seconds, int | float) else 30.0,
-            )
-        return Download(
-            content=response.content,
-            content_type=response.content_type or "application/octet-stream",
-            name=name_from_url(url),
-        )
+        return attachment_download(http=self.http, limit=self.download_limit, remote_id=remote_id, url=url)
 
 
 def _is_question(chat: ChatRef) -> bool:

@@ -20,7 +20,8 @@ from sandbox.ozon import OzonApp
 from sandbox.push import PushSender
 from sandbox.telegram import BOT_ID, FakeTelegram
 from sandbox.web import JSON_CONTENT_TYPE, Request, Response, json_response, parse_query
-from sandbox.wildberries import WildberriesChatApp, WildberriesFeedbacksApp
+from sandbox.wildberries import WildberriesChatApp
+from sandbox.wildberries_questions import WildberriesFeedbacksApp
 from sandbox.world import MODERATION_READY, OZON, WILDBERRIES, YANDEX_MARKET, World
 from sandbox.yandex_market import YandexMarketApp
 

@@ -15,7 +15,6 @@ from django.utils.translation import ngettext
 
 from accounts.models import Marketplace
 from inbox.models import Chat
-from inbox.services.aggregates import attachments_serialise
 from marketplaces.registry import MARKETPLACE_SPECS
 from marketplaces.spec import NO_FILES, FileLimits
 from marketplaces.types import AttachmentKind, RemoteAttachment
@@ -159,6 +158,9 @@ def _declared_content_type(*, upload: UploadedFile, name: str) -> str:
 
 def reply_file_attachments(*, file: ReplyFile) -> list[dict[str, Any]]:
     """The message's attachments metadata, in the shape the ingest code stores for marketplace files."""
+    # Imported here: inbox.services imports the reply entry point, which imports this module.
+    from inbox.services.aggregates import attachments_serialise
+
     # Imported here: inbox.services imports the reply entry point, which imports this module.
 
     kind = AttachmentKind.IMAGE if file.content_type in INLINE_IMAGE_TYPES else AttachmentKind.FILE

@@ -13,7 +13,6 @@ from urllib.parse import unquote
 
 from inbox.models import Chat, Message
 from inbox.replies.sent import chat_holds_one_answer, reply_mark_sent
-from inbox.services.aggregates import attachments_serialise
 from marketplaces.registry import MARKETPLACE_SPECS
 from marketplaces.types import AttachmentKind, Author, RemoteAttachment, RemoteMessage
 
@@ -128,6 +127,7 @@ def _is_echo_of(*, candidate: Message, remote: RemoteMessage, any_time: bool = F
 
 
 def _bind(*, candidate: Message, remote: RemoteMessage, keep_time: bool = False) -> bool:
+    from inbox.services.aggregates import attachments_serialise
 
     return reply_mark_sent(
         message=candidate,

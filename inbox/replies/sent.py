@@ -13,7 +13,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from inbox.models import Chat, Message
-from inbox.services.aggregates import message_preview
 from marketplaces.registry import MARKETPLACE_SPECS
 from service.deadlines import chat_deadlines_refresh
 
@@ -113,6 +112,7 @@ def reply_mark_sent(
 
 def _answer_preview_refresh(*, chat: Chat, message_id: int) -> None:
     """The chat list shows the answer it ends with: after an edit, its new text."""
+    from inbox.services.aggregates import message_preview
 
     answer = Message.objects.filter(pk=message_id).values("external_id", "text", "attachments").first()
     if answer is None or not answer["external_id"]:

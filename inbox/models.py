@@ -145,6 +145,31 @@ class Chat(models.Model):
         return f"{self.buyer_name or self.external_id}"
 
 
+class AccountChangeCounter(models.Model):
+    """How many times the chats of an account have been written: database triggers (migration 0014) bump
+    it in the same transaction as every insert, update and delete of a chat row, whatever wrote it (the
+    ORM, bulk ingest, raw SQL). A list poll compares it and answers "nothing new" without reading chats;
+    the row lock it takes orders the bumps as the transactions commit, so no change can hide behind a
+    later one."""
+
+    account = models.OneToOneField(
+        MarketplaceAccount,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        # The triggers write it; a constraint would make deleting an account order-dependent.
+        db_constraint=False,
+        related_name="change_counter",
+    )
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("chat change counter")
+        verbose_name_plural = _("chat change counters")
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.version}"
+
+
 class Message(models.Model):
     class Direction(models.TextChoices):
         IN = "in", _("incoming")

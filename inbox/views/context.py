@@ -1,9 +1,7 @@
 """What the inbox templates need, gathered with a fixed number of queries whatever the data size."""
 
-import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -12,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Marketplace, MarketplaceAccount
 from accounts.selectors import account_list_for_user
 from assist.classify.labels import Sentiment, Topic
+from inbox.live import list_version
 from inbox.models import Chat
 from inbox.replies.create import reply_form_notice, reply_text_limit
 from inbox.replies.files import file_hint, file_too_large_message, file_type_message, reply_file_limits_for
@@ -71,47 +70,13 @@ def _tabs(*, filters: ChatFilters, counts: dict[str, MarketplaceCounts], marketp
     return tabs
 
 
-def _minute(moment: datetime | None) -> datetime | None:
-    return moment.replace(second=0, microsecond=0) if moment is not None else None
-
-
-def _fingerprint(*parts: object) -> str:
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
-
-
-def list_context(*, request: HttpRequest, filters: ChatFilters, cursor: str = "") -> dict:
+def list_context(*, request: HttpRequest, filters: ChatFilters, cursor: str = "", version: str = "") -> dict:
+    # Taken before the chats are read: a change landing meanwhile moves the version the next poll sees.
+    signature = version or list_version(user=request.user, filters=filters, cursor=cursor)
     accounts: list[MarketplaceAccount] = list(account_list_for_user(user=request.user))
     counts = chat_counts_by_marketplace(user=request.user)
     page = chat_page_for_user(user=request.user, filters=filters, cursor=cursor, limit=CHAT_PAGE_SIZE)
     tabs = _tabs(filters=filters, counts=counts, marketplaces={account.marketplace for account in accounts})
-    sync_states = [getattr(account, "sync_state", None) for account in accounts]
-    signature = _fingerprint(
-        [
-            (
-                chat.pk,
-                chat.updated_at,
-                chat.unread_count,
-                chat.last_message_at,
-                chat.status,
-                chat.assignee_id,
-                chat.awaiting_reply_since,
-                chat.topic,
-                chat.sentiment,
-                chat.sla_state,
-                chat.reply_deadline,
-            )
-            for chat in page.items
-        ],
-        counts,
-        # The footer says how long ago each cabinet synced, to the minute: a sync every 10 s must not make
-        # every 5-second poll re-render the whole list.
-        _minute(timezone.now()),
-        [
-            (_minute(state.last_success_at), state.consecutive_failures, state.rate_limited_until)
-            for state in sync_states
-            if state is not None
-        ],
-    )
     visible_accounts = [
         account
         for account in accounts

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from inbox.live import list_version
 from inbox.models import Chat
 from inbox.selectors import ChatFilters, chat_get_for_user, thread_signature
 from inbox.views.context import chat_context, list_context
@@ -31,11 +32,13 @@ def _list_fragment(request: HttpRequest) -> HttpResponse | None:
     if target not in (LIST_REGION, LOAD_MORE):
         return None
     filters = filters_from_query(query=request.GET)
-    context = list_context(request=request, filters=filters, cursor=request.GET.get("cursor", ""))
+    cursor = request.GET.get("cursor", "")
+    version = list_version(user=request.user, filters=filters, cursor=cursor)
+    if target == LIST_REGION and request.GET.get("signature") == version:
+        return HttpResponse(status=204)
+    context = list_context(request=request, filters=filters, cursor=cursor, version=version)
     if target == LOAD_MORE:
         return render(request, "inbox/_chat_rows.html", context)
-    if request.GET.get("signature") == context["list_signature"]:
-        return HttpResponse(status=204)
     return render(request, "inbox/_chat_list.html", context)
 
 

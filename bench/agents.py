@@ -1,18 +1,23 @@
-"""Many agents on one small server: each opens the inbox, polls the list (every 5 s) and its open chat
-(every 3 s) as the page does, opens another chat every 30 s and replies every 2 minutes, against
-gunicorn on the benchmark database. Prints p95 per kind of request and the error count.
+"""Many agents on one small server. An agency: teams of agents, each team on its own cabinet. Each agent
+opens the inbox, polls the list and its open chat at the intervals the page itself asks for (read from
+its hx-trigger attributes), opens another chat every 30 s and replies every 2 minutes, against gunicorn on
+the benchmark database, while buyers keep writing. Prints p95 per kind of request, the error count, and
+the time from a buyer message stored in the database to its text on the screen of each agent of that
+cabinet.
 
-The simulated agents run as threads in this process, on the same two cores as the server: the
-figures are pessimistic for the server, and say so.
+The simulated agents run as threads in this process, on the same two cores as the server: the figures
+are pessimistic for the server, and say so.
 """
 
 import html
+import os
 import random
 import re
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
@@ -20,33 +25,51 @@ from collections import defaultdict
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-from bench.datagen import inbox_generate
+from django.db import connection
+
+from bench.agents_world import PASSWORD, Buyers, Seat, agency_generate
 from bench.inbox_perf import login_opener
 from bench.measure import percentile
 from inbox.models import Chat
 
 ROOT = Path(__file__).resolve().parent.parent
-LIST_POLL_SECONDS = 5.0
-CHAT_POLL_SECONDS = 3.0
 OPEN_CHAT_SECONDS = 30.0
 REPLY_SECONDS = 120.0
 POLL_TARGET_MS = 200.0
 PAGE_TARGET_MS = 300.0
+SEEN_TARGET_SECONDS = 3.0
+TEAM_SIZE = 10
 HTMX = {"HX-Request": "true"}
 LIST_POLL = re.compile(r'id="chat-list-region"[^>]*?hx-get="([^"]+)"', re.S)
 CHAT_POLL = re.compile(r'id="chat-live"[^>]*?hx-get="([^"]+)"', re.S)
+LIST_EVERY = re.compile(r'id="chat-list-region"[^>]*?hx-trigger="every ([0-9.]+)s', re.S)
+CHAT_EVERY = re.compile(r'id="chat-live"[^>]*?hx-trigger="every ([0-9.]+)s', re.S)
 
 
 class Agent:
-    def __init__(self, *, base: str, chat_ids: list[int], seed: int, record) -> None:
+    def __init__(self, *, base: str, seat: Seat, buyers: Buyers, seed: int, record) -> None:
         self.base = base
-        self.chat_ids = chat_ids
+        self.seat = seat
+        self.buyers = buyers
         self.random = random.Random(seed)
         self.record = record
-        self.opener = login_opener(base)
+        self.opener = login_opener(base, seat.username, PASSWORD)
         self.list_poll = "/inbox/"
         self.chat_poll = ""
         self.chat_id = 0
+        self.list_every = 5.0
+        self.chat_every = 3.0
+        self.read_upto = 0
+        self.unseen: dict[str, float] = {}
+
+    def _look(self, body: str) -> None:
+        """Every buyer message of this agent's cabinet stored since it opened the inbox must reach its screen."""
+        fresh, self.read_upto = self.buyers.since(account_id=self.seat.account_id, index=self.read_upto)
+        for item in fresh:
+            self.unseen[item.mark] = item.stored_at
+        now = time.monotonic()
+        for mark in [mark for mark in self.unseen if mark in body]:
+            self.record("seen", (now - self.unseen.pop(mark)) * 1000, 200)
 
     def _get(self, kind: str, path: str, headers: dict[str, str] | None = None) -> str:
         request = urllib.request.Request(f"{self.base}{path}", headers=headers or {})
@@ -60,19 +83,28 @@ class Agent:
         except OSError:
             status = 0
         self.record(kind, (time.perf_counter() - started) * 1000, status)
+        if body:
+            self._look(body)
         return body
 
     def open_inbox(self) -> None:
+        _fresh, self.read_upto = self.buyers.since(account_id=self.seat.account_id, index=0)
         body = self._get("page load", "/inbox/")
         found = LIST_POLL.search(body)
         if found:
             self.list_poll = html.unescape(found.group(1))
+        every = LIST_EVERY.search(body)
+        if every:
+            self.list_every = float(every.group(1))
 
     def open_chat(self) -> None:
-        self.chat_id = self.random.choice(self.chat_ids)
+        self.chat_id = self.random.choice(self.seat.chat_ids)
         body = self._get("open chat", f"/inbox/chats/{self.chat_id}/", {**HTMX, "HX-Target": "chat-pane"})
         found = CHAT_POLL.search(body)
         self.chat_poll = html.unescape(found.group(1)) if found else ""
+        every = CHAT_EVERY.search(body)
+        if every:
+            self.chat_every = float(every.group(1))
 
     def poll(self) -> None:
         # As htmx does: a changed list comes back with the next poll's URL (and its new signature).
@@ -116,35 +148,51 @@ class Agent:
             status = 0
         self.record("reply", (time.perf_counter() - started) * 1000, status)
 
+    def live(self, deadline: float) -> None:
+        time.sleep(self.random.uniform(0, 5))
+        self.open_inbox()
+        self.open_chat()
+        now = time.monotonic()
+        every = {
+            "poll": self.list_every,
+            "poll_chat": self.chat_every,
+            "open_chat": OPEN_CHAT_SECONDS,
+            "reply": REPLY_SECONDS,
+        }
+        due = {action: now + interval for action, interval in every.items()}
+        due["reply"] = now + self.random.uniform(10, REPLY_SECONDS)
+        while True:
+            action = min(due, key=due.get)
+            if due[action] > deadline:
+                return
+            wait = due[action] - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            getattr(self, action)()
+            due[action] += every[action]
 
-def run(*, agents: int, seconds: float, chats: int, port: int = 8799) -> bool:
-    inbox_generate(chats=chats, messages_per_chat=10)
-    # Replies go to Wildberries chats: no reply window can refuse them.
-    chat_ids = list(
-        Chat.objects.filter(account__members__username="bench-agent", account__marketplace="wildberries")
-        .order_by("-last_message_at")
-        .values_list("pk", flat=True)[:300]
-    )
-    server = subprocess.Popen(
+
+def _server(port: int) -> subprocess.Popen:
+    return subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "chatcenter.wsgi",
-            "-k",
-            "gthread",
-            "-w",
-            "3",
-            "--threads",
-            "4",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
+            *(sys.executable, "-m", "gunicorn", "chatcenter.wsgi", "-k", "gthread", "-w", "3"),
+            *("--threads", "4", "-b", f"127.0.0.1:{port}", "--log-level", "warning"),
         ],
         cwd=ROOT,
-        env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "bench.settings"},
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"},
     )
+
+
+def run(*, agents: int, seconds: float, chats: int, buyer_interval: float = 1.0, port: int = 8799) -> bool:
+    seats = agency_generate(agents=agents, chats=chats, team_size=TEAM_SIZE)
+    chat_accounts = dict(
+        Chat.objects.filter(account_id__in={seat.account_id for seat in seats}).values_list(
+            "pk", "account_id"
+        )
+    )
+    connection.close()
+    buyers = Buyers(chats=chat_accounts, interval=buyer_interval)
+    server = _server(port)
     samples: dict[str, list[float]] = defaultdict(list)
     statuses: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     lock = threading.Lock()
@@ -154,56 +202,44 @@ def run(*, agents: int, seconds: float, chats: int, port: int = 8799) -> bool:
             samples[kind].append(milliseconds)
             statuses[kind][status] += 1
 
+    base = f"http://127.0.0.1:{port}"
+    people: list[Agent] = []
     try:
-        base = f"http://127.0.0.1:{port}"
         for _ in range(150):
             try:
                 urllib.request.urlopen(f"{base}/login/", timeout=1)
                 break
             except OSError:
                 time.sleep(0.2)
-        people = [Agent(base=base, chat_ids=chat_ids, seed=index, record=record) for index in range(agents)]
+        people = [
+            Agent(base=base, seat=seat, buyers=buyers, seed=index, record=record)
+            for index, seat in enumerate(seats)
+        ]
+        writer = threading.Thread(target=buyers.run, daemon=True)
+        writer.start()
         deadline = time.monotonic() + seconds
-
-        def live(agent: Agent) -> None:
-            time.sleep(agent.random.uniform(0, LIST_POLL_SECONDS))
-            agent.open_inbox()
-            agent.open_chat()
-            now = time.monotonic()
-            due = {
-                "poll": now + LIST_POLL_SECONDS,
-                "poll_chat": now + CHAT_POLL_SECONDS,
-                "open_chat": now + OPEN_CHAT_SECONDS,
-                "reply": now + agent.random.uniform(10, REPLY_SECONDS),
-            }
-            every = {
-                "poll": LIST_POLL_SECONDS,
-                "poll_chat": CHAT_POLL_SECONDS,
-                "open_chat": OPEN_CHAT_SECONDS,
-                "reply": REPLY_SECONDS,
-            }
-            while True:
-                action = min(due, key=due.get)
-                wait = due[action] - time.monotonic()
-                if due[action] > deadline:
-                    return
-                if wait > 0:
-                    time.sleep(wait)
-                getattr(agent, action)()
-                due[action] += every[action]
-
-        threads = [threading.Thread(target=live, args=(agent,), daemon=True) for agent in people]
+        threads = [threading.Thread(target=agent.live, args=(deadline,), daemon=True) for agent in people]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=seconds + 60)
+        buyers.stop.set()
+        writer.join(timeout=10)
     finally:
         server.terminate()
         server.wait(timeout=20)
-    met = True
+    teams = len({seat.account_id for seat in seats})
     print(
-        f"  {agents} simulated agents for {seconds:.0f} s on gunicorn (3 workers x 4 threads), {chats} chats:"
+        f"  {agents} simulated agents in {teams} teams of {TEAM_SIZE} (one cabinet each) for {seconds:.0f} s"
+        f" on gunicorn (3 workers x 4 threads), {len(chat_accounts)} chats, a buyer message every"
+        f" {buyer_interval:g} s; the page polls the list every {people[0].list_every if people else 0:g} s"
+        f" and the open chat every {people[0].chat_every if people else 0:g} s:"
     )
+    return _report(samples=samples, statuses=statuses, people=people, written=len(buyers.written))
+
+
+def _report(*, samples: dict, statuses: dict, people: list[Agent], written: int) -> bool:
+    met = True
     for kind in ("page load", "open chat", "poll list", "poll chat", "reply"):
         values = samples.get(kind, [])
         if not values:
@@ -217,4 +253,19 @@ def run(*, agents: int, seconds: float, chats: int, port: int = 8799) -> bool:
             f"  (target < {target:.0f} ms: {'met' if p95 < target else 'NOT met'})  errors {errors}"
             f"  statuses {dict(statuses[kind])}"
         )
+    seen = samples.get("seen", [])
+    # A message still unseen at the end counts only if it was stored long enough before the end to be due.
+    overdue = sum(1 for agent in people for stored in agent.unseen.values() if time.monotonic() - stored > 10)
+    if seen:
+        p95 = percentile(seen, 0.95) / 1000
+        met = met and p95 <= SEEN_TARGET_SECONDS and overdue == 0
+        print(
+            f"    buyer message in the database -> on the agent's screen: {written} messages, {len(seen)} sightings,"
+            f" median {percentile(seen, 0.5) / 1000:.2f} s, p95 {p95:.2f} s"
+            f" (target <= {SEEN_TARGET_SECONDS:g} s: {'met' if p95 <= SEEN_TARGET_SECONDS else 'NOT met'});"
+            f" never seen after 10 s: {overdue}"
+        )
+    else:
+        met = False
+        print("    no buyer message was seen by any agent: NOT met")
     return met

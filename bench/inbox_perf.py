@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -143,13 +144,19 @@ def load_test(*, clients: int, seconds: float, port: int = 8765) -> None:
         server.wait(timeout=20)
 
 
-def login_opener(base: str) -> urllib.request.OpenerDirector:
+def login_opener(
+    base: str,
+    username: str = "bench-agent",
+    password: str = "bench-password-123",  # noqa: S107 (bench user)
+) -> urllib.request.OpenerDirector:
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     with opener.open(f"{base}/login/") as response:
         response.read()
     token = next(cookie.value for cookie in jar if cookie.name == "csrftoken")
-    body = f"username=bench-agent&password=bench-password-123&csrfmiddlewaretoken={token}".encode()
+    body = urllib.parse.urlencode(
+        {"username": username, "password": password, "csrfmiddlewaretoken": token}
+    ).encode()
     request = urllib.request.Request(f"{base}/login/", data=body, headers={"Referer": f"{base}/login/"})
     with opener.open(request) as response:
         response.read()

@@ -48,6 +48,7 @@ def chat_get_for_user(*, user: AbstractBaseUser | AnonymousUser, chat_id: int) -
     return (
         chat_queryset_for_user(user=user)
         .select_related("account", "account__sync_state", "assignee")
+        .defer("account__credentials")
         .get(pk=chat_id)
     )
 
@@ -181,7 +182,12 @@ def chat_page_for_user(
     Chats without any message yet (no last_message_at) are left out: there is nothing to answer.
     """
     limit = max(1, min(limit, MAXIMUM_PAGE_SIZE))
-    chats = chat_filtered_for_user(user=user, filters=filters).select_related("account", "assignee")
+    # The encrypted credentials would be decrypted once per row: nothing in a list needs them.
+    chats = (
+        chat_filtered_for_user(user=user, filters=filters)
+        .select_related("account", "assignee")
+        .defer("account__credentials")
+    )
     if filters.sort == SORT_NEGATIVE:
         return _negative_first_page(chats=chats, cursor=cursor, limit=limit)
     position = cursor_decode(cursor=cursor)

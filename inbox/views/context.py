@@ -73,7 +73,7 @@ def _tabs(*, filters: ChatFilters, counts: dict[str, MarketplaceCounts], marketp
 def list_context(*, request: HttpRequest, filters: ChatFilters, cursor: str = "", version: str = "") -> dict:
     # Taken before the chats are read: a change landing meanwhile moves the version the next poll sees.
     signature = version or list_version(user=request.user, filters=filters, cursor=cursor)
-    accounts: list[MarketplaceAccount] = list(account_list_for_user(user=request.user))
+    accounts: list[MarketplaceAccount] = list(account_list_for_user(user=request.user).defer("credentials"))
     counts = chat_counts_by_marketplace(user=request.user)
     page = chat_page_for_user(user=request.user, filters=filters, cursor=cursor, limit=CHAT_PAGE_SIZE)
     tabs = _tabs(filters=filters, counts=counts, marketplaces={account.marketplace for account in accounts})

@@ -1,6 +1,7 @@
 """Many agents on one small server. An agency: teams of agents, each team on its own cabinet. Each agent
 opens the inbox, polls the list and its open chat at the intervals the page itself asks for (read from
-its hx-trigger attributes), opens another chat every 30 s and replies every 2 minutes, against gunicorn on
+its hx-trigger attributes; the open chat is also polled when the list answers that something changed, as
+the page's event does), opens another chat every 30 s and replies every 2 minutes, against gunicorn on
 the benchmark database, while buyers keep writing. Prints p95 per kind of request, the error count, and
 the time from a buyer message stored in the database to its text on the screen of each agent of that
 cabinet.
@@ -42,8 +43,14 @@ TEAM_SIZE = 10
 HTMX = {"HX-Request": "true"}
 LIST_POLL = re.compile(r'id="chat-list-region"[^>]*?hx-get="([^"]+)"', re.S)
 CHAT_POLL = re.compile(r'id="chat-live"[^>]*?hx-get="([^"]+)"', re.S)
-LIST_EVERY = re.compile(r'id="chat-list-region"[^>]*?hx-trigger="every ([0-9.]+)s', re.S)
-CHAT_EVERY = re.compile(r'id="chat-live"[^>]*?hx-trigger="every ([0-9.]+)s', re.S)
+LIST_EVERY = re.compile(r'id="chat-list-region"[^>]*?hx-trigger="every ([0-9.]+)(ms|s)', re.S)
+CHAT_EVERY = re.compile(r'id="chat-live"[^>]*?hx-trigger="every ([0-9.]+)(ms|s)', re.S)
+LIST_CHANGED = "inbox-list-changed"
+
+
+def _seconds(found: re.Match) -> float:
+    number, unit = found.groups()
+    return float(number) / 1000 if unit == "ms" else float(number)
 
 
 class Agent:
@@ -61,6 +68,7 @@ class Agent:
         self.chat_every = 3.0
         self.read_upto = 0
         self.unseen: dict[str, float] = {}
+        self.events = ""
 
     def _look(self, body: str) -> None:
         """Every buyer message of this agent's cabinet stored since it opened the inbox must reach its screen."""
@@ -75,9 +83,11 @@ class Agent:
         request = urllib.request.Request(f"{self.base}{path}", headers=headers or {})
         started = time.perf_counter()
         status, body = 0, ""
+        self.events = ""
         try:
             with self.opener.open(request, timeout=30) as response:
                 status, body = response.status, response.read().decode("utf-8", "replace")
+                self.events = response.headers.get("HX-Trigger", "")
         except urllib.error.HTTPError as error:
             status = error.code
         except OSError:
@@ -95,7 +105,7 @@ class Agent:
             self.list_poll = html.unescape(found.group(1))
         every = LIST_EVERY.search(body)
         if every:
-            self.list_every = float(every.group(1))
+            self.list_every = _seconds(every)
 
     def open_chat(self) -> None:
         self.chat_id = self.random.choice(self.seat.chat_ids)
@@ -104,7 +114,7 @@ class Agent:
         self.chat_poll = html.unescape(found.group(1)) if found else ""
         every = CHAT_EVERY.search(body)
         if every:
-            self.chat_every = float(every.group(1))
+            self.chat_every = _seconds(every)
 
     def poll(self) -> None:
         # As htmx does: a changed list comes back with the next poll's URL (and its new signature).
@@ -112,6 +122,9 @@ class Agent:
         found = LIST_POLL.search(body)
         if found:
             self.list_poll = html.unescape(found.group(1))
+        # As the page does: the open chat's poll also listens for the list's "something changed" event.
+        if LIST_CHANGED in self.events:
+            self.poll_chat()
 
     def poll_chat(self) -> None:
         if self.chat_poll:

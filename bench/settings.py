@@ -22,8 +22,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": SQLITE_INIT_COMMAND,  # noqa: F405
     }
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = 60
+DATABASES["default"]["CONN_MAX_AGE"] = 60
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 
 # Subprocesses started by benchmarks (web server, worker) point at the sandbox through the environment.

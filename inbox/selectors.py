@@ -2,12 +2,13 @@
 
 import base64
 import binascii
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
-from django.db.models import Count, DateTimeField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, DateTimeField, Exists, Max, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -322,13 +323,21 @@ def thread_signature(*, chat: Chat) -> str:
         ),
         failed=Count("id", filter=Q(delivery_status=Message.DeliveryStatus.FAILED)),
         matched=Count("id", filter=Q(external_id__isnull=False)),
+        edited=Max("edited_at"),
     )
-    updated = chat.updated_at.timestamp() if chat.updated_at else 0
+    # Every stored field the header may show, but not the unread counter and its stamp: the agent's own
+    # opening of the chat marks it read, and that must not re-render the pane under an open menu.
+    header = sorted(
+        (name, value)
+        for name, value in vars(chat).items()
+        if not name.startswith("_") and name not in ("unread_count", "updated_at")
+    )
+    header_hash = hashlib.sha256(repr((header, summary["edited"])).encode()).hexdigest()[:12]
     # The effective status: the header drops "snoozed until …" the moment that time passes.
     status = chat_status_effective(chat=chat)
     return (
         f"{summary['count']}.{summary['in_flight']}.{summary['failed']}.{summary['matched']}."
-        f"{status}.{chat.assignee_id or 0}.{updated:.6f}"
+        f"{status}.{chat.assignee_id or 0}.{header_hash}"
     )
 
 

@@ -4,7 +4,8 @@ The triggers, not the application, keep it: every path that writes chats (the OR
 `INSERT … ON CONFLICT`, queryset updates, cascades) moves it, so the inbox's cheap "anything new?" poll
 cannot miss a change that some code path forgot to announce. PostgreSQL bumps once per statement through
 transition tables (a bulk update of 500 chats is one counter write), locking the counters in account
-order; SQLite, which has only row triggers, bumps once per row inside the same transaction.
+order; SQLite, which has only row triggers, bumps once per row inside the same transaction. A reply's
+delivery state (sending, sent, failed) changes a message, not always its chat: that bumps it too.
 """
 
 import django.db.models.deletion
@@ -32,6 +33,15 @@ POSTGRESQL_CREATE = (
     "FOR EACH STATEMENT EXECUTE FUNCTION inbox_chat_changed()",
     "CREATE TRIGGER inbox_chat_deleted AFTER DELETE ON inbox_chat REFERENCING OLD TABLE AS changed_chats "
     "FOR EACH STATEMENT EXECUTE FUNCTION inbox_chat_removed()",
+    f"""CREATE OR REPLACE FUNCTION inbox_message_delivery_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE {COUNTER} SET version = version + 1
+        WHERE account_id = (SELECT account_id FROM inbox_chat WHERE id = NEW.chat_id);
+        RETURN NULL;
+    END $$""",
+    "CREATE TRIGGER inbox_message_delivery_updated AFTER UPDATE OF delivery_status ON inbox_message "
+    "FOR EACH ROW WHEN (OLD.delivery_status IS DISTINCT FROM NEW.delivery_status) "
+    "EXECUTE FUNCTION inbox_message_delivery_changed()",
 )
 POSTGRESQL_DROP = (
     "DROP TRIGGER IF EXISTS inbox_chat_inserted ON inbox_chat",
@@ -39,6 +49,8 @@ POSTGRESQL_DROP = (
     "DROP TRIGGER IF EXISTS inbox_chat_deleted ON inbox_chat",
     "DROP FUNCTION IF EXISTS inbox_chat_changed()",
     "DROP FUNCTION IF EXISTS inbox_chat_removed()",
+    "DROP TRIGGER IF EXISTS inbox_message_delivery_updated ON inbox_message",
+    "DROP FUNCTION IF EXISTS inbox_message_delivery_changed()",
 )
 SQLITE_BUMP = (
     f"INSERT INTO {COUNTER} (account_id, version) VALUES (new.account_id, 1) "
@@ -49,11 +61,16 @@ SQLITE_CREATE = (
     f"CREATE TRIGGER inbox_chat_updated AFTER UPDATE ON inbox_chat BEGIN {SQLITE_BUMP}; END",
     "CREATE TRIGGER inbox_chat_deleted AFTER DELETE ON inbox_chat BEGIN "
     f"UPDATE {COUNTER} SET version = version + 1 WHERE account_id = old.account_id; END",
+    "CREATE TRIGGER inbox_message_delivery_updated AFTER UPDATE OF delivery_status ON inbox_message "
+    "WHEN old.delivery_status IS NOT new.delivery_status BEGIN "
+    f"UPDATE {COUNTER} SET version = version + 1 "
+    "WHERE account_id = (SELECT account_id FROM inbox_chat WHERE id = new.chat_id); END",
 )
 SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS inbox_chat_inserted",
     "DROP TRIGGER IF EXISTS inbox_chat_updated",
     "DROP TRIGGER IF EXISTS inbox_chat_deleted",
+    "DROP TRIGGER IF EXISTS inbox_message_delivery_updated",
 )
 SEED = f"INSERT INTO {COUNTER} (account_id, version) SELECT id, 0 FROM accounts_marketplaceaccount"
 

@@ -230,7 +230,7 @@
     }
   }, true);
 
-  // Once the agent loaded more chats, the 5-second poll would replace the longer list with page one:
+  // Once the agent loaded more chats, the list's poll would replace the longer list with page one:
   // it pauses until the next real change ("chats-changed") or navigation.
   document.addEventListener("htmx:beforeRequest", function (event) {
     var element = event.detail.elt;

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import MarketplaceAccount, SyncState
 from inbox.models import Chat, Message
+from inbox.services.aggregates import chat_aggregates_refresh
 from tests.conftest import CREDENTIALS
 
 pytestmark = pytest.mark.browser
@@ -158,6 +159,8 @@ def test_agent_works_the_inbox(page, live_server, inbox_data, artifacts):
         text="Спасибо, жду!",
         created_at=timezone.now(),
     )
+    # As the ingest does with every stored message: the chat's unread count and awaiting time follow.
+    chat_aggregates_refresh(chats=[chats["ozon"]])
     page.wait_for_selector("text=Спасибо, жду!", timeout=6000)
     page.screenshot(path=str(artifacts / "inbox-chat.png"))
 

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from inbox.models import AccountChangeCounter, Chat
+from inbox.models import AccountChangeCounter, Chat, Message
 from inbox.services.ingest import IngestMode, page_apply
 from tests.sync.conftest import bulk_writes, two_pages  # noqa: F401 (a fixture)
 
@@ -46,6 +46,26 @@ def test_every_way_of_writing_a_chat_moves_its_accounts_counter_and_no_other(mak
     step(raw_write)
     step(lambda: Chat.objects.filter(external_id="c-2").delete())
     assert moves == [(True, True)] * 7
+
+
+def test_a_replys_delivery_state_moves_the_counter_and_other_message_writes_do_not(make_account):
+    ozon = make_account("ozon")
+    chat = Chat.objects.create(account=ozon, external_id="c-1")
+    reply = Message.objects.create(
+        chat=chat,
+        direction="out",
+        author="seller",
+        text="Здравствуйте",
+        delivery_status="pending",
+        created_at=timezone.now(),
+    )
+    before = version(ozon)
+    Message.objects.filter(pk=reply.pk).update(is_read=True)
+    assert version(ozon) == before
+    Message.objects.filter(pk=reply.pk).update(delivery_status="failed")
+    assert version(ozon) == before + 1
+    Message.objects.filter(pk=reply.pk).update(delivery_status="failed")
+    assert version(ozon) == before + 1
 
 
 def test_a_statement_writing_chats_of_two_accounts_moves_both(make_account):
@@ -142,3 +162,17 @@ def test_a_user_who_loses_membership_stops_getting_204(client, make_account, age
     response = _poll(client, signature)
     assert response.status_code == 200
     assert list(response.context["chats"]) == []
+
+
+def test_a_changed_list_wakes_the_open_chats_poll_and_an_unchanged_one_does_not(client, make_account, agent):
+    account = make_account("ozon", members=[agent])
+    chat = Chat.objects.create(account=account, external_id="c", last_message_at=timezone.now())
+    client.force_login(agent)
+    signature = client.get(reverse("inbox:index"), **LIST).context["list_signature"]
+    assert "HX-Trigger" not in _poll(client, signature).headers
+    Chat.objects.filter(pk=chat.pk).update(unread_count=1)
+    assert _poll(client, signature).headers["HX-Trigger"] == "inbox-list-changed"
+    pane = client.get(
+        reverse("inbox:chat", args=[chat.pk]), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="chat-pane"
+    )
+    assert 'hx-trigger="every 15s, inbox-list-changed from:body"' in pane.content.decode()

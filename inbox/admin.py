@@ -1,12 +1,14 @@
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from accounts.admin_base import TranslatedAdmin, field_column, titled_filter
 from inbox.models import Chat, Message, StoredAttachment
+from inbox.services.removal import chats_delete, messages_delete
 
 
 class ReadOnlyAdmin(TranslatedAdmin):
@@ -81,6 +83,12 @@ class ChatAdmin(ReadOnlyAdmin):
     inlines = [MessageInline]
     show_full_result_count = False
 
+    def delete_model(self, request: HttpRequest, obj: Chat) -> None:
+        chats_delete(chat_ids=[obj.pk])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Chat]) -> None:
+        chats_delete(chat_ids=queryset.values_list("pk", flat=True))
+
 
 @admin.register(Message)
 class MessageAdmin(ReadOnlyAdmin):
@@ -126,6 +134,12 @@ class MessageAdmin(ReadOnlyAdmin):
     @admin.display(description=_("text"))
     def short_text(self, obj: Message) -> str:
         return obj.text[:80]
+
+    def delete_model(self, request: HttpRequest, obj: Message) -> None:
+        messages_delete(message_ids=[obj.pk])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
+        messages_delete(message_ids=queryset.values_list("pk", flat=True))
 
 
 @admin.register(StoredAttachment)

@@ -53,6 +53,13 @@ class ReplyWindow:
     closed_statuses: frozenset[str] = frozenset()
     # Why the window exists, shown in the chat pane (gettext_lazy).
     reason: str | Promise = ""
+    # Yandex Market: raw chat types (upper case, the chat's `extras["type"]`) of disputes: the reply box
+    # stays on, but the arbiter reads the answer, and the pane and the list say so with `arbiter_notice`.
+    arbiter_chat_types: frozenset[str] = frozenset()
+    arbiter_notice: str | Promise = ""
+
+    def answered_to_arbiter(self, *, extras: Mapping[str, Any]) -> bool:
+        return str(extras.get("type") or "").upper() in self.arbiter_chat_types
 
 
 @dataclass(frozen=True)

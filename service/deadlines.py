@@ -13,11 +13,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import MarketplaceAccount
 from inbox.models import Chat
 from marketplaces.registry import spec_for
 from service.business_time import business_deadline
 from service.models import WEEKDAYS, SlaPolicy
-from service.turns import TurnFacts, TurnRow, chat_turns_refresh
+from service.turns import Event, TurnFacts, TurnRow, chat_turns_refresh
 
 # `at_risk`: less than this share of the time from the start of the turn to the deadline remains.
 AT_RISK_PERCENT = 20
@@ -134,26 +135,62 @@ def turn_sla_deadline(*, policy: SlaPolicy, turn: TurnRow) -> datetime:
     return business_deadline(start=turn.started_at, seconds=minutes * 60, policy=policy)
 
 
+def page_chat_deadlines_refresh(
+    *,
+    account: MarketplaceAccount,
+    chats: list[Chat],
+    new_chats_events: dict[int, list[Event]],
+    now: datetime,
+) -> int:
+    """`chat_deadlines_refresh` for the chats of one ingest page, in the page's transaction.
+
+    The chats are the page's own up-to-date instances (not read again), and `new_chats_events` the
+    complete events of the chats the page created (`service.turns.new_chat_events`)."""
+    changed = 0
+    with transaction.atomic(savepoint=False):
+        for index in range(0, len(chats), BATCH):
+            changed += _chats_refresh(
+                chats=chats[index : index + BATCH],
+                marketplaces={chat.pk: account.marketplace for chat in chats[index : index + BATCH]},
+                new_chats_events=new_chats_events,
+                now=now,
+            )
+    return changed
+
+
 def _batch_refresh(*, chat_ids: list[int], now: datetime) -> int:
     chats = list(
         Chat.objects.filter(pk__in=chat_ids)
         .select_related("account")
         .only("pk", "account__marketplace", "marketplace_status", *DEADLINE_FIELDS)
     )
+    return _chats_refresh(
+        chats=chats, marketplaces={chat.pk: chat.account.marketplace for chat in chats}, now=now
+    )
+
+
+def _chats_refresh(
+    *,
+    chats: list[Chat],
+    marketplaces: dict[int, str],
+    now: datetime,
+    new_chats_events: dict[int, list[Event]] | None = None,
+) -> int:
     if not chats:
         return 0
     policies = sla_policy_for_accounts(account_ids={chat.account_id for chat in chats})
     facts = chat_turns_refresh(
         chat_ids=[chat.pk for chat in chats],
         sla_deadline=lambda account_id, turn: turn_sla_deadline(policy=policies[account_id], turn=turn),
-        chat_accounts={chat.pk: (chat.account_id, chat.account.marketplace) for chat in chats},
+        chat_accounts={chat.pk: (chat.account_id, marketplaces[chat.pk]) for chat in chats},
+        new_chats_events=new_chats_events,
     )
     changed = []
     alerts: list[tuple[int, str]] = []
     for chat in chats:
         before = chat.sla_state
         values = chat_deadline_compute(
-            marketplace=chat.account.marketplace,
+            marketplace=marketplaces[chat.pk],
             marketplace_status=chat.marketplace_status,
             facts=facts[chat.pk],
             policy=policies[chat.account_id],

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
 from django.utils import timezone
@@ -127,7 +128,7 @@ def _rollup_rows(*, query: ReportQuery, user: AbstractBaseUser | AnonymousUser) 
     if query.agent_id is not None:
         days = days.filter(agent_id=query.agent_id)
     # The times decoded once here: the page groups the same rows three ways.
-    return [
+    rows = [
         (*row[:-1], times_decode(row[-1]))
         for row in days.order_by().values_list(
             "start_day",
@@ -144,6 +145,21 @@ def _rollup_rows(*, query: ReportQuery, user: AbstractBaseUser | AnonymousUser) 
             "response_times",
         )
     ]
+    return _deleted_agents_as_none(rows=rows, agent_filter=query.agent_id)
+
+
+def _deleted_agents_as_none(*, rows: list[tuple], agent_filter: int | None) -> list[tuple]:
+    """A deleted user's turns have no agent any more (`answered_by` is set null): the rollup rows that
+    still carry the id count as "no agent" until `rebuild_response_rollup` merges them."""
+    agents = {row[3] for row in rows} - {NO_AGENT}
+    if not agents:
+        return rows
+    gone = agents - set(get_user_model().objects.filter(pk__in=agents).values_list("pk", flat=True))
+    if not gone:
+        return rows
+    if agent_filter is not None:
+        return [row for row in rows if row[3] not in gone]
+    return [(*row[:3], NO_AGENT, *row[4:]) if row[3] in gone else row for row in rows]
 
 
 def _overdue(*, query: ReportQuery, user: AbstractBaseUser | AnonymousUser) -> list[tuple]:

@@ -9,7 +9,7 @@ import sys
 from array import array
 from bisect import bisect_left, insort
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,6 +19,7 @@ from service.models import ResponseTurn, TurnDay
 
 DAY_SECONDS = 86_400
 NO_AGENT = 0
+PROGRESS_EVERY = 10_000
 Key = tuple[date, int, str, int, bool]
 
 
@@ -133,6 +134,10 @@ def turn_days_apply(*, removed: Iterable[TurnFact], added: Iterable[TurnFact]) -
     deltas = _deltas(removed=removed, added=added)
     if not deltas:
         return
+    _deltas_apply(deltas=deltas)
+
+
+def _deltas_apply(*, deltas: dict[Key, _Delta]) -> None:
     # Imported here: inbox.services imports the turns (the ingest hook), which import this module.
     from inbox.services.bulk import rows_insert_ignoring_conflicts, rows_update_by_pk
 
@@ -185,37 +190,88 @@ def turn_days_apply(*, removed: Iterable[TurnFact], added: Iterable[TurnFact]) -
         )
 
 
-def turn_days_rebuild() -> int:
-    """Recount every row from the stored turns (after turns were changed outside `chat_turns_refresh`,
-    e.g. a chat deleted); returns the number of rows."""
+def _fact_of(row: tuple) -> TurnFact:
+    start_day, account_id, marketplace, agent_id, sequence, seconds, sla_met = row
+    return TurnFact(
+        start_day=start_day,
+        account_id=account_id,
+        marketplace=marketplace,
+        agent_id=agent_id,
+        first=sequence == 0,
+        response_seconds=seconds,
+        sla_met=sla_met,
+    )
+
+
+FACT_COLUMNS = (
+    "start_day",
+    "account_id",
+    "marketplace",
+    "answered_by_id",
+    "sequence",
+    "response_seconds",
+    "sla_met",
+)
+
+
+def chat_turns_forget(*, chat_ids: Iterable[int]) -> int:
+    """Take the turns of chats about to be deleted out of the rollup and delete them; returns how many.
+
+    Run in the transaction that deletes the chats (a deleted chat's turns go with it, the rollup would
+    keep counting them)."""
+    chat_ids = sorted(set(chat_ids))
+    with transaction.atomic(savepoint=False):
+        turns = ResponseTurn.objects.filter(chat_id__in=chat_ids)
+        facts = [_fact_of(row) for row in turns.order_by().values_list(*FACT_COLUMNS)]
+        turn_days_apply(removed=facts, added=())
+        turns.delete()
+    return len(facts)
+
+
+@dataclass(frozen=True)
+class RebuildScope:
+    """Which rows a rebuild recounts: all, or those of one account and/or a range of days (inclusive)."""
+
+    account_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def filters(self) -> dict[str, object]:
+        filters: dict[str, object] = {}
+        if self.account_id is not None:
+            filters["account_id"] = self.account_id
+        if self.date_from is not None:
+            filters["start_day__gte"] = self.date_from
+        if self.date_to is not None:
+            filters["start_day__lte"] = self.date_to
+        return filters
+
+
+def turn_days_rebuild(
+    *, scope: RebuildScope | None = None, progress: Callable[[int], None] | None = None
+) -> int:
+    """Recount the rows of `scope` (all by default) from the stored turns (after turns were changed
+    outside `chat_turns_refresh`, e.g. a chat or a user deleted); returns the number of rows.
+
+    Idempotent: the rows of the scope are replaced by a recount, in one transaction. `progress` is told
+    how many turns were read so far, every 10,000."""
+    filters = (scope or RebuildScope()).filters()
     stored = (
-        ResponseTurn.objects.order_by()
-        .values_list(
-            "start_day",
-            "account_id",
-            "marketplace",
-            "answered_by_id",
-            "sequence",
-            "response_seconds",
-            "sla_met",
-        )
-        .iterator(chunk_size=10_000)
+        ResponseTurn.objects.filter(**filters)
+        .order_by()
+        .values_list(*FACT_COLUMNS)
+        .iterator(chunk_size=PROGRESS_EVERY)
     )
-    facts = (
-        TurnFact(
-            start_day=start_day,
-            account_id=account_id,
-            marketplace=marketplace,
-            agent_id=agent_id,
-            first=sequence == 0,
-            response_seconds=seconds,
-            sla_met=sla_met,
-        )
-        for start_day, account_id, marketplace, agent_id, sequence, seconds, sla_met in stored
-    )
-    deltas = _deltas(removed=(), added=facts)
+
+    def facts() -> Iterator[TurnFact]:
+        for count, row in enumerate(stored, start=1):
+            if progress is not None and count % PROGRESS_EVERY == 0:
+                progress(count)
+            yield _fact_of(row)
+
     with transaction.atomic():
-        TurnDay.objects.all().delete()
+        deltas = _deltas(removed=(), added=facts())
+        TurnDay.objects.filter(**filters).delete()
         rows = []
         for (day, account, marketplace, agent, first), delta in deltas.items():
             rows.append(

@@ -10,6 +10,7 @@ failed replies count not at all; marketplace and support messages neither start 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -22,6 +23,7 @@ from service.rollup import TurnFact, turn_days_apply
 REPORT_TIME_ZONE = ZoneInfo("Europe/Moscow")
 # Cabinet replies (no delivery status) and our replies the marketplace accepted.
 COUNTED_SELLER = Q(author=Message.Author.SELLER, delivery_status__in=["", Message.DeliveryStatus.SENT])
+COUNTED_AUTHORS = (Message.Author.BUYER, Message.Author.SELLER)
 BATCH = 500
 
 
@@ -106,16 +108,40 @@ def _events_by_chat(*, chat_ids: list[int]) -> dict[int, list[Event]]:
     return events
 
 
+def new_chat_events(*, chat_ids: Iterable[int], rows: Iterable[dict[str, Any]]) -> dict[int, list[Event]]:
+    """The events of chats whose whole history is `rows` (`chat_ids` were created by the page that
+    inserted these message rows), without reading them back.
+
+    The rows carry no ids yet, and the ids decide the order of a buyer and a seller message with the same
+    `created_at`: a chat with such a tie is left out, to be read from the database. Marketplace rows
+    have no delivery status, so every seller row counts, from its `created_at`.
+    """
+    events: dict[int, list[Event]] = {chat_id: [] for chat_id in chat_ids}
+    authors_at: dict[tuple[int, datetime], set[str]] = {}
+    for index, row in enumerate(rows):
+        author = row["author"]
+        if author not in COUNTED_AUTHORS:
+            continue
+        chat_id, created_at = row["chat_id"], row["created_at"]
+        events[chat_id].append((created_at, index, author, None, created_at))
+        authors_at.setdefault((chat_id, created_at), set()).add(author)
+    tied = {chat_id for (chat_id, _created_at), authors in authors_at.items() if len(authors) > 1}
+    return {chat_id: chat_events for chat_id, chat_events in events.items() if chat_id not in tied}
+
+
 def chat_turns_refresh(
     *,
     chat_ids: Iterable[int],
     sla_deadline: Callable[[int, TurnRow], datetime | None] | None = None,
     chat_accounts: dict[int, tuple[int, str]] | None = None,
+    new_chats_events: dict[int, list[Event]] | None = None,
 ) -> dict[int, TurnFacts]:
     """Recompute the turns of `chat_ids` from their messages; only chats whose turns changed are written.
 
     `sla_deadline(account_id, turn)` gives the team's target of a turn, stored with it for reports;
-    `chat_accounts` (chat id -> account id, marketplace) saves a query when the caller has them."""
+    `chat_accounts` (chat id -> account id, marketplace) saves a query when the caller has them.
+    `new_chats_events` holds the complete events of chats created in this transaction (they have no
+    stored turns yet): neither their messages nor their turns are read back."""
     chat_ids = sorted(set(chat_ids))
     facts: dict[int, TurnFacts] = {}
     for index in range(0, len(chat_ids), BATCH):
@@ -130,19 +156,30 @@ def chat_turns_refresh(
                 )
             }
         )
-        facts.update(_batch_refresh(chats=chats, sla_deadline=sla_deadline))
+        facts.update(
+            _batch_refresh(chats=chats, sla_deadline=sla_deadline, new_chats_events=new_chats_events or {})
+        )
     return facts
 
 
 def _batch_refresh(
-    *, chats: dict[int, tuple[int, str]], sla_deadline: Callable[[int, TurnRow], datetime | None] | None
+    *,
+    chats: dict[int, tuple[int, str]],
+    sla_deadline: Callable[[int, TurnRow], datetime | None] | None,
+    new_chats_events: dict[int, list[Event]],
 ) -> dict[int, TurnFacts]:
-    events = _events_by_chat(chat_ids=list(chats))
+    stored_chat_ids = [chat_id for chat_id in chats if chat_id not in new_chats_events]
+    events = {chat_id: new_chats_events[chat_id] for chat_id in chats if chat_id in new_chats_events}
     stored: dict[int, list[tuple]] = {chat_id: [] for chat_id in chats}
     # What each stored turn added to the rollup, taken back if the chat's turns are rewritten.
     stored_facts: dict[int, list[TurnFact]] = {chat_id: [] for chat_id in chats}
+    if not stored_chat_ids:
+        return _turns_write(
+            chats=chats, events=events, stored=stored, stored_facts=stored_facts, sla_deadline=sla_deadline
+        )
+    events.update(_events_by_chat(chat_ids=stored_chat_ids))
     for chat_id, sequence, started_at, answered_at, answered_by_id, *fact in (
-        ResponseTurn.objects.filter(chat_id__in=list(chats))
+        ResponseTurn.objects.filter(chat_id__in=stored_chat_ids)
         .order_by("chat_id", "sequence")
         .values_list(
             "chat_id",
@@ -170,6 +207,20 @@ def _batch_refresh(
                 sla_met=sla_met,
             )
         )
+    return _turns_write(
+        chats=chats, events=events, stored=stored, stored_facts=stored_facts, sla_deadline=sla_deadline
+    )
+
+
+def _turns_write(
+    *,
+    chats: dict[int, tuple[int, str]],
+    events: dict[int, list[Event]],
+    stored: dict[int, list[tuple]],
+    stored_facts: dict[int, list[TurnFact]],
+    sla_deadline: Callable[[int, TurnRow], datetime | None] | None,
+) -> dict[int, TurnFacts]:
+    """Compute each chat's turns from its events and rewrite the chats whose turns differ from `stored`."""
     facts: dict[int, TurnFacts] = {}
     changed: dict[int, list[TurnRow]] = {}
     for chat_id in chats:

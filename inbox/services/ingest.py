@@ -19,7 +19,8 @@ from inbox.replies.reconcile import answer_edit_apply, replies_reconcile, single
 from inbox.services.aggregates import attachments_serialise, chat_aggregates_refresh, counts_from_rows
 from inbox.services.bulk import rows_insert_ignoring_conflicts
 from marketplaces.types import Author, RemoteChat, RemoteMessage, UpdatesPage
-from service.deadlines import chat_deadlines_refresh
+from service.deadlines import page_chat_deadlines_refresh
+from service.turns import new_chat_events
 
 # Every field `_chat_metadata` may set, so that all rows of one insert carry the same columns.
 NEW_CHAT_METADATA: dict[str, Any] = {
@@ -285,8 +286,14 @@ def page_apply(*, account: MarketplaceAccount, page: UpdatesPage, mode: IngestMo
         now=now,
         known_counts=counts_from_rows(chat_ids=new_chat_ids, rows=new_chat_rows),
     )
-    chat_deadlines_refresh(
-        chat_ids=[chat.pk for chat in chats.values() if chat.pk in touched or chat.updated_at == now]
+    page_chat_deadlines_refresh(
+        account=account,
+        chats=sorted(
+            (chat for chat in chats.values() if chat.pk in touched or chat.updated_at == now),
+            key=lambda chat: chat.pk,
+        ),
+        new_chats_events=new_chat_events(chat_ids=new_chat_ids, rows=new_chat_rows),
+        now=now,
     )
     return result
 

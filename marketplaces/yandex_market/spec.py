@@ -23,9 +23,13 @@ YANDEX_MARKET_SPEC = MarketplaceSpec(
     file_limits=FileLimits(
         supported=True, extensions={}, max_bytes=5 * MEGABYTE, max_files=1, text_with_file=False
     ),
+    # ChatType / ChatStatusType: an ARBITRAGE chat is a dispute the arbiter answers in; it takes replies
+    # until its status is FINISHED, like any chat.
     reply_window=ReplyWindow(
         closed_statuses=frozenset({"FINISHED"}),
         reason=_("Yandex Market: the chat is finished"),
+        arbiter_chat_types=frozenset({"ARBITRAGE"}),
+        arbiter_notice=_("Arbitration: the arbiter will see the answer"),
     ),
     compliance=ComplianceRules(allowed_domains=("market.yandex.ru",)),
     # Attachments arrive as direct links on the marketplace's own CDN / object storage.

@@ -80,3 +80,23 @@ def deadline_reason(chat: Chat) -> str:
         timezone.localtime(chat.reply_deadline).strftime("%d.%m.%Y %H:%M"),
         reasons.get(chat.reply_deadline_source, ""),
     )
+
+
+@register.simple_tag
+def arbitration_label(chat: Chat) -> str:
+    """The list row's mark of a dispute chat (Yandex Market ARBITRAGE), whose answers the arbiter reads."""
+    window = spec_for(chat.account.marketplace).reply_window
+    if not window.answered_to_arbiter(extras=chat.extras):
+        return ""
+    return format_html(
+        '<span class="kind arbitration" title="{}">{}</span>', window.arbiter_notice, _("arbitration")
+    )
+
+
+@register.simple_tag
+def arbitration_notice(chat: Chat) -> str:
+    """Above the reply box of a dispute chat: the answer goes to the arbiter (the box itself stays on)."""
+    window = spec_for(chat.account.marketplace).reply_window
+    if not window.answered_to_arbiter(extras=chat.extras):
+        return ""
+    return format_html('<p class="arbitration-notice" id="arbitration-notice">{}</p>', window.arbiter_notice)

@@ -1,10 +1,11 @@
 """Message text search served by the database's own text index (the one selector for it).
 
-PostgreSQL: full-text search with Russian stemming on a `to_tsvector('russian', text)` GIN index
-(migration inbox/0013). SQLite: the FTS5 table `inbox_message_fts` (unicode61 tokenizer, kept in sync
-by triggers) queried with prefix terms built from Snowball stems, the same algorithm PostgreSQL's
-`russian` configuration uses, so "возврат" finds "возврата" on both. Where the index cannot exist
-(an SQLite build without FTS5, another database) the old substring match is the fallback.
+PostgreSQL: full-text search with Russian stemming on `to_tsvector('russian', text)`, kept in the
+stored generated column `text_search` with a GIN index (migrations inbox/0013, 0014). SQLite: the
+FTS5 table `inbox_message_fts` (unicode61 tokenizer, kept in sync by triggers) queried with prefix
+terms built from Snowball stems, the same algorithm PostgreSQL's `russian` configuration uses, so
+"возврат" finds "возврата" on both. Where the index cannot exist (an SQLite build without FTS5,
+another database) the old substring match is the fallback.
 """
 
 import re
@@ -18,6 +19,8 @@ from django.db.models.expressions import RawSQL
 from inbox.models import Message
 
 FTS_TABLE = "inbox_message_fts"
+# PostgreSQL only, outside the model: see migration inbox/0014.
+SEARCH_COLUMN = "text_search"
 FTS_ROWIDS = "SELECT rowid FROM inbox_message_fts WHERE inbox_message_fts MATCH %s"
 _WORD = re.compile(r"[^\W_]+")
 
@@ -44,7 +47,7 @@ def word_stem(word: str) -> str:
 
 
 class _TextMatches(Expression):
-    """`to_tsvector('russian', text) @@ <tsquery>`; spelled exactly as the index expression."""
+    """`<the message's text_search column> @@ <tsquery>` (the column holds `to_tsvector('russian', text)`)."""
 
     conditional = True
     output_field = BooleanField()
@@ -67,9 +70,9 @@ class _TextMatches(Expression):
         return clone
 
     def as_sql(self, compiler, connection) -> tuple[str, list]:
-        text_sql, text_params = compiler.compile(self.text)
-        sql = f"to_tsvector('russian'::regconfig, {text_sql}) @@ {self.function}('russian'::regconfig, %s)"
-        return sql, [*text_params, self.query]
+        table = compiler.quote_name_unless_alias(self.text.alias)
+        column = f"{table}.{connection.ops.quote_name(SEARCH_COLUMN)}"
+        return f"{column} @@ {self.function}('russian'::regconfig, %s)", [self.query]
 
 
 @lru_cache(maxsize=8)

@@ -6,8 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import connection
-from django.db.models import Count, DateTimeField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, DateTimeField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -15,9 +14,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import MarketplaceAccount
 from accounts.selectors import user_sees_all_accounts
+from inbox.chat_search import chat_search_condition, chat_search_page_applied
 from inbox.models import NEGATIVE_LAST_RANK, Chat, Message
 from inbox.snooze import chat_status_effective, snooze_passed_condition
-from inbox.text_search import message_text_matching
 from marketplaces.registry import spec_for
 
 SORT_ACTIVITY = "activity"
@@ -147,43 +146,8 @@ def chat_filtered_for_user(*, user: AbstractBaseUser | AnonymousUser, filters: C
         chats = chats.filter(sla_state=filters.sla_state)
     query = filters.query.strip()
     if query:
-        chats = chats.filter(_search_fields_condition(query=query) | _search_text_condition(query=query))
+        chats = chats.filter(chat_search_condition(query=query))
     return chats
-
-
-def _search_fields_condition(*, query: str) -> Q:
-    name_match = Q()
-    for variant in _case_variants(query):
-        name_match |= Q(buyer_name__icontains=variant) | Q(product_title__icontains=variant)
-    # Order/posting numbers and SKUs are matched by prefix/exactly so their indexes serve them.
-    return name_match | Q(order_number__startswith=query) | Q(product_sku=query) | Q(external_id=query)
-
-
-def _search_text_condition(*, query: str) -> Exists:
-    # EXISTS, not IN: the chats are walked newest first and each is probed through its messages'
-    # index, so a word in a fifth of all messages does not look up every one of them.
-    return Exists(message_text_matching(messages=Message.objects.filter(chat=OuterRef("pk")), query=query))
-
-
-def _search_page_applied(*, chats: QuerySet[Chat], query: str, limit: int) -> QuerySet[Chat]:
-    """`chats` (already ordered and past the cursor) narrowed to the search, for one page of `limit`.
-
-    The page of an OR is the page of the union of each side's own page. Asked as one OR, PostgreSQL
-    cannot walk the chats and probe their messages for the text side: it collects every matching
-    message first (350 ms for a word in a sixth of a million messages). Alone, the text side keeps
-    that walk, and the field side keeps its own indexes.
-    """
-    if not query:
-        return chats
-    text_page = chats.filter(_search_text_condition(query=query)).values("pk")[: limit + 1]
-    return chats.filter(_search_fields_condition(query=query) | Q(pk__in=text_page))
-
-
-def _case_variants(query: str) -> list[str]:
-    """SQLite's LIKE folds case for ASCII only, so Cyrillic needs the usual spellings spelled out."""
-    if connection.vendor != "sqlite" or query.isascii():
-        return [query]
-    return list(dict.fromkeys([query, query.lower(), query.capitalize(), query.upper()]))
 
 
 def chat_page_for_user(
@@ -231,7 +195,7 @@ def chat_page_for_user(
     moment_field = {SORT_WAITING: "awaiting_reply_since", SORT_DEADLINE: "deadline_order"}.get(
         filters.sort, "last_message_at"
     )
-    chats = _search_page_applied(chats=chats, query=query, limit=limit)
+    chats = chat_search_page_applied(chats=chats, query=query, limit=limit)
     return _keyset_page(rows=list(chats[: limit + 1]), limit=limit, moment_field=moment_field)
 
 
@@ -252,7 +216,7 @@ def _negative_first_page(*, chats: QuerySet[Chat], cursor: str, limit: int, quer
             | Q(negative_rank=rank, last_message_at__lt=moment)
             | Q(negative_rank=rank, last_message_at=moment, id__lt=row_id)
         )
-    chats = _search_page_applied(chats=chats, query=query, limit=limit)
+    chats = chat_search_page_applied(chats=chats, query=query, limit=limit)
     page = _keyset_page(rows=list(chats[: limit + 1]), limit=limit, moment_field="last_message_at")
     if page.next_cursor:
         page = Page(items=page.items, next_cursor=f"{page.items[-1].negative_rank}.{page.next_cursor}")

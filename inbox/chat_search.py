@@ -5,7 +5,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from inbox.models import Chat, Message
-from inbox.text_search import message_text_matching
+from inbox.text_search import chat_ids_with_few_text_matches, message_text_matching
 
 
 def chat_search_condition(*, query: str) -> Q:
@@ -43,5 +43,7 @@ def chat_search_page_applied(*, chats: QuerySet[Chat], query: str, limit: int) -
     """
     if not query:
         return chats
-    text_page = chats.filter(_text_condition(query=query)).values("pk")[: limit + 1]
+    few = chat_ids_with_few_text_matches(query=query)
+    text_condition = Q(pk__in=few) if few is not None else Q(_text_condition(query=query))
+    text_page = chats.filter(text_condition).values("pk")[: limit + 1]
     return chats.filter(_fields_condition(query=query) | Q(pk__in=text_page))

@@ -3,7 +3,7 @@
 SQLite alters a column by rebuilding the table (create a copy, move the rows, drop the old one), and
 dropping `inbox_message` drops its triggers: a later migration touching Message would leave the search
 indexes silently stale. After each migrate the triggers of each index (every message, migration 0013;
-the team's answers, 0016) are checked; missing ones are recreated and that index is filled again.
+the team's answers, 0017) are checked; missing ones are recreated and that index is filled again.
 """
 
 from django.db import connections

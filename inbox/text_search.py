@@ -1,7 +1,7 @@
 """Message text search served by the database's own text index (the one selector for it).
 
 PostgreSQL: full-text search with Russian stemming on `to_tsvector('russian', text)`, kept in the
-stored generated column `text_search` with a GIN index (migrations inbox/0013, 0014). SQLite: the
+stored generated column `text_search` with a GIN index (migrations inbox/0013, 0015). SQLite: the
 FTS5 table `inbox_message_fts` (unicode61 tokenizer, kept in sync by triggers) queried with prefix
 terms built from Snowball stems, the same algorithm PostgreSQL's `russian` configuration uses, so
 "возврат" finds "возврата" on both. Where the index cannot exist (an SQLite build without FTS5,
@@ -31,7 +31,7 @@ ANSWERS_WALK = (
     "ORDER BY m.created_at DESC, m.id DESC LIMIT %s"
 )
 ANSWER_ROWIDS_FIRST = "SELECT rowid FROM inbox_answer_fts WHERE inbox_answer_fts MATCH %s LIMIT %s"
-# PostgreSQL only, outside the model: see migration inbox/0014.
+# PostgreSQL only, outside the model: see migration inbox/0015.
 SEARCH_COLUMN = "text_search"
 ANSWER_SEARCH_COLUMN = "answer_search"
 # Several words held by at most this many messages: their chats are found through the index as a set.
@@ -69,7 +69,7 @@ def word_stem(word: str) -> str:
 
 
 class _TextMatches(Expression):
-    """`<column> @@ <tsquery>`; the column holds `strip(to_tsvector('russian', text))` (inbox/0014)."""
+    """`<column> @@ <tsquery>`; the column holds `strip(to_tsvector('russian', text))` (inbox/0015)."""
 
     conditional = True
     output_field = BooleanField()

@@ -5,7 +5,7 @@ messages a word like "треснула" is everywhere in questions and nowhere i
 to be looked up only to be dropped. Here the matches are answers, few enough to look up when a word is
 rare, or a set to check recent answers against when it is common (inbox/text_search.py). Contentless
 and fed by triggers like `inbox_message_fts` (0013); inbox/text_index_repair.py restores the triggers
-and refills it after a table rebuild. PostgreSQL has the `answer_search` column instead (0014).
+and refills it after a table rebuild. PostgreSQL has the `answer_search` column instead (0015).
 """
 
 from django.db import migrations
@@ -62,6 +62,6 @@ def answer_index_drop(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("inbox", "0015_message_answers_recent_index")]
+    dependencies = [("inbox", "0016_message_answers_recent_index")]
 
     operations = [migrations.RunPython(answer_index_create, answer_index_drop)]

@@ -13,7 +13,7 @@ in the index instead of walking every recent answer; a word common in answers is
 The vectors are stored without word positions (`strip`): search asks whether words are there, never
 for phrases or ranking, and positions would double the table's size. PostgreSQL fills both columns for existing rows while adding them (one table rewrite: plan it for a
 quiet moment on a large table) and keeps them current on every insert and update, so no reindexing
-command is needed. SQLite's FTS5 tables (0013, 0016) are separate.
+command is needed. SQLite's FTS5 tables (0013, 0017) are separate.
 
 A later migration that changes the type of `inbox_message.text` or `author` must drop and re-add these
 columns.
@@ -59,6 +59,6 @@ def text_search_column_drop(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("inbox", "0013_message_text_search_index")]
+    dependencies = [("inbox", "0014_account_change_counter")]
 
     operations = [migrations.RunPython(text_search_column_create, text_search_column_drop)]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0014_message_text_search_column'),
+        ('inbox', '0015_message_text_search_column'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -57,6 +57,7 @@ def test_rare_and_common_words_find_the_same_answers_newest_first(history, monke
     # 0 and 1: more matches than are looked up one by one, so the recent answers are walked.
     monkeypatch.setattr(text_search, "ANSWERS_LOOKED_UP", looked_up)
     account, chat, other_chat = history
+    _message(other_chat, "Возврат брака, два дня назад: старше окна", minutes_ago=2 * 24 * 60)
     assert _answers(account=account, exclude_chat=chat, limit=10) == [
         "Для ВОЗВРАТА брака приложите фото",
         "Брак заменим за наш счёт",

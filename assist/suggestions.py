@@ -19,7 +19,7 @@ from assist.models import LlmUsage
 from assist.template_services import template_list_for_chat, template_search
 from assist.variables import template_render
 from inbox.models import Chat, Message
-from inbox.text_search import message_text_matching
+from inbox.text_search import answer_texts_matching
 from marketplaces import errors
 
 logger = logging.getLogger("assist.suggestions")
@@ -71,20 +71,12 @@ def past_answers(*, chat: Chat, question: str, limit: int = 3) -> list[str]:
     if not wanted:
         return []
     words = " ".join(word for word in WORD.findall(question) if _lemmas(word) & wanted)
-    candidates = (
-        message_text_matching(
-            messages=Message.objects.filter(
-                chat__account_id=chat.account_id,
-                author=Message.Author.SELLER,
-                created_at__gte=timezone.now() - HISTORY_WINDOW,
-            )
-            .exclude(chat=chat)
-            .exclude(text=""),
-            query=words,
-            any_word=True,
-        )
-        .order_by("-created_at", "-id")
-        .values_list("text", flat=True)[:HISTORY_CANDIDATES]
+    candidates = answer_texts_matching(
+        account_id=chat.account_id,
+        since=timezone.now() - HISTORY_WINDOW,
+        exclude_chat_id=chat.pk,
+        query=words,
+        limit=HISTORY_CANDIDATES,
     )
     scored = []
     seen: set[str] = set()

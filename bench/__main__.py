@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.measure import side_by_side
+
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/chatcenter_bench")
 BENCHMARKS = [
@@ -56,13 +58,24 @@ def main() -> int:
         databases["PostgreSQL"] = POSTGRES_URL
     failures = 0
     for name in options.only or BENCHMARKS:
+        results = ROOT / "var" / f"bench-{name}-figures.json"
+        results.unlink(missing_ok=True)
         for label, url in list(databases.items())[: 1 if name in WITHOUT_DATABASE else None]:
             print(f"\n=== {name} on {label}", flush=True)
-            env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "BENCH_DATABASE_URL": url}
+            env = {
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "bench.settings",
+                "BENCH_DATABASE_URL": url,
+                "BENCH_DATABASE_LABEL": label,
+                "BENCH_RESULTS": str(results),
+            }
             if options.quick:
                 env["BENCH_QUICK"] = "1"
             result = subprocess.run([sys.executable, "-m", "bench.run", name], cwd=ROOT, env=env, check=False)
             failures += result.returncode != 0
+        table = side_by_side(path=results)
+        if table:
+            print(f"\n=== {name}: databases side by side", *table, sep="\n", flush=True)
     return 1 if failures else 0
 
 

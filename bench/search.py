@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import MarketplaceAccount, SyncState
 from assist.suggestions import past_answers
 from bench.datagen import MARKETPLACE_CREDENTIALS
-from bench.measure import percentile, summary, time_calls
+from bench.measure import figures_record, percentile, summary, time_calls
 from inbox.models import Chat, Message
 from inbox.services.bulk import rows_insert_ignoring_conflicts
 from inbox.text_search import text_index_available
@@ -149,3 +149,4 @@ def run(*, messages: int, requests: int) -> None:
     for name, samples in results.items():
         verdict = "ok" if percentile(samples, 0.95) < TARGET_P95_MS else "ABOVE TARGET"
         print(f"  {name:22} {summary(samples)}   target p95 < {TARGET_P95_MS:.0f} ms: {verdict}")
+        figures_record(name=name, samples=samples, target_p95_ms=TARGET_P95_MS)

@@ -261,6 +261,10 @@ class Message(models.Model):
             models.Index(
                 fields=["inserted_at"], name="message_failed_idx", condition=Q(delivery_status="failed")
             ),
+            # "Похожие ответы" walk the team's answers newest first and check each against the query.
+            models.Index(
+                fields=["-created_at", "-id"], name="message_answers_recent_idx", condition=Q(author="seller")
+            ),
             # The classifier picks unclassified buyer messages newest first from this small index only.
             models.Index(
                 fields=["-created_at", "-id"],

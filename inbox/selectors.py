@@ -3,12 +3,11 @@
 import base64
 import binascii
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import connection
-from django.db.models import Count, DateTimeField, Exists, Max, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, DateTimeField, Max, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -16,9 +15,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import MarketplaceAccount
 from accounts.selectors import user_sees_all_accounts
+from inbox.chat_search import chat_search_condition, chat_search_page_applied
 from inbox.models import NEGATIVE_LAST_RANK, Chat, Message
 from inbox.snooze import chat_status_effective, snooze_passed_condition
-from inbox.text_search import message_text_matching
 from marketplaces.registry import spec_for
 
 SORT_ACTIVITY = "activity"
@@ -148,27 +147,8 @@ def chat_filtered_for_user(*, user: AbstractBaseUser | AnonymousUser, filters: C
         chats = chats.filter(sla_state=filters.sla_state)
     query = filters.query.strip()
     if query:
-        name_match = Q()
-        for variant in _case_variants(query):
-            name_match |= Q(buyer_name__icontains=variant) | Q(product_title__icontains=variant)
-        # Order/posting numbers and SKUs are matched by prefix/exactly so their indexes serve them.
-        chats = chats.filter(
-            name_match
-            | Q(order_number__startswith=query)
-            | Q(product_sku=query)
-            | Q(external_id=query)
-            # EXISTS, not IN: the chats are walked newest first and each is probed through its messages'
-            # index, so a word in a fifth of all messages does not look up every one of them.
-            | Exists(message_text_matching(messages=Message.objects.filter(chat=OuterRef("pk")), query=query))
-        )
+        chats = chats.filter(chat_search_condition(query=query))
     return chats
-
-
-def _case_variants(query: str) -> list[str]:
-    """SQLite's LIKE folds case for ASCII only, so Cyrillic needs the usual spellings spelled out."""
-    if connection.vendor != "sqlite" or query.isascii():
-        return [query]
-    return list(dict.fromkeys([query, query.lower(), query.capitalize(), query.upper()]))
 
 
 def chat_page_for_user(
@@ -183,14 +163,15 @@ def chat_page_for_user(
     Chats without any message yet (no last_message_at) are left out: there is nothing to answer.
     """
     limit = max(1, min(limit, MAXIMUM_PAGE_SIZE))
+    query = filters.query.strip()
     # The encrypted credentials would be decrypted once per row: nothing in a list needs them.
     chats = (
-        chat_filtered_for_user(user=user, filters=filters)
+        chat_filtered_for_user(user=user, filters=replace(filters, query=""))
         .select_related("account", "assignee")
         .defer("account__credentials")
     )
     if filters.sort == SORT_NEGATIVE:
-        return _negative_first_page(chats=chats, cursor=cursor, limit=limit)
+        return _negative_first_page(chats=chats, cursor=cursor, limit=limit, query=query)
     position = cursor_decode(cursor=cursor)
     if filters.sort == SORT_WAITING:
         chats = chats.order_by("awaiting_reply_since", "id")
@@ -215,10 +196,11 @@ def chat_page_for_user(
     moment_field = {SORT_WAITING: "awaiting_reply_since", SORT_DEADLINE: "deadline_order"}.get(
         filters.sort, "last_message_at"
     )
+    chats = chat_search_page_applied(chats=chats, query=query, limit=limit)
     return _keyset_page(rows=list(chats[: limit + 1]), limit=limit, moment_field=moment_field)
 
 
-def _negative_first_page(*, chats: QuerySet[Chat], cursor: str, limit: int) -> Page:
+def _negative_first_page(*, chats: QuerySet[Chat], cursor: str, limit: int, query: str) -> Page:
     """Keyset page on (negative first, newest activity, id); the cursor carries the rank ("0." / "1.")."""
     chats = (
         chats.filter(last_message_at__isnull=False)
@@ -235,6 +217,7 @@ def _negative_first_page(*, chats: QuerySet[Chat], cursor: str, limit: int) -> P
             | Q(negative_rank=rank, last_message_at__lt=moment)
             | Q(negative_rank=rank, last_message_at=moment, id__lt=row_id)
         )
+    chats = chat_search_page_applied(chats=chats, query=query, limit=limit)
     page = _keyset_page(rows=list(chats[: limit + 1]), limit=limit, moment_field="last_message_at")
     if page.next_cursor:
         page = Page(items=page.items, next_cursor=f"{page.items[-1].negative_rank}.{page.next_cursor}")

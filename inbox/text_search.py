@@ -1,23 +1,48 @@
 """Message text search served by the database's own text index (the one selector for it).
 
-PostgreSQL: full-text search with Russian stemming on a `to_tsvector('russian', text)` GIN index
-(migration inbox/0013). SQLite: the FTS5 table `inbox_message_fts` (unicode61 tokenizer, kept in sync
-by triggers) queried with prefix terms built from Snowball stems, the same algorithm PostgreSQL's
-`russian` configuration uses, so "возврат" finds "возврата" on both. Where the index cannot exist
-(an SQLite build without FTS5, another database) the old substring match is the fallback.
+PostgreSQL: full-text search with Russian stemming on `to_tsvector('russian', text)`, kept in the
+stored generated column `text_search` with a GIN index (migrations inbox/0013, 0015). SQLite: the
+FTS5 table `inbox_message_fts` (unicode61 tokenizer, kept in sync by triggers) queried with prefix
+terms built from Snowball stems, the same algorithm PostgreSQL's `russian` configuration uses, so
+"возврат" finds "возврата" on both. Where the index cannot exist (an SQLite build without FTS5,
+another database) the old substring match is the fallback.
 """
 
 import re
+from datetime import datetime
 from functools import lru_cache
 
 import snowballstemmer
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, Expression, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from inbox.models import Message
 
 FTS_TABLE = "inbox_message_fts"
+ANSWER_TABLE = "inbox_answer_fts"
+# Named index and plain subqueries: without statistics (nobody runs ANALYZE in production) SQLite would
+# rather start from the account's chats, or from every match, and sort them all.
+ANSWERS_WALK = (
+    "SELECT m.text FROM inbox_message m INDEXED BY message_answers_recent_idx "
+    "WHERE m.author = 'seller' AND m.created_at >= %s AND m.chat_id <> %s AND m.text <> '' "
+    "AND m.chat_id IN (SELECT id FROM inbox_chat WHERE account_id = %s) "
+    "AND m.id IN (SELECT rowid FROM inbox_answer_fts WHERE inbox_answer_fts MATCH %s) "
+    "ORDER BY m.created_at DESC, m.id DESC LIMIT %s"
+)
+ANSWER_ROWIDS_FIRST = "SELECT rowid FROM inbox_answer_fts WHERE inbox_answer_fts MATCH %s LIMIT %s"
+# PostgreSQL only, outside the model: see migration inbox/0015.
+SEARCH_COLUMN = "text_search"
+ANSWER_SEARCH_COLUMN = "answer_search"
+# Several words held by at most this many messages: their chats are found through the index as a set.
+FEW_MATCHES = 3000
+CHAT_IDS_MATCHING = (
+    "SELECT chat_id FROM inbox_message "
+    "WHERE text_search @@ plainto_tsquery('russian'::regconfig, %s) LIMIT %s"
+)
+# Up to this many matching answers are looked up one by one; beyond it a word is common enough among
+# answers that walking the recent ones and checking each against the match set finds `limit` sooner.
+ANSWERS_LOOKED_UP = 2000
 FTS_ROWIDS = "SELECT rowid FROM inbox_message_fts WHERE inbox_message_fts MATCH %s"
 _WORD = re.compile(r"[^\W_]+")
 
@@ -44,14 +69,15 @@ def word_stem(word: str) -> str:
 
 
 class _TextMatches(Expression):
-    """`to_tsvector('russian', text) @@ <tsquery>`; spelled exactly as the index expression."""
+    """`<column> @@ <tsquery>`; the column holds `strip(to_tsvector('russian', text))` (inbox/0015)."""
 
     conditional = True
     output_field = BooleanField()
 
-    def __init__(self, text: Expression, *, function: str, query: str) -> None:
+    def __init__(self, text: Expression, *, function: str, query: str, column: str = SEARCH_COLUMN) -> None:
         super().__init__()
         self.text = text
+        self.column = column
         self.function = function
         self.query = query
 
@@ -67,23 +93,23 @@ class _TextMatches(Expression):
         return clone
 
     def as_sql(self, compiler, connection) -> tuple[str, list]:
-        text_sql, text_params = compiler.compile(self.text)
-        sql = f"to_tsvector('russian'::regconfig, {text_sql}) @@ {self.function}('russian'::regconfig, %s)"
-        return sql, [*text_params, self.query]
+        table = compiler.quote_name_unless_alias(self.text.alias)
+        column = f"{table}.{connection.ops.quote_name(self.column)}"
+        return f"{column} @@ {self.function}('russian'::regconfig, %s)", [self.query]
 
 
 @lru_cache(maxsize=8)
-def _sqlite_index_exists(alias: str) -> bool:
+def _sqlite_index_exists(alias: str, table: str = FTS_TABLE) -> bool:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [FTS_TABLE])
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
         return cursor.fetchone() is not None
 
 
-def text_index_available() -> bool:
+def text_index_available(*, table: str = FTS_TABLE) -> bool:
     if connection.vendor == "postgresql":
         return True
     if connection.vendor == "sqlite":
-        return _sqlite_index_exists(connection.settings_dict["NAME"])
+        return _sqlite_index_exists(connection.settings_dict["NAME"], table)
     return False
 
 
@@ -122,3 +148,62 @@ def message_text_matching(
         match = RawSQL(FTS_ROWIDS, (_fts5_expression(words, any_word=any_word),))  # noqa: S611
         return messages.filter(pk__in=match)
     return messages.filter(_substring_condition(words, any_word=any_word))
+
+
+def chat_ids_with_few_text_matches(*, query: str) -> list[int] | None:
+    """PostgreSQL, several words held by few messages: the ids of the chats holding them all.
+
+    The planner estimates several words as if they were independent: "брак упаковка" is expected in
+    5,000 messages of a million and found in 800, so it walks the newest chats looking for 51 that
+    hold both, six times longer than it thinks, instead of looking the 800 up in the index. Reading
+    at most FEW_MATCHES + 1 matches through the index tells which it is, and gives the chats (the
+    page then looks them up by id). None: one word (estimated well), many matches, or SQLite.
+    """
+    words = search_words(query)
+    if connection.vendor != "postgresql" or len(words) < 2:
+        return None
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A sequential scan is what a wrong estimate would pick, and what this read must avoid.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(CHAT_IDS_MATCHING, [" ".join(words), FEW_MATCHES + 1])
+        rows = cursor.fetchall()
+        cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
+    if len(rows) > FEW_MATCHES:
+        return None
+    return sorted({chat_id for (chat_id,) in rows})
+
+
+def answer_texts_matching(
+    *, account_id: int, since: datetime, exclude_chat_id: int, query: str, limit: int
+) -> list[str]:
+    """The team's answers in the account's other chats since `since` that hold at least one word of
+    `query` in any form: their texts, newest first, at most `limit`."""
+    words = search_words(query)
+    if not words:
+        return []
+    answers = (
+        Message.objects.filter(
+            chat__account_id=account_id, author=Message.Author.SELLER, created_at__gte=since
+        )
+        .exclude(chat_id=exclude_chat_id)
+        .exclude(text="")
+    )
+    if connection.vendor == "postgresql":
+        # The planner chooses between the index and walking recent answers from answer-only statistics.
+        condition = _TextMatches(
+            F("text"), function="to_tsquery", query=" | ".join(words), column=ANSWER_SEARCH_COLUMN
+        )
+        matching = answers.filter(condition)
+    elif text_index_available(table=ANSWER_TABLE):
+        expression = _fts5_expression(words, any_word=True)
+        with connection.cursor() as cursor:
+            cursor.execute(ANSWER_ROWIDS_FIRST, [expression, ANSWERS_LOOKED_UP + 1])
+            first = [row[0] for row in cursor.fetchall()]
+            if len(first) > ANSWERS_LOOKED_UP:
+                since_value = connection.ops.adapt_datetimefield_value(since)
+                cursor.execute(ANSWERS_WALK, [since_value, exclude_chat_id, account_id, expression, limit])
+                return [row[0] for row in cursor.fetchall()]
+        matching = answers.filter(pk__in=first)
+    else:
+        matching = answers.filter(_substring_condition(words, any_word=True))
+    return list(matching.order_by("-created_at", "-id").values_list("text", flat=True)[:limit])

@@ -91,7 +91,11 @@ class _Handler(BaseHTTPRequestHandler):
             headers={name.lower(): value for name, value in self.headers.items()},
             body=body,
         )
-        response = self.server.sandbox.respond(request)
+        token = self.server.sandbox.in_flight_enter(request, self.client_address)
+        try:
+            response = self.server.sandbox.respond(request)
+        finally:
+            self.server.sandbox.in_flight_leave(token)
         if response is None:
             self.close_connection = True
             return
@@ -137,6 +141,11 @@ class SandboxServer:
         # "METHOD /prefix/path" → marketplace API calls; benchmarks count what a sync cycle really made.
         self.request_counts: Counter[str] = Counter()
         self.request_counts_lock = threading.Lock()
+        # Requests being answered now, with the client's address: the soak benchmark finds the worker
+        # process in the middle of a send or a sync by its socket.
+        self.in_flight: dict[int, dict[str, Any]] = {}
+        self._in_flight_next = 0
+        self.in_flight_lock = threading.Lock()
         self._stopping = threading.Event()
         self._http = _HTTPServer((host, port), _Handler)
         self._http.sandbox = self
@@ -264,6 +273,32 @@ class SandboxServer:
             "ETag": f'"{attachment.attachment_id}"',
         }
         return Response(200, attachment.content, attachment.content_type or JSON_CONTENT_TYPE, headers)
+
+    def in_flight_enter(self, request: Request, client_address: tuple[str, int]) -> int:
+        with self.in_flight_lock:
+            self._in_flight_next += 1
+            token = self._in_flight_next
+            self.in_flight[token] = {
+                "method": request.method,
+                "path": request.path,
+                "client_host": client_address[0],
+                "client_port": client_address[1],
+                "started": time.time(),
+            }
+        return token
+
+    def in_flight_leave(self, token: int) -> None:
+        with self.in_flight_lock:
+            self.in_flight.pop(token, None)
+
+    def in_flight_list(self) -> list[dict[str, Any]]:
+        """Marketplace API requests being answered now (the control API's own are left out)."""
+        with self.in_flight_lock:
+            return [
+                dict(item)
+                for item in self.in_flight.values()
+                if item["path"].split("/", 2)[1:2] != ["_control"]
+            ]
 
     def log_request(self, request: Request, status: int, seconds: float) -> None:
         if self.log_requests:

@@ -23,9 +23,13 @@ BENCHMARKS = [
     "agents",
     "compliance",
     "classify",
+    "soak",
 ]
-# Benchmarks that do not touch the database run once, not once per database.
-WITHOUT_DATABASE = {"compliance", "classify"}
+# Benchmarks that do not touch the database run once, not once per database; the soak brings its own
+# PostgreSQL and Redis (it restarts them) and runs once.
+WITHOUT_DATABASE = {"compliance", "classify", "soak"}
+# Long and heavy (10 minutes of load, then the drain): only with --only soak.
+ONLY_ON_REQUEST = {"soak"}
 
 
 def postgres_ready() -> bool:
@@ -55,8 +59,9 @@ def main() -> int:
     if not options.sqlite_only and postgres_ready():
         databases["PostgreSQL"] = POSTGRES_URL
     failures = 0
-    for name in options.only or BENCHMARKS:
+    for name in options.only or [name for name in BENCHMARKS if name not in ONLY_ON_REQUEST]:
         for label, url in list(databases.items())[: 1 if name in WITHOUT_DATABASE else None]:
+            label = "its own PostgreSQL and Redis" if name == "soak" else label
             print(f"\n=== {name} on {label}", flush=True)
             env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "BENCH_DATABASE_URL": url}
             if options.quick:

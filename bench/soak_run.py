@@ -1,0 +1,371 @@
+"""The soak benchmark's run inside Django (bench/soak.py starts the services first): accounts, the
+initial import, the loaded window with its kills and restarts, the drain and the verdict."""
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any, TypeVar
+
+from django.contrib.auth import get_user_model
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from accounts.models import MarketplaceAccount, SyncState
+from bench import soak_check
+from bench.soak import (
+    BASE_FAULTS,
+    DRAIN_LIMIT_SECONDS,
+    HUNT_FAULTS,
+    HUNT_SECONDS,
+    IMPORT_LIMIT_SECONDS,
+    QCLUSTERS,
+    RELAXED_LIMITS,
+    SERVICE_DOWN_SECONDS,
+    STORM_FAULTS,
+    STORM_SECONDS,
+    WEB_PORT,
+    Events,
+    Plan,
+    ReplyDriver,
+    in_flight_owner,
+    signal_kill,
+)
+from bench.soak_services import PostgresCluster, Processes, RedisServer, http_json, process_name
+from inbox.models import Chat, Message
+from marketplaces.ozon.connector import SEND_FILE_PATH as OZON_SEND_FILE
+from marketplaces.ozon.connector import SEND_MESSAGE_PATH as OZON_SEND_MESSAGE
+from marketplaces.wildberries.connector import MESSAGE_PATH as WILDBERRIES_SEND
+from marketplaces.yandex_market.connector import SEND_FILE_PATH as YANDEX_MARKET_SEND_FILE
+from marketplaces.yandex_market.connector import SEND_MESSAGE_PATH as YANDEX_MARKET_SEND_MESSAGE
+from sandbox.base import LimitSettings
+
+SEND_SUFFIXES = tuple(
+    path.rsplit("}", 1)[-1]
+    for path in (
+        OZON_SEND_FILE,
+        OZON_SEND_MESSAGE,
+        WILDBERRIES_SEND,
+        YANDEX_MARKET_SEND_FILE,
+        YANDEX_MARKET_SEND_MESSAGE,
+    )
+)
+Result = TypeVar("Result")
+
+
+def is_send(request: dict[str, Any]) -> bool:
+    return request["method"] == "POST" and request["path"].endswith(SEND_SUFFIXES)
+
+
+def database(read: Callable[[], Result], *, patience: float = 120) -> Result:
+    """A read of the orchestrator's own that survives the PostgreSQL restart."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return read()
+        except (OperationalError, InterfaceError):
+            if time.monotonic() > deadline:
+                raise
+            connection.close()
+            time.sleep(1)
+
+
+class Soak:
+    def __init__(
+        self,
+        *,
+        plan: Plan,
+        postgres: PostgresCluster,
+        redis: RedisServer,
+        processes: Processes,
+        control: str,
+    ) -> None:
+        self.plan = plan
+        self.postgres = postgres
+        self.redis = redis
+        self.processes = processes
+        self.control = control
+        self.events = Events()
+        self.accounts: list[MarketplaceAccount] = []
+        self.names: dict[str, int] = {}
+        self.clusters: list[Any] = []
+        self.excluded = 0
+
+    # Set-up ------------------------------------------------------------------------------------
+
+    def accounts_create(self) -> str:
+        user = get_user_model().objects.create_user(username="soak-driver", password="soak-driver-password")
+        cabinets = http_json(f"{self.control}/cabinets")["cabinets"]
+        taken: dict[str, int] = {}
+        for cabinet in cabinets:
+            marketplace = cabinet["marketplace"]
+            if taken.get(marketplace, 0) >= self.plan.cabinets_per_marketplace:
+                continue  # the sandbox's extra cabinets exist for capability errors
+            taken[marketplace] = taken.get(marketplace, 0) + 1
+            account = MarketplaceAccount.objects.create(
+                marketplace=marketplace, name=cabinet["name"], credentials=dict(cabinet["credentials"])
+            )
+            SyncState.objects.get_or_create(account=account)
+            account.members.add(user)
+            self.accounts.append(account)
+            self.names[cabinet["name"]] = account.pk
+        return Token.objects.create(user=user).key
+
+    def processes_start(self) -> None:
+        self.processes.start(
+            "gunicorn",
+            [
+                "-m",
+                "gunicorn",
+                "chatcenter.wsgi",
+                "-w",
+                "2",
+                "-b",
+                f"127.0.0.1:{WEB_PORT}",
+                "--log-level",
+                "warning",
+            ],
+        )
+        self.clusters = [
+            self.processes.start(f"qcluster-{index}", ["manage.py", "qcluster"]) for index in range(QCLUSTERS)
+        ]
+        self.processes.start("dispatcher", ["manage.py", "dispatcher"])
+
+    def processes_watch(self) -> None:
+        """A product process that exited is noted and started again (a supervisor's job)."""
+        for name, process in list(self.processes.running.items()):
+            if process.poll() is None:
+                continue
+            self.events.note(f"{name} exited with {process.returncode}: started again")
+            arguments = process.args[1:]
+            replacement = self.processes.start(name, list(arguments))
+            if process in self.clusters:
+                self.clusters[self.clusters.index(process)] = replacement
+
+    def pushes_configure(self) -> None:
+        """Ozon and Yandex Market cabinets push to gunicorn; polling stays on as the safety net."""
+        routes = {"ozon": "inbox:webhook-ozon", "yandex_market": "inbox:webhook-yandex-market"}
+        for account in self.accounts:
+            route = routes.get(account.marketplace)
+            if route is None:
+                continue
+            path = reverse(route, kwargs={"secret": account.webhook_secret})
+            http_json(
+                f"{self.control}/push",
+                {
+                    "marketplace": account.marketplace,
+                    "cabinet": account.name,
+                    "url": f"http://127.0.0.1:{WEB_PORT}{path}",
+                },
+            )
+
+    def sandbox_total(self) -> int:
+        """Messages the sandbox holds in our cabinets' buyer chats (its cheap summary, less the
+        seller-support messages counted once by `excluded_count`)."""
+        cabinets = http_json(f"{self.control}/cabinets")["cabinets"]
+        total = sum(cabinet["messages"] for cabinet in cabinets if cabinet["name"] in self.names)
+        return total - self.excluded
+
+    def excluded_count(self) -> int:
+        state = http_json(f"{self.control}/state", timeout=300)
+        return sum(
+            len(chat["messages"])
+            for cabinet in state["cabinets"]
+            if cabinet["name"] in self.names
+            for chat in cabinet["chats"]
+            if not soak_check.is_buyer_chat(chat)
+        )
+
+    def database_total(self) -> int:
+        return database(
+            lambda: Message.objects.filter(
+                chat__account_id__in=list(self.names.values()), external_id__isnull=False
+            ).count()
+        )
+
+    def initial_import(self) -> None:
+        http_json(f"{self.control}/limits", RELAXED_LIMITS)
+        self.excluded = self.excluded_count()
+        started = time.monotonic()
+        expected = self.sandbox_total()
+        print(
+            f"  initial import: {len(self.accounts)} cabinets, {expected} messages in buyer chats at the sandbox "
+            f"({self.excluded} in Ozon seller-support chats, not imported by design; sandbox rate limits "
+            f"relaxed for the import only)",
+            flush=True,
+        )
+        stored = 0
+        while time.monotonic() - started < IMPORT_LIMIT_SECONDS:
+            self.processes_watch()
+            stored = self.database_total()
+            if stored >= expected:
+                break
+            time.sleep(5)
+        seconds = time.monotonic() - started
+        print(
+            f"  imported {stored} of {expected} messages in {seconds:.0f} s ({stored / seconds:.0f} messages/s)"
+        )
+        http_json(f"{self.control}/limits", asdict(LimitSettings()))
+        http_json(f"{self.control}/limits/reset", {})
+
+    # The loaded window -------------------------------------------------------------------------
+
+    def hunt(self, *, label: str, wanted: Callable[[dict[str, Any]], bool]) -> bool:
+        """Kill -9 the worker process that is in the middle of a matching marketplace request."""
+        http_json(f"{self.control}/faults", {"marketplace": "all", **HUNT_FAULTS})
+        deadline = time.monotonic() + HUNT_SECONDS
+        try:
+            while time.monotonic() < deadline:
+                found = in_flight_owner(control=self.control, processes=self.clusters, wanted=wanted)
+                if found is not None:
+                    request, pid = found
+                    name = process_name(pid)[:60]
+                    signal_kill(pid)
+                    self.events.note(f"kill -9 worker {pid} ({name}) {label}: {request['method']} {request['path']}")
+                    return True
+                time.sleep(0.05)
+        finally:
+            http_json(
+                f"{self.control}/faults", {"marketplace": "all", "latency_ms": BASE_FAULTS["latency_ms"]}
+            )
+        self.events.note(f"no worker found {label} within {HUNT_SECONDS} s")
+        return False
+
+    def loaded_window(self, driver: ReplyDriver) -> datetime:
+        seconds = self.plan.seconds
+        schedule: list[tuple[float, str, Callable[[], None]]] = [
+            (
+                0.15,
+                "kill a worker in the middle of a sync",
+                lambda: self.hunt(label="in the middle of a sync", wanted=lambda r: not is_send(r)),
+            ),
+            (
+                0.25,
+                "kill a worker in the middle of a send",
+                lambda: self.hunt(label="in the middle of a send", wanted=is_send),
+            ),
+            (0.40, "rate-limit storm", self.storm),
+            (0.55, "restart Redis", lambda: self.redis.restart(down_seconds=SERVICE_DOWN_SECONDS)),
+            (0.70, "restart PostgreSQL", lambda: self.postgres.restart(down_seconds=SERVICE_DOWN_SECONDS)),
+        ]
+        http_json(f"{self.control}/faults", {"marketplace": "all", **BASE_FAULTS})
+        http_json(f"{self.control}/buyers", {"interval_seconds": self.plan.buyers_interval})
+        started_at = timezone.now()
+        started = time.monotonic()
+        self.events.note(
+            f"loaded window starts: {seconds} s, buyers every {self.plan.buyers_interval} s, a reply every "
+            f"{self.plan.reply_interval} s, faults {BASE_FAULTS}"
+        )
+        driver.start()
+        while time.monotonic() - started < seconds:
+            elapsed = (time.monotonic() - started) / seconds
+            while schedule and elapsed >= schedule[0][0]:
+                _share, label, action = schedule.pop(0)
+                self.events.note(f"{label}: start")
+                action()
+                if label.startswith("restart"):
+                    self.events.note(f"{label}: done ({SERVICE_DOWN_SECONDS} s down)")
+            self.processes_watch()
+            time.sleep(0.5)
+        driver.stopping.set()
+        driver.join(timeout=120)
+        http_json(f"{self.control}/buyers", {"interval_seconds": 0})
+        http_json(f"{self.control}/faults", method="DELETE")
+        self.events.note(
+            f"loaded window over: buyers, faults and the reply driver stopped ({len(driver.sent)} replies)"
+        )
+        return started_at
+
+    def storm(self) -> None:
+        http_json(f"{self.control}/faults", {"marketplace": "all", **STORM_FAULTS})
+        time.sleep(STORM_SECONDS)
+        http_json(
+            f"{self.control}/faults",
+            {"marketplace": "all", "rate_limit_share": BASE_FAULTS["rate_limit_share"]},
+        )
+        self.events.note(
+            f"rate-limit storm over ({STORM_SECONDS} s at {STORM_FAULTS['rate_limit_share']:.0%})"
+        )
+
+    def drain(self, driver: ReplyDriver) -> bool:
+        started = time.monotonic()
+        self.excluded = self.excluded_count()
+        keys = [item["key"] for item in driver.sent]
+        while time.monotonic() - started < DRAIN_LIMIT_SECONDS:
+            self.processes_watch()
+            unsettled = database(
+                lambda: Message.objects.filter(
+                    idempotency_key__in=keys, delivery_status__in=soak_check.UNSETTLED
+                ).count()
+            )
+            expected, stored = self.sandbox_total(), self.database_total()
+            if not unsettled and stored >= expected:
+                self.events.note(f"drained after {time.monotonic() - started:.0f} s")
+                return True
+            time.sleep(5)
+        self.events.note(f"NOT drained within {DRAIN_LIMIT_SECONDS} s")
+        return False
+
+    def stop_product(self) -> None:
+        """The dispatcher first (no new reservations), then the workers finish their tasks."""
+        dispatcher = self.processes.running.pop("dispatcher")
+        dispatcher.terminate()
+        dispatcher.wait(timeout=30)
+        time.sleep(5)
+        self.processes.stop_all()
+        self.processes.running.clear()
+
+    # The whole run -----------------------------------------------------------------------------
+
+    def run(self) -> int:
+        plan = self.plan
+        print(
+            f"  own PostgreSQL :{self.postgres.port}, own Redis :{self.redis.port}; sandbox "
+            f"{plan.cabinets_per_marketplace} cabinets x 3 marketplaces x {plan.chats} chats; "
+            f"{QCLUSTERS} qclusters x {os.environ.get('Q_WORKERS')} workers + dispatcher + gunicorn (2 workers)",
+            flush=True,
+        )
+        token = self.accounts_create()
+        self.processes_start()
+        time.sleep(3)
+        self.pushes_configure()
+        self.initial_import()
+        chat_ids = list(Chat.objects.filter(account__in=self.accounts).values_list("pk", flat=True))
+        driver = ReplyDriver(
+            base_url=f"http://127.0.0.1:{WEB_PORT}",
+            token=token,
+            chat_ids=chat_ids,
+            interval=plan.reply_interval,
+        )
+        started_at = self.loaded_window(driver)
+        finished_at = timezone.now()
+        since_ms = int(started_at.timestamp() * 1000)
+        drained = self.drain(driver)
+        self.stop_product()
+        close_old_connections()
+        verdict = soak_check.Verdict()
+        state = http_json(f"{self.control}/state", timeout=300)
+        truth = soak_check.sandbox_messages(state, self.names)
+        replies = http_json(f"{self.control}/replies", timeout=120)["replies"]
+        account_ids = [account.pk for account in self.accounts]
+        soak_check.messages_verdict(verdict=verdict, truth=truth, account_ids=account_ids)
+        soak_check.replies_verdict(verdict=verdict, driver=driver.sent, replies=replies)
+        soak_check.leases_verdict(verdict=verdict, account_ids=account_ids)
+        verdict.check("drained within the bound", 0 if drained else 1)
+        print("\n  Figures (loaded window):")
+        for line in soak_check.throughput_figures(
+            accounts=self.accounts, started=started_at, finished=finished_at
+        ):
+            print(line)
+        for line in soak_check.lag_figures(truth=truth, accounts=self.accounts, since_ms=since_ms):
+            print(line)
+        print("\n  Exactly once (against the sandbox's truth):")
+        for line in verdict.lines:
+            print(line)
+        print(
+            f"\n  soak: {'met' if not verdict.violations else 'NOT met'} ({verdict.violations} checks failed)"
+        )
+        return 0 if not verdict.violations else 1

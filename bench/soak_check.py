@@ -105,6 +105,12 @@ def replies_verdict(*, verdict: Verdict, driver: list[dict[str, Any]], replies: 
         f"by the API (400), {len(unanswered)} API calls never answered; rows by state: "
         + ", ".join(f"{status or 'none'} {count}" for status, count in sorted(statuses.items()))
     )
+    refusals = Counter(str(item.get("detail", ""))[:90] for item in driver if item["outcome"] == "refused")
+    if refusals:
+        verdict.lines.append(
+            "  refused by the API: "
+            + "; ".join(f"{count} × {detail}" for detail, count in refusals.most_common(4))
+        )
     reasons = Counter(str(row["last_error"])[:60] for row in failed)
     if reasons:
         verdict.lines.append(

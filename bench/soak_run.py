@@ -3,6 +3,8 @@ initial import, the loaded window with its kills and restarts, the drain and the
 
 import os
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
@@ -14,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from accounts.models import MarketplaceAccount, SyncState
+from accounts.models import MarketplaceAccount, SyncRun, SyncState
 from bench import soak_check
 from bench.soak import (
     BASE_FAULTS,
@@ -71,6 +73,20 @@ def database(read: Callable[[], Result], *, patience: float = 120) -> Result:
                 raise
             connection.close()
             time.sleep(1)
+
+
+def web_wait(url: str, *, timeout: float = 120) -> None:
+    """Until the web server answers at all (any HTTP status)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
 
 
 class Soak:
@@ -224,7 +240,9 @@ class Soak:
                     request, pid = found
                     name = process_name(pid)[:60]
                     signal_kill(pid)
-                    self.events.note(f"kill -9 worker {pid} ({name}) {label}: {request['method']} {request['path']}")
+                    self.events.note(
+                        f"kill -9 worker {pid} ({name}) {label}: {request['method']} {request['path']}"
+                    )
                     return True
                 time.sleep(0.05)
         finally:
@@ -290,10 +308,14 @@ class Soak:
             f"rate-limit storm over ({STORM_SECONDS} s at {STORM_FAULTS['rate_limit_share']:.0%})"
         )
 
-    def drain(self, driver: ReplyDriver) -> bool:
+    def drain(self, driver: ReplyDriver, *, window_end: datetime) -> bool:
+        """Until every reply is settled, every account has had a clean pass that started after the
+        loaded window (the killed sync's account only after its lease expired) and the database holds
+        as many of the sandbox's messages as the sandbox."""
         started = time.monotonic()
         self.excluded = self.excluded_count()
         keys = [item["key"] for item in driver.sent]
+        account_ids = [account.pk for account in self.accounts]
         while time.monotonic() - started < DRAIN_LIMIT_SECONDS:
             self.processes_watch()
             unsettled = database(
@@ -301,20 +323,44 @@ class Soak:
                     idempotency_key__in=keys, delivery_status__in=soak_check.UNSETTLED
                 ).count()
             )
+            synced = database(
+                lambda: (
+                    SyncRun.objects.filter(
+                        account_id__in=account_ids,
+                        kind=SyncRun.Kind.SYNC,
+                        outcome=SyncRun.Outcome.SUCCESS,
+                        started_at__gt=window_end,
+                    )
+                    .values("account_id")
+                    .distinct()
+                    .count()
+                )
+            )
             expected, stored = self.sandbox_total(), self.database_total()
-            if not unsettled and stored >= expected:
+            if not unsettled and synced == len(account_ids) and stored >= expected:
                 self.events.note(f"drained after {time.monotonic() - started:.0f} s")
                 return True
             time.sleep(5)
-        self.events.note(f"NOT drained within {DRAIN_LIMIT_SECONDS} s")
+        self.events.note(
+            f"NOT drained within {DRAIN_LIMIT_SECONDS} s: {unsettled} replies unsettled, "
+            f"{len(account_ids) - synced} accounts without a clean pass, {stored} of {expected} messages"
+        )
         return False
 
     def stop_product(self) -> None:
-        """The dispatcher first (no new reservations), then the workers finish their tasks."""
+        """The dispatcher first (no new reservations); the workers finish the passes queued or running
+        (their leases go free), then everything stops."""
         dispatcher = self.processes.running.pop("dispatcher")
         dispatcher.terminate()
         dispatcher.wait(timeout=30)
-        time.sleep(5)
+        account_ids = [account.pk for account in self.accounts]
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if not database(
+                lambda: SyncState.objects.filter(pk__in=account_ids, lease_until__gt=timezone.now()).exists()
+            ):
+                break
+            time.sleep(1)
         self.processes.stop_all()
         self.processes.running.clear()
 
@@ -330,7 +376,7 @@ class Soak:
         )
         token = self.accounts_create()
         self.processes_start()
-        time.sleep(3)
+        web_wait(f"http://127.0.0.1:{WEB_PORT}/hooks/")
         self.pushes_configure()
         self.initial_import()
         chat_ids = list(Chat.objects.filter(account__in=self.accounts).values_list("pk", flat=True))
@@ -343,7 +389,7 @@ class Soak:
         started_at = self.loaded_window(driver)
         finished_at = timezone.now()
         since_ms = int(started_at.timestamp() * 1000)
-        drained = self.drain(driver)
+        drained = self.drain(driver, window_end=finished_at)
         self.stop_product()
         close_old_connections()
         verdict = soak_check.Verdict()

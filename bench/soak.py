@@ -39,14 +39,16 @@ from bench.soak_services import (
 
 QCLUSTERS = 3
 WEB_PORT = int(os.environ.get("BENCH_SOAK_WEB_PORT", "58766"))
+# Per marketplace request. Every fault of a send is one the product must settle exactly once; every
+# fault of a sync read that its retries do not absorb fails the pass (backoff), so the lag grows with them.
 BASE_FAULTS = {
     "latency_ms": 20,
-    "error_share": 0.03,
-    "timeout_share": 0.02,
+    "error_share": 0.02,
+    "timeout_share": 0.01,
     "timeout_seconds": 2,
     "timeout_phase": "after",
-    "rate_limit_share": 0.02,
-    "truncate_share": 0.01,
+    "rate_limit_share": 0.005,
+    "truncate_share": 0.005,
 }
 STORM_FAULTS = {"rate_limit_share": 0.6}
 STORM_SECONDS = 20

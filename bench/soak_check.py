@@ -67,6 +67,7 @@ def messages_verdict(*, verdict: Verdict, truth: dict[int, dict[str, int]], acco
     stored = database_messages(account_ids=account_ids)
     missing = duplicated = extra = total = 0
     examples: list[str] = []
+    extra_examples: list[tuple[int, str]] = []
     for account_id in account_ids:
         expected = truth.get(account_id, {})
         counts = stored[account_id]
@@ -74,12 +75,23 @@ def messages_verdict(*, verdict: Verdict, truth: dict[int, dict[str, int]], acco
         lost = [external_id for external_id in expected if external_id not in counts]
         missing += len(lost)
         duplicated += sum(1 for count in counts.values() if count > 1)
-        extra += sum(1 for external_id in counts if external_id not in expected)
+        unknown = [external_id for external_id in counts if external_id not in expected]
+        extra += len(unknown)
         examples += [f"{account_id}:{external_id}" for external_id in lost[:2]]
+        extra_examples += [(account_id, external_id) for external_id in unknown[:2]]
     verdict.lines.append(f"  sandbox messages compared: {total}")
     verdict.check("sandbox messages missing from the database", missing, ", ".join(examples[:4]))
     verdict.check("sandbox messages stored more than once", duplicated)
-    verdict.check("database messages the sandbox never had", extra)
+    described = [
+        "{}:{} {} {} {!r}".format(*row)
+        for account_id, external_id in extra_examples[:3]
+        for row in Message.objects.filter(chat__account_id=account_id, external_id=external_id).values_list(
+            "chat__account_id", "external_id", "direction", "delivery_status", "text"
+        )[:1]
+    ]
+    verdict.check(
+        "database messages the sandbox never had", extra, "; ".join(item[:110] for item in described)
+    )
 
 
 def replies_verdict(*, verdict: Verdict, driver: list[dict[str, Any]], replies: list[dict[str, Any]]) -> None:

@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
@@ -178,6 +178,14 @@ class Soak:
                 },
             )
 
+    def reply_candidates(self) -> list[int]:
+        """Chats an agent answers: a buyer wrote lately (older ones are mostly past the marketplaces'
+        reply windows, which the API refuses before anything is queued)."""
+        recent = timezone.now() - timedelta(hours=24)
+        chats = Chat.objects.filter(account__in=self.accounts)
+        fresh = database(lambda: list(chats.filter(last_message_at__gte=recent).values_list("pk", flat=True)))
+        return fresh if len(fresh) >= 20 else database(lambda: list(chats.values_list("pk", flat=True)))
+
     def sandbox_total(self) -> int:
         """Messages the sandbox holds in our cabinets' buyer chats (its cheap summary, less the
         seller-support messages counted once by `excluded_count`)."""
@@ -278,6 +286,7 @@ class Soak:
             f"{self.plan.reply_interval} s, faults {BASE_FAULTS}"
         )
         driver.start()
+        refreshed = time.monotonic()
         while time.monotonic() - started < seconds:
             elapsed = (time.monotonic() - started) / seconds
             while schedule and elapsed >= schedule[0][0]:
@@ -287,6 +296,9 @@ class Soak:
                 if label.startswith("restart"):
                     self.events.note(f"{label}: done ({SERVICE_DOWN_SECONDS} s down)")
             self.processes_watch()
+            if time.monotonic() - refreshed > 10:
+                driver.chat_ids = self.reply_candidates() or driver.chat_ids
+                refreshed = time.monotonic()
             time.sleep(0.5)
         driver.stopping.set()
         driver.join(timeout=120)
@@ -379,11 +391,10 @@ class Soak:
         web_wait(f"http://127.0.0.1:{WEB_PORT}/hooks/")
         self.pushes_configure()
         self.initial_import()
-        chat_ids = list(Chat.objects.filter(account__in=self.accounts).values_list("pk", flat=True))
         driver = ReplyDriver(
             base_url=f"http://127.0.0.1:{WEB_PORT}",
             token=token,
-            chat_ids=chat_ids,
+            chat_ids=self.reply_candidates(),
             interval=plan.reply_interval,
         )
         started_at = self.loaded_window(driver)

@@ -39,11 +39,16 @@ def is_buyer_chat(chat: dict[str, Any]) -> bool:
     return normalize_enum(chat.get("chat_type") or "") != SELLER_SUPPORT
 
 
+def cabinet_key(cabinet: dict[str, Any]) -> str:
+    """Cabinet names repeat between the sandbox's cabinets; marketplace and external id do not."""
+    return f"{cabinet['marketplace']}:{cabinet['external_id']}"
+
+
 def sandbox_messages(state: dict[str, Any], names: dict[str, int]) -> dict[int, dict[str, int]]:
     """{account id: {external id: created_ms}} of the buyer chats, from the control API's /state."""
     truth: dict[int, dict[str, int]] = {}
     for cabinet in state["cabinets"]:
-        account_id = names.get(cabinet["name"])
+        account_id = names.get(cabinet_key(cabinet))
         if account_id is None:
             continue
         messages = truth.setdefault(account_id, {})

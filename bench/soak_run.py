@@ -107,6 +107,7 @@ class Soak:
         self.events = Events()
         self.accounts: list[MarketplaceAccount] = []
         self.names: dict[str, int] = {}
+        self.external_ids: dict[int, str] = {}
         self.clusters: list[Any] = []
         self.excluded = 0
 
@@ -122,12 +123,15 @@ class Soak:
                 continue  # the sandbox's extra cabinets exist for capability errors
             taken[marketplace] = taken.get(marketplace, 0) + 1
             account = MarketplaceAccount.objects.create(
-                marketplace=marketplace, name=cabinet["name"], credentials=dict(cabinet["credentials"])
+                marketplace=marketplace,
+                name=f"{cabinet['name']} #{taken[marketplace]}",
+                credentials=dict(cabinet["credentials"]),
             )
             SyncState.objects.get_or_create(account=account)
             account.members.add(user)
             self.accounts.append(account)
-            self.names[cabinet["name"]] = account.pk
+            self.names[soak_check.cabinet_key(cabinet)] = account.pk
+            self.external_ids[account.pk] = cabinet["external_id"]
         return Token.objects.create(user=user).key
 
     def processes_start(self) -> None:
@@ -173,7 +177,7 @@ class Soak:
                 f"{self.control}/push",
                 {
                     "marketplace": account.marketplace,
-                    "cabinet": account.name,
+                    "cabinet": self.external_ids[account.pk],
                     "url": f"http://127.0.0.1:{WEB_PORT}{path}",
                 },
             )
@@ -190,7 +194,9 @@ class Soak:
         """Messages the sandbox holds in our cabinets' buyer chats (its cheap summary, less the
         seller-support messages counted once by `excluded_count`)."""
         cabinets = http_json(f"{self.control}/cabinets")["cabinets"]
-        total = sum(cabinet["messages"] for cabinet in cabinets if cabinet["name"] in self.names)
+        total = sum(
+            cabinet["messages"] for cabinet in cabinets if soak_check.cabinet_key(cabinet) in self.names
+        )
         return total - self.excluded
 
     def excluded_count(self) -> int:
@@ -198,7 +204,7 @@ class Soak:
         return sum(
             len(chat["messages"])
             for cabinet in state["cabinets"]
-            if cabinet["name"] in self.names
+            if soak_check.cabinet_key(cabinet) in self.names
             for chat in cabinet["chats"]
             if not soak_check.is_buyer_chat(chat)
         )
@@ -230,7 +236,8 @@ class Soak:
             time.sleep(5)
         seconds = time.monotonic() - started
         print(
-            f"  imported {stored} of {expected} messages in {seconds:.0f} s ({stored / seconds:.0f} messages/s)"
+            f"  imported {stored} of {expected} messages in {seconds:.0f} s ({stored / seconds:.0f} messages/s)",
+            flush=True,
         )
         http_json(f"{self.control}/limits", asdict(LimitSettings()))
         http_json(f"{self.control}/limits/reset", {})

@@ -3,15 +3,13 @@ initial import, the loaded window with its kills and restarts, the drain and the
 
 import os
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import InterfaceError, OperationalError, close_old_connections, connection
+from django.db import close_old_connections
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -37,56 +35,9 @@ from bench.soak import (
     signal_kill,
 )
 from bench.soak_services import PostgresCluster, Processes, RedisServer, http_json, process_name
+from bench.soak_support import database, is_send, web_wait
 from inbox.models import Chat, Message
-from marketplaces.ozon.connector import SEND_FILE_PATH as OZON_SEND_FILE
-from marketplaces.ozon.connector import SEND_MESSAGE_PATH as OZON_SEND_MESSAGE
-from marketplaces.wildberries.connector import MESSAGE_PATH as WILDBERRIES_SEND
-from marketplaces.yandex_market.connector import SEND_FILE_PATH as YANDEX_MARKET_SEND_FILE
-from marketplaces.yandex_market.connector import SEND_MESSAGE_PATH as YANDEX_MARKET_SEND_MESSAGE
 from sandbox.base import LimitSettings
-
-SEND_SUFFIXES = tuple(
-    path.rsplit("}", 1)[-1]
-    for path in (
-        OZON_SEND_FILE,
-        OZON_SEND_MESSAGE,
-        WILDBERRIES_SEND,
-        YANDEX_MARKET_SEND_FILE,
-        YANDEX_MARKET_SEND_MESSAGE,
-    )
-)
-Result = TypeVar("Result")
-
-
-def is_send(request: dict[str, Any]) -> bool:
-    return request["method"] == "POST" and request["path"].endswith(SEND_SUFFIXES)
-
-
-def database(read: Callable[[], Result], *, patience: float = 120) -> Result:
-    """A read of the orchestrator's own that survives the PostgreSQL restart."""
-    deadline = time.monotonic() + patience
-    while True:
-        try:
-            return read()
-        except (OperationalError, InterfaceError):
-            if time.monotonic() > deadline:
-                raise
-            connection.close()
-            time.sleep(1)
-
-
-def web_wait(url: str, *, timeout: float = 120) -> None:
-    """Until the web server answers at all (any HTTP status)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=5).close()
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
 
 
 class Soak:

@@ -55,6 +55,14 @@ def sandbox_messages(state: dict[str, Any], names: dict[str, int]) -> dict[int, 
         for chat in filter(is_buyer_chat, cabinet["chats"]):
             for message in chat["messages"]:
                 messages[message["external_id"]] = message["created_ms"]
+        # WB questions (buyers ask them too): the question and its one answer, as the product names them.
+        for question in cabinet["questions"]:
+            asked = int(
+                datetime.fromisoformat(question["created_at"].replace("Z", "+00:00")).timestamp() * 1000
+            )
+            messages[f"{question['external_id']}:question"] = asked
+            if question["answer"] is not None:
+                messages[f"{question['external_id']}:answer"] = asked
     return truth
 
 

@@ -37,6 +37,7 @@ from bench.soak import (
 from bench.soak_services import PostgresCluster, Processes, RedisServer, http_json, process_name
 from bench.soak_support import database, is_send, web_wait
 from inbox.models import Chat, Message
+from marketplaces.types import ChatKind
 from sandbox.base import LimitSettings
 
 
@@ -137,7 +138,8 @@ class Soak:
         """Chats an agent answers: a buyer wrote lately (older ones are mostly past the marketplaces'
         reply windows, which the API refuses before anything is queued)."""
         recent = timezone.now() - timedelta(hours=24)
-        chats = Chat.objects.filter(account__in=self.accounts)
+        # Chats only: a WB question holds one answer, which a second reply replaces (its row goes).
+        chats = Chat.objects.filter(account__in=self.accounts, kind=ChatKind.CHAT)
         fresh = database(lambda: list(chats.filter(last_message_at__gte=recent).values_list("pk", flat=True)))
         return fresh if len(fresh) >= 20 else database(lambda: list(chats.values_list("pk", flat=True)))
 
@@ -162,8 +164,11 @@ class Soak:
 
     def database_total(self) -> int:
         return database(
+            # Chats only, as the sandbox's summary counts them (WB questions are compared at the end).
             lambda: Message.objects.filter(
-                chat__account_id__in=list(self.names.values()), external_id__isnull=False
+                chat__account_id__in=list(self.names.values()),
+                chat__kind=ChatKind.CHAT,
+                external_id__isnull=False,
             ).count()
         )
 

@@ -90,12 +90,9 @@ class _Handler(BaseHTTPRequestHandler):
             query=parse_query(parts.query),
             headers={name.lower(): value for name, value in self.headers.items()},
             body=body,
+            client=(str(self.client_address[0]), int(self.client_address[1])),
         )
-        token = self.server.sandbox.in_flight_enter(request, self.client_address)
-        try:
-            response = self.server.sandbox.respond(request)
-        finally:
-            self.server.sandbox.in_flight_leave(token)
+        response = self.server.sandbox.respond(request)
         if response is None:
             self.close_connection = True
             return
@@ -220,6 +217,13 @@ class SandboxServer:
 
     def respond(self, request: Request) -> Response | None:
         """The answer to a request, or None to drop the connection without one (a timeout fault)."""
+        token = self.in_flight_enter(request)
+        try:
+            return self._respond(request)
+        finally:
+            self.in_flight_leave(token)
+
+    def _respond(self, request: Request) -> Response | None:
         prefix = "/" + request.path.split("/", 2)[1] if request.path.startswith("/") else ""
         if prefix == "/_control":
             request.path = request.path[len(prefix) :] or "/"
@@ -274,15 +278,15 @@ class SandboxServer:
         }
         return Response(200, attachment.content, attachment.content_type or JSON_CONTENT_TYPE, headers)
 
-    def in_flight_enter(self, request: Request, client_address: tuple[str, int]) -> int:
+    def in_flight_enter(self, request: Request) -> int:
         with self.in_flight_lock:
             self._in_flight_next += 1
             token = self._in_flight_next
             self.in_flight[token] = {
                 "method": request.method,
                 "path": request.path,
-                "client_host": client_address[0],
-                "client_port": client_address[1],
+                "client_host": request.client[0],
+                "client_port": request.client[1],
                 "started": time.time(),
             }
         return token

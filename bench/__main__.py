@@ -25,9 +25,13 @@ BENCHMARKS = [
     "agents",
     "compliance",
     "classify",
+    "soak",
 ]
-# Benchmarks that do not touch the database run once, not once per database.
-WITHOUT_DATABASE = {"compliance", "classify"}
+# Benchmarks that do not touch the database run once, not once per database; the soak brings its own
+# PostgreSQL and Redis (it restarts them) and runs once.
+WITHOUT_DATABASE = {"compliance", "classify", "soak"}
+# Long and heavy (10 minutes of load, then the drain): only with --only soak.
+ONLY_ON_REQUEST = {"soak"}
 
 
 def postgres_ready() -> bool:
@@ -57,10 +61,11 @@ def main() -> int:
     if not options.sqlite_only and postgres_ready():
         databases["PostgreSQL"] = POSTGRES_URL
     failures = 0
-    for name in options.only or BENCHMARKS:
+    for name in options.only or [name for name in BENCHMARKS if name not in ONLY_ON_REQUEST]:
         results = ROOT / "var" / f"bench-{name}-figures.json"
         results.unlink(missing_ok=True)
         for label, url in list(databases.items())[: 1 if name in WITHOUT_DATABASE else None]:
+            label = "its own PostgreSQL and Redis" if name == "soak" else label
             print(f"\n=== {name} on {label}", flush=True)
             env = {
                 **os.environ,

@@ -7,6 +7,11 @@ import django
 
 
 def main() -> int:
+    if sys.argv[1] == "soak":
+        # Starts its own PostgreSQL and Redis before Django is set up on them.
+        from bench import soak
+
+        return soak.main(quick=os.environ.get("BENCH_QUICK") == "1")
     django.setup()
     from django.core.management import call_command
 

@@ -1,6 +1,6 @@
 """Frozen values that cross the boundary between connectors and the rest of the product."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -70,6 +70,18 @@ class RemoteMessage:
     @property
     def direction(self) -> str:
         return "out" if self.author == Author.SELLER else "in"
+
+
+class RecentMessages(list):
+    """What `chat_recent_messages` answers. `complete_since`: the connector read everything the chat
+    received from then on (WB reads the whole events feed of a stretch of time), so a reply written
+    after it and not among the messages is proven absent even when no older message is among them."""
+
+    def __init__(
+        self, messages: Iterable[RemoteMessage] = (), *, complete_since: datetime | None = None
+    ) -> None:
+        super().__init__(messages)
+        self.complete_since = complete_since
 
 
 @dataclass(frozen=True)

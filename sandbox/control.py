@@ -102,6 +102,7 @@ class ControlApp:
             ("POST", "/buyers", self.buyers_update),
             ("POST", "/push", self.push_configure),
             ("GET", "/pushes", self.pushes),
+            ("GET", "/in-flight", self.in_flight),
         )
         for method, path, handler in routes:
             self.router.add(method, path, handler)
@@ -293,3 +294,7 @@ class ControlApp:
 
     def pushes(self, request: Request) -> Response:
         return json_response(200, {"pushes": list(self.server.pushes.log)})
+
+    def in_flight(self, request: Request) -> Response:
+        """Marketplace API requests being answered right now: method, path, client address, start."""
+        return json_response(200, {"requests": self.server.in_flight_list()})

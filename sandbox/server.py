@@ -90,6 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
             query=parse_query(parts.query),
             headers={name.lower(): value for name, value in self.headers.items()},
             body=body,
+            client=(str(self.client_address[0]), int(self.client_address[1])),
         )
         response = self.server.sandbox.respond(request)
         if response is None:
@@ -137,6 +138,11 @@ class SandboxServer:
         # "METHOD /prefix/path" → marketplace API calls; benchmarks count what a sync cycle really made.
         self.request_counts: Counter[str] = Counter()
         self.request_counts_lock = threading.Lock()
+        # Requests being answered now, with the client's address: the soak benchmark finds the worker
+        # process in the middle of a send or a sync by its socket.
+        self.in_flight: dict[int, dict[str, Any]] = {}
+        self._in_flight_next = 0
+        self.in_flight_lock = threading.Lock()
         self._stopping = threading.Event()
         self._http = _HTTPServer((host, port), _Handler)
         self._http.sandbox = self
@@ -211,6 +217,13 @@ class SandboxServer:
 
     def respond(self, request: Request) -> Response | None:
         """The answer to a request, or None to drop the connection without one (a timeout fault)."""
+        token = self.in_flight_enter(request)
+        try:
+            return self._respond(request)
+        finally:
+            self.in_flight_leave(token)
+
+    def _respond(self, request: Request) -> Response | None:
         prefix = "/" + request.path.split("/", 2)[1] if request.path.startswith("/") else ""
         if prefix == "/_control":
             request.path = request.path[len(prefix) :] or "/"
@@ -264,6 +277,32 @@ class SandboxServer:
             "ETag": f'"{attachment.attachment_id}"',
         }
         return Response(200, attachment.content, attachment.content_type or JSON_CONTENT_TYPE, headers)
+
+    def in_flight_enter(self, request: Request) -> int:
+        with self.in_flight_lock:
+            self._in_flight_next += 1
+            token = self._in_flight_next
+            self.in_flight[token] = {
+                "method": request.method,
+                "path": request.path,
+                "client_host": request.client[0],
+                "client_port": request.client[1],
+                "started": time.time(),
+            }
+        return token
+
+    def in_flight_leave(self, token: int) -> None:
+        with self.in_flight_lock:
+            self.in_flight.pop(token, None)
+
+    def in_flight_list(self) -> list[dict[str, Any]]:
+        """Marketplace API requests being answered now (the control API's own are left out)."""
+        with self.in_flight_lock:
+            return [
+                dict(item)
+                for item in self.in_flight.values()
+                if item["path"].split("/", 2)[1:2] != ["_control"]
+            ]
 
     def log_request(self, request: Request, status: int, seconds: float) -> None:
         if self.log_requests:

@@ -34,6 +34,8 @@ class Request:
     # The authenticated cabinet, set by the marketplace app before the handler runs.
     cabinet: Any = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # (host, port) of the client's socket: the control API's in-flight list names it.
+    client: tuple[str, int] = ("", 0)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())

@@ -154,7 +154,9 @@ def message_send(
                 size=file.size,
                 content=file.content,
             )
-    transaction.on_commit(lambda: message_delivery_enqueue(message_id=message.pk))
+    # robust: the reply is stored; with the broker down the sweep enqueues it again (LOST_TASK_AFTER)
+    # instead of the request failing after the commit (a user who sends again would reply twice).
+    transaction.on_commit(lambda: message_delivery_enqueue(message_id=message.pk), robust=True)
     return message
 
 
@@ -244,6 +246,6 @@ def message_retry(*, message: Message, user: AbstractBaseUser | None) -> Message
         next_attempt_at=None,
     )
     if updated:
-        transaction.on_commit(lambda: message_delivery_enqueue(message_id=message.pk))
+        transaction.on_commit(lambda: message_delivery_enqueue(message_id=message.pk), robust=True)
     message.refresh_from_db()
     return message

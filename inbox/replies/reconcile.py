@@ -189,7 +189,8 @@ def reply_check(*, message: Message, recent: Sequence[RemoteMessage]) -> Verdict
     The echo must be a seller message not yet bound to another of our rows, except in a chat that
     holds one answer, whose answer keeps its id while its text changes: there the answer carrying our
     text is the proof. Absence is proven only when the messages reach back to before the reply was
-    written (an older message is among them), so a short page never passes for "not there".
+    written (an older message is among them, or the connector read everything since before the reply:
+    `RecentMessages.complete_since`), so a short page never passes for "not there".
     """
     chat = message.chat
     seller = [remote for remote in recent if remote.author == Author.SELLER]
@@ -215,6 +216,10 @@ def reply_check(*, message: Message, recent: Sequence[RemoteMessage]) -> Verdict
         # The marketplace shows the chat's whole state (the question and its one answer).
         return Verdict.ABSENT
     if any(remote.created_at <= message.created_at for remote in recent):
+        return Verdict.ABSENT
+    complete_since = getattr(recent, "complete_since", None)
+    if complete_since is not None and message.created_at > complete_since:
+        # Every attempt was sent after the reply was written, inside the stretch read in full.
         return Verdict.ABSENT
     return Verdict.UNPROVEN
 

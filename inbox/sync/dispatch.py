@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts.models import MarketplaceAccount, SyncState
 from inbox.models import Chat
 from inbox.queue import task_enqueue
-from inbox.sync.lease import sync_lease_reserve
+from inbox.sync.lease import sync_lease_release, sync_lease_reserve
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +61,16 @@ def sync_dispatch(*, account_ids: Iterable[int] | None = None, reason: str = "du
         reservation = sync_lease_reserve(account_id=account_id)
         if reservation is None:
             continue  # taken meanwhile by another dispatcher, a push or a forced sync
-        task_enqueue(
-            func="inbox.tasks.sync_account",
-            args=(account_id, reservation),
-            name=f"sync-{account_id}-{reason}",
-        )
+        try:
+            task_enqueue(
+                func="inbox.tasks.sync_account",
+                args=(account_id, reservation),
+                name=f"sync-{account_id}-{reason}",
+            )
+        except Exception:
+            # The broker is down: no task holds the reservation, so the next look hands it over again.
+            sync_lease_release(account_id=account_id, owner=reservation)
+            raise
         handed.append(account_id)
     return handed
 
@@ -88,7 +93,9 @@ def account_mark_due(*, account_id: int, reason: str) -> bool:
         return False
     moved = healthy.filter(Q(next_sync_at__isnull=True) | Q(next_sync_at__gt=now)).update(next_sync_at=now)
     logger.info("account %s marked due (%s)", account_id, reason)
-    transaction.on_commit(lambda: sync_dispatch(account_ids=[account_id], reason=reason))
+    # robust: with the broker down the account stays due and the dispatcher or schedule hands it over;
+    # the push or the reply is not failed for it.
+    transaction.on_commit(lambda: sync_dispatch(account_ids=[account_id], reason=reason), robust=True)
     return bool(moved)
 
 
@@ -146,6 +153,10 @@ def dispatcher_run(
         except DatabaseError:
             logger.exception("dispatcher: database error; retrying in %s s", DISPATCH_ERROR_PAUSE_SECONDS)
             _connections_reset()
+            pause = DISPATCH_ERROR_PAUSE_SECONDS
+        except Exception:
+            # The broker (Redis) restarting must not end the dispatcher.
+            logger.exception("dispatcher: cannot enqueue; retrying in %s s", DISPATCH_ERROR_PAUSE_SECONDS)
             pause = DISPATCH_ERROR_PAUSE_SECONDS
         sleep(pause)
     return handed

@@ -23,6 +23,7 @@ from marketplaces.types import (
     Cursor,
     Download,
     PositionLookup,
+    RecentMessages,
     RemoteChat,
     RemoteMessage,
     SendReceipt,
@@ -70,6 +71,9 @@ SEEN_EVENT_IDS = 500
 # chat_recent_messages: how far back the feed is read for one chat, and at most how many pages.
 RECENT_WINDOW = timedelta(minutes=30)
 RECENT_MAX_PAGES = 5
+# WB stamps events with its own clock: only a reply written this long after the start of the read
+# stretch counts as covered by it (absent from it = never arrived).
+RECENT_CLOCK_MARGIN = timedelta(minutes=5)
 
 # Token bucket per seller account (method descriptions in wb-09-communications-2026-07.yaml).
 CHAT_LIMIT = BucketSpec.per_period(name="wildberries-chat", requests=10, seconds=10, burst=10)
@@ -406,7 +410,10 @@ class WildberriesConnector:
                     messages[message.external_id] = message
             feed_ended = total == 0 or not events or not isinstance(new_next, int)
             if feed_ended or new_next <= next_value:
-                return sorted(messages.values(), key=lambda message: message.created_at)
+                return RecentMessages(
+                    sorted(messages.values(), key=lambda message: message.created_at),
+                    complete_since=since + RECENT_CLOCK_MARGIN,
+                )
             next_value = new_next
         raise errors.TransientError(
             _(

@@ -1,6 +1,7 @@
 """chat_recent_messages: the exact request each connector sends to settle one chat's `unknown` reply."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 import responses
@@ -64,6 +65,8 @@ def test_wildberries_chat_reads_a_bounded_stretch_of_the_events_feed() -> None:
         "fd22e5bf-64fd-43f7-b3a0-ad29uu027f97",
     ]
     assert len(responses.calls) == 2
+    # The whole feed from 30 minutes back was read: a reply written 25 minutes ago or later is covered.
+    assert messages.complete_since == datetime.fromtimestamp(1_698_045_000 - 25 * 60, UTC)
 
 
 @responses.activate

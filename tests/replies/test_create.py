@@ -156,3 +156,16 @@ def test_retry_puts_a_failed_reply_back_and_clears_its_reasons(
 
     assert (retried.delivery_status, retried.last_error, retried.last_error_detail) == ("pending", "", "")
     assert enqueued == [("inbox.tasks.deliver_message", (message.pk,))]
+
+
+def test_a_reply_is_kept_when_the_broker_is_down_at_commit(
+    chats, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr("django_q.tasks.async_task", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = create.message_send(chat=chats["ozon"], user=None, text="Здравствуйте! Отправим сегодня.")
+    message.refresh_from_db()
+    assert message.delivery_status == Message.DeliveryStatus.PENDING

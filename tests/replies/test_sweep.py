@@ -12,7 +12,7 @@ from inbox.replies import deliver, sweep
 from inbox.replies.create import message_send
 from inbox.services.ingest import IngestMode, page_apply
 from marketplaces.errors import DeliveryUnknownError, RateLimitedError, TransientError
-from marketplaces.types import Author, ChatKind, RemoteMessage, SendReceipt, UpdatesPage
+from marketplaces.types import Author, ChatKind, RecentMessages, RemoteMessage, SendReceipt, UpdatesPage
 from tests.sync.conftest import remote_message
 
 pytestmark = pytest.mark.django_db
@@ -267,3 +267,27 @@ def test_two_unknown_replies_of_one_chat_cost_one_question_to_the_marketplace(ch
     assert fake_connector.recent_calls == ["c1"]
     assert (result.settled, result.resent) == ([second.pk], [first.pk])
     assert Message.objects.get(pk=second.pk).external_id == "9002"
+
+
+def test_a_feed_read_in_full_since_before_the_reply_proves_it_absent(chat, fake_connector, enqueued):
+    """WB chats: the events feed of the last 30 minutes holds nothing of a chat whose buyer wrote days
+    ago, so no older message can prove absence; the feed read in full since before the reply does."""
+    message = unknown_reply(chat, fake_connector)
+    fake_connector.recent_results = [RecentMessages([], complete_since=message.created_at - MINUTE)]
+
+    result = sweep.outbox_sweep(now=timezone.now() + MINUTE)
+
+    assert result.resent == [message.pk]
+    message.refresh_from_db()
+    assert message.delivery_status == "pending"
+
+
+def test_a_feed_read_from_after_the_reply_proves_nothing(chat, fake_connector, enqueued):
+    message = unknown_reply(chat, fake_connector)
+    fake_connector.recent_results = [RecentMessages([], complete_since=message.created_at + MINUTE)]
+
+    result = sweep.outbox_sweep(now=timezone.now() + MINUTE)
+
+    assert result.resent == []
+    message.refresh_from_db()
+    assert message.delivery_status == "unknown"

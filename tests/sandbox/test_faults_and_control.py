@@ -211,3 +211,38 @@ def test_request_counts_record_marketplace_calls_only(client):
     with client.sandbox.request_counts_lock:
         counts = dict(client.sandbox.request_counts)
     assert counts == {"GET /wildberries-chat/api/v1/seller/chats": 1, "POST /ozon/v3/chat/list": 1}
+
+
+def test_in_flight_lists_a_request_being_answered_with_its_client_port(client):
+    import http.client
+    import threading
+
+    client.control("POST", "/faults", {"ozon": {"latency_ms": 1500}})
+    cabinet = client.cabinet("ozon")
+    connection = http.client.HTTPConnection(client.sandbox.host, client.sandbox.port, timeout=10)
+    connection.connect()
+    client_port = connection.sock.getsockname()[1]
+    headers = {
+        "Client-Id": cabinet.credentials["client_id"],
+        "Api-Key": cabinet.credentials["api_key"],
+        "Content-Type": "application/json",
+    }
+    statuses = []
+
+    def call() -> None:
+        connection.request("POST", "/ozon/v3/chat/list", body=b'{"limit": 1}', headers=headers)
+        statuses.append(connection.getresponse().status)
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    time.sleep(0.5)
+    during = client.control("GET", "/in-flight")["requests"]
+    thread.join()
+    after = client.control("GET", "/in-flight")["requests"]
+    connection.close()
+
+    assert statuses == [200]
+    assert [(item["method"], item["path"], item["client_port"]) for item in during] == [
+        ("POST", "/ozon/v3/chat/list", client_port)
+    ]
+    assert after == []

@@ -17,6 +17,7 @@ from marketplaces.types import (
     Cursor,
     Download,
     PositionLookup,
+    RecentMessages,
     RemoteChat,
     RemoteMessage,
     RemoteProduct,
@@ -167,7 +168,7 @@ class FakeConnector:
             result = self.recent_results.pop(0) if len(self.recent_results) > 1 else self.recent_results[0]
         if isinstance(result, Exception):
             raise result
-        return list(result)
+        return RecentMessages(result, complete_since=getattr(result, "complete_since", None))
 
     def download_attachment(self, *, remote_id: str, url: str) -> Download:
         return Download(content=b"%PDF-1.4", content_type="application/pdf", name=f"{remote_id}.pdf")

@@ -185,3 +185,60 @@ def test_dispatcher_loop_survives_a_database_error(make_account, enqueued, monke
     handed = sync.dispatcher_run(should_stop=lambda: len(sleeps) >= 2, sleep=sleeps.append)
     assert sleeps == [dispatch.DISPATCH_ERROR_PAUSE_SECONDS, 1.0]
     assert handed == 1
+
+
+class BrokerDown(ConnectionError):
+    """What the Redis client raises while the broker restarts."""
+
+
+def test_a_failed_enqueue_leaves_no_reservation_behind(make_account, enqueued, monkeypatch):
+    account = make_account("ozon")
+
+    def broker_down(*args, **kwargs):
+        raise BrokerDown("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr("django_q.tasks.async_task", broker_down)
+    with pytest.raises(BrokerDown):
+        sync.sync_dispatch()
+    state = SyncState.objects.get(pk=account.pk)
+    assert (state.lease_owner, state.lease_until) == ("", None)
+
+    monkeypatch.setattr(
+        "django_q.tasks.async_task", lambda func, *args, **kwargs: enqueued.append((func, args))
+    )
+    assert sync.sync_dispatch() == [account.pk]  # at once, not after the reservation expires
+
+
+def test_dispatcher_loop_survives_the_broker_restarting(make_account, enqueued, monkeypatch):
+    make_account("ozon")
+    sleeps: list[float] = []
+    failures = iter([BrokerDown("Connection refused")])
+    real = dispatch.task_enqueue
+
+    def flaky(**kwargs):
+        for error in failures:
+            raise error
+        return real(**kwargs)
+
+    monkeypatch.setattr(dispatch, "task_enqueue", flaky)
+    handed = sync.dispatcher_run(should_stop=lambda: len(sleeps) >= 2, sleep=sleeps.append)
+    assert sleeps == [dispatch.DISPATCH_ERROR_PAUSE_SECONDS, 1.0]
+    assert handed == 1
+    assert len(enqueued) == 1
+
+
+def test_a_push_with_the_broker_down_still_marks_the_account_due(
+    make_account, monkeypatch, django_capture_on_commit_callbacks
+):
+    account = make_account("ozon")
+    SyncState.objects.filter(pk=account.pk).update(next_sync_at=timezone.now() + timedelta(minutes=1))
+
+    def broker_down(*args, **kwargs):
+        raise BrokerDown("Connection refused")
+
+    monkeypatch.setattr("django_q.tasks.async_task", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sync.account_mark_due(account_id=account.pk, reason="push") is True
+    state = SyncState.objects.get(pk=account.pk)
+    assert state.next_sync_at <= timezone.now()
+    assert (state.lease_owner, state.lease_until) == ("", None)

@@ -21,8 +21,9 @@ from inbox.models import Message
 
 FTS_TABLE = "inbox_message_fts"
 ANSWER_TABLE = "inbox_answer_fts"
-# Named index and plain subqueries: without statistics (nobody runs ANALYZE in production) SQLite would
-# rather start from the account's chats, or from every match, and sort them all.
+# Named index and plain subqueries: without statistics (a new database, or before the hourly ANALYZE of
+# inbox/services/statistics.py) SQLite would rather start from the account's chats, or from every
+# match, and sort them all.
 ANSWERS_WALK = (
     "SELECT m.text FROM inbox_message m INDEXED BY message_answers_recent_idx "
     "WHERE m.author = 'seller' AND m.created_at >= %s AND m.chat_id <> %s AND m.text <> '' "

@@ -162,7 +162,8 @@ class Agent:
         self.record("reply", (time.perf_counter() - started) * 1000, status)
 
     def live(self, deadline: float) -> None:
-        time.sleep(self.random.uniform(0, 5))
+        # A shift starts over half a minute, not in the same second.
+        time.sleep(self.random.uniform(0, OPEN_CHAT_SECONDS))
         self.open_inbox()
         self.open_chat()
         now = time.monotonic()

@@ -248,6 +248,9 @@ SANDBOX_ALLOWED = DEBUG
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Every poll reads the session: from the shared cache, not the database. Only with a shared cache: a
+    # per-process one would keep a logged-out session alive in the other processes.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

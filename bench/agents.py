@@ -29,6 +29,7 @@ from pathlib import Path
 from django.db import connection
 
 from bench.agents_world import PASSWORD, Buyers, Seat, agency_generate
+from bench.datagen import server_wait
 from bench.inbox_perf import login_opener
 from bench.measure import percentile
 from inbox.models import Chat
@@ -219,12 +220,7 @@ def run(*, agents: int, seconds: float, chats: int, buyer_interval: float = 1.0,
     base = f"http://127.0.0.1:{port}"
     people: list[Agent] = []
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/login/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+        server_wait(base=base, attempts=150)
         people = [
             Agent(base=base, seat=seat, buyers=buyers, seed=index, record=record)
             for index, seat in enumerate(seats)

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import MarketplaceAccount, SyncState
-from bench.datagen import BUYER_NAMES, MARKETPLACE_CREDENTIALS, TEXTS
+from bench.datagen import BUYER_NAMES, MARKETPLACE_CREDENTIALS, TEXTS, thread_rows
 from inbox.models import Chat, Message
 from inbox.services.bulk import rows_insert_ignoring_conflicts
 
@@ -31,7 +31,7 @@ class Seat:
     chat_ids: list[int]
 
 
-def agency_generate(*, agents: int, chats: int, team_size: int, seed: int = 11) -> list[Seat]:
+def agency_generate(*, agents: int, chats: int, team_size: int, seed: int = 13) -> list[Seat]:
     """`agents` agents in teams of `team_size`, each team on its own cabinet of `chats / teams` chats."""
     randomizer = random.Random(seed)
     teams = max(1, -(-agents // team_size))
@@ -79,24 +79,12 @@ def _chats_generate(*, account: MarketplaceAccount, count: int, randomizer: rand
             )
             for number in range(count)
         )
-        rows = []
-        for chat in created:
-            for index in range(MESSAGES_PER_CHAT):
-                incoming = index % 2 == 0
-                rows.append(
-                    {
-                        "chat_id": chat.pk,
-                        "external_id": f"{chat.external_id}-{index}",
-                        "direction": "in" if incoming else "out",
-                        "author": "buyer" if incoming else "seller",
-                        "text": randomizer.choice(TEXTS),
-                        "attachments": [],
-                        "created_at": chat.last_message_at - timedelta(minutes=MESSAGES_PER_CHAT - index),
-                        "is_read": True,
-                        "delivery_status": "" if incoming else "sent",
-                        "idempotency_key": None if incoming else uuid.uuid4(),
-                    }
-                )
+        rows = thread_rows(
+            chats=created,
+            per_chat=MESSAGES_PER_CHAT,
+            text=lambda incoming: randomizer.choice(TEXTS),
+            randomizer=randomizer,
+        )
         rows_insert_ignoring_conflicts(model=Message, rows=rows, now=now)
 
 

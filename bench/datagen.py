@@ -1,7 +1,10 @@
 """Generate a large inbox directly in the database: accounts, chats and messages in bulk."""
 
 import random
+import time
+import urllib.request
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib.auth.models import User
@@ -25,6 +28,43 @@ TEXTS = [
     "Спасибо, всё получили.",
     "Можно ли оформить возврат?",
 ]
+
+
+def thread_rows(
+    *, chats: list[Chat], per_chat: int, text: Callable[[bool], str], randomizer: random.Random
+) -> list[dict]:
+    """Message rows for bulk insert: `per_chat` alternating buyer and seller messages a minute apart, the
+    last a minute before the chat's last activity; `text(incoming)` writes each one."""
+    rows = []
+    for chat in chats:
+        for index in range(per_chat):
+            incoming = index % 2 == 0
+            rows.append(
+                {
+                    "chat_id": chat.pk,
+                    "external_id": f"{chat.external_id}-{index}",
+                    "direction": "in" if incoming else "out",
+                    "author": "buyer" if incoming else "seller",
+                    "text": text(incoming),
+                    "attachments": [],
+                    "created_at": chat.last_message_at - timedelta(minutes=per_chat - index),
+                    "is_read": True,
+                    "delivery_status": "" if incoming else "sent",
+                    # Like production: only our replies carry an idempotency key.
+                    "idempotency_key": None if incoming else uuid.UUID(int=randomizer.getrandbits(128)),
+                }
+            )
+    return rows
+
+
+def server_wait(*, base: str, attempts: int = 150) -> None:
+    """Until the web server started by a benchmark answers its login page (or the attempts run out)."""
+    for _ in range(attempts):
+        try:
+            urllib.request.urlopen(f"{base}/login/", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
 
 
 def inbox_generate(*, chats: int, messages_per_chat: int, seed: int = 7) -> User:
@@ -66,26 +106,11 @@ def inbox_generate(*, chats: int, messages_per_chat: int, seed: int = 7) -> User
                     )
                 )
             created = Chat.objects.bulk_create(rows)
-            messages = []
-            for chat in created:
-                for index in range(messages_per_chat):
-                    incoming = index % 2 == 0
-                    messages.append(
-                        {
-                            "chat_id": chat.pk,
-                            "external_id": f"{chat.external_id}-{index}",
-                            "direction": "in" if incoming else "out",
-                            "author": "buyer" if incoming else "seller",
-                            "text": randomizer.choice(TEXTS),
-                            "attachments": [],
-                            "created_at": chat.last_message_at - timedelta(minutes=messages_per_chat - index),
-                            "is_read": True,
-                            "delivery_status": "" if incoming else "sent",
-                            # Like production: only our replies carry an idempotency key.
-                            "idempotency_key": None
-                            if incoming
-                            else uuid.UUID(int=randomizer.getrandbits(128)),
-                        }
-                    )
+            messages = thread_rows(
+                chats=created,
+                per_chat=messages_per_chat,
+                text=lambda incoming: randomizer.choice(TEXTS),
+                randomizer=randomizer,
+            )
             rows_insert_ignoring_conflicts(model=Message, rows=messages, now=now)
     return agent

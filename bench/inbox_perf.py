@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
-from bench.datagen import inbox_generate
+from bench.datagen import inbox_generate, server_wait
 from bench.measure import percentile, summary, time_calls
 from inbox.models import Chat
 
@@ -89,12 +89,7 @@ def load_test(*, clients: int, seconds: float, port: int = 8765) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/login/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+        server_wait(base=base, attempts=100)
         openers = [login_opener(base) for _ in range(clients)]
         chat_ids = list(
             Chat.objects.filter(account__members__username="bench-agent").values_list("pk", flat=True)[:500]

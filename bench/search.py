@@ -6,7 +6,6 @@ frequencies (a few percent each, some rare), unlike the five fixed texts of the 
 
 import random
 import time
-import uuid
 from datetime import timedelta
 
 from django.contrib.auth.models import User
@@ -16,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import MarketplaceAccount, SyncState
 from assist.suggestions import past_answers
-from bench.datagen import MARKETPLACE_CREDENTIALS
+from bench.datagen import MARKETPLACE_CREDENTIALS, thread_rows
 from bench.measure import figures_record, percentile, summary, time_calls
 from inbox.models import Chat, Message
 from inbox.services.bulk import rows_insert_ignoring_conflicts
@@ -95,26 +94,12 @@ def search_generate(*, messages: int, messages_per_chat: int = 10, seed: int = 1
                 )
                 for number in range(start, min(chats, start + batch))
             )
-            rows = []
-            for chat in created:
-                for index in range(messages_per_chat):
-                    incoming = index % 2 == 0
-                    rows.append(
-                        {
-                            "chat_id": chat.pk,
-                            "external_id": f"{chat.external_id}-{index}",
-                            "direction": "in" if incoming else "out",
-                            "author": "buyer" if incoming else "seller",
-                            "text": _text(randomizer, incoming=incoming),
-                            "attachments": [],
-                            "created_at": chat.last_message_at - timedelta(minutes=messages_per_chat - index),
-                            "is_read": True,
-                            "delivery_status": "" if incoming else "sent",
-                            "idempotency_key": None
-                            if incoming
-                            else uuid.UUID(int=randomizer.getrandbits(128)),
-                        }
-                    )
+            rows = thread_rows(
+                chats=created,
+                per_chat=messages_per_chat,
+                text=lambda incoming: _text(randomizer, incoming=incoming),
+                randomizer=randomizer,
+            )
             rows_insert_ignoring_conflicts(model=Message, rows=rows, now=now)
     return agent
 

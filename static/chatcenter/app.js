@@ -85,8 +85,12 @@
   // A chat opened with the mouse gets the caret in its reply box; one reached with j/k keeps the
   // keyboard on the list so the agent can keep skimming.
   var openedByKeyboard = false;
+  // The chat a row click asked for, until its pane arrives: a list poll settling in between must
+  // not move the highlight back to the chat still shown in the address bar.
+  var requestedChatId = null;
 
   function openChatId() {
+    if (requestedChatId) return requestedChatId;
     var match = window.location.pathname.match(/\/chats\/(\d+)\//);
     return match ? match[1] : null;
   }
@@ -166,9 +170,28 @@
   document.addEventListener("click", function (event) {
     var row = event.target.closest && event.target.closest(".chat-row");
     if (!row) return;
+    requestedChatId = row.dataset.chatId || null;
     document.querySelectorAll(".chat-row.active").forEach(function (other) { other.classList.remove("active"); });
     row.classList.add("active");
     document.querySelector(".inbox").classList.add("has-chat");
+  });
+
+  // The highlight follows the pane in the same task as its swap, not a settle delay later.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "chat-pane") {
+      requestedChatId = null;
+      markActiveRow();
+    }
+  });
+  ["htmx:responseError", "htmx:sendError", "htmx:sendAbort", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      var element = event.detail.elt;
+      if (element && element.classList && element.classList.contains("chat-row")) {
+        requestedChatId = null;
+        markActiveRow();
+      }
+    });
   });
 
   // --- Thread: stay at the bottom unless the agent scrolled up to read -----------------------------
@@ -205,7 +228,10 @@
     }
   });
 
-  window.addEventListener("popstate", function () { setTimeout(markActiveRow, 0); });
+  window.addEventListener("popstate", function () {
+    requestedChatId = null;
+    setTimeout(markActiveRow, 0);
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     scrollThreadToEnd();

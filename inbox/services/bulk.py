@@ -9,7 +9,10 @@ True)` / `bulk_update` instead, with the same results (a Django upgrade that bre
 way back without a code change). One public function per operation; both paths run the ingest tests.
 """
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import gc
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC
 from enum import Enum
 from operator import itemgetter
@@ -21,6 +24,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 ValueConverter = Callable[[Any], Any]
 SQLITE_ROWS_PER_STATEMENT = 500
+# Parameters per `UPDATE … FROM (VALUES …)` on PostgreSQL: under the protocol's 65,535 of a statement.
+POSTGRESQL_PARAMETERS_PER_STATEMENT = 30_000
 # Field classes whose Python values the drivers take unchanged on both databases.
 PASS_THROUGH = (
     models.CharField,
@@ -36,6 +41,14 @@ def _converter(field: models.Field, database: BaseDatabaseWrapper) -> ValueConve
     if isinstance(field, PASS_THROUGH) and not isinstance(field, models.AutoField):
         return None
     if isinstance(field, models.JSONField):
+        if database.vendor == "postgresql":
+            # JSON text: COPY and the casts of `_raw_update` hand it to the server to parse, where a
+            # Jsonb wrapper would run psycopg's dumper once per row (8 % of a PostgreSQL page).
+            encoder = field.encoder
+            empty_text = json.dumps([], cls=encoder)
+            return lambda value: (
+                None if value is None else empty_text if value == [] else json.dumps(value, cls=encoder)
+            )
         adapt_json = database.ops.adapt_json_value
         # Most messages carry no attachments: encode the empty list once, not once per row.
         empty_list = adapt_json([], field.encoder)
@@ -70,6 +83,26 @@ def _value_for_missing(field: models.Field, database: BaseDatabaseWrapper, *, no
         value = value.value
     convert = _converter(field, database)
     return value if convert is None else convert(value)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while one page is applied.
+
+    A page allocates tens of thousands of short-lived, acyclic objects (rows, tuples, values), and each
+    of them counts toward the collector's thresholds: the full collections they set off traverse every
+    object the process holds, and took 45 % of a page's time (16,000 -> 29,000 messages/s on SQLite
+    with the collector paused). Reference counting still frees all of it as it goes; anything cyclic
+    waits for the next collection after the page. Only the outermost pause turns the collector back on,
+    and only if it was on.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _orm_writes() -> bool:
@@ -270,14 +303,54 @@ def _raw_update(
     database = connections[DEFAULT_DB_ALIAS]
     fields = [model._meta.get_field(name) for name in field_names]
     converters = [_converter(field, database) or (lambda value: value) for field in fields]
-    assignments = ", ".join(f"{database.ops.quote_name(field.column)} = %s" for field in fields)
     table = database.ops.quote_name(model._meta.db_table)
     primary_key = database.ops.quote_name(model._meta.pk.column)
-    sql = f"UPDATE {table} SET {assignments} WHERE {primary_key} = %s"  # noqa: S608
     parameters = [
         [convert(value) for convert, value in zip(converters, values, strict=True)] + [pk]
         for pk, values in rows
     ]
+    if database.vendor == "postgresql":
+        return _postgresql_update(
+            database, model=model, table=table, primary_key=primary_key, fields=fields, parameters=parameters
+        )
+    assignments = ", ".join(f"{database.ops.quote_name(field.column)} = %s" for field in fields)
+    sql = f"UPDATE {table} SET {assignments} WHERE {primary_key} = %s"  # noqa: S608
     with database.cursor() as cursor:
         cursor.executemany(sql, parameters)
     return len(rows)
+
+
+def _postgresql_update(
+    database: BaseDatabaseWrapper,
+    *,
+    model: type[models.Model],
+    table: str,
+    primary_key: str,
+    fields: list[models.Field],
+    parameters: list[list[Any]],
+) -> int:
+    """One `UPDATE … FROM (VALUES …)` per chunk: a prepared UPDATE per row cost the server an executor
+    start each (7 % of a PostgreSQL page for two chat updates of 120 rows). The first row's casts give
+    the VALUES list its column types."""
+    quote = database.ops.quote_name
+    columns = [quote(f"column_{index}") for index in range(len(fields))]
+    casts = [field.db_type(database) for field in fields] + [model._meta.pk.rel_db_type(database)]
+    width = len(casts)
+    first_row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    other_row = "(" + ", ".join(["%s"] * width) + ")"
+    assignments = ", ".join(
+        f"{quote(field.column)} = incoming.{column}" for field, column in zip(fields, columns, strict=True)
+    )
+    rows_per_statement = max(1, POSTGRESQL_PARAMETERS_PER_STATEMENT // width)
+    names = ", ".join([*columns, "incoming_key"])
+    with database.cursor() as cursor:
+        for start in range(0, len(parameters), rows_per_statement):
+            chunk = parameters[start : start + rows_per_statement]
+            values = ", ".join([first_row] + [other_row] * (len(chunk) - 1))
+            # Identifiers and types come from the model's metadata; values are parameters.
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS incoming ({names}) "  # noqa: S608
+                f"WHERE {table}.{primary_key} = incoming.incoming_key",
+                [value for row in chunk for value in row],
+            )
+    return len(parameters)

@@ -17,7 +17,7 @@ from inbox.counts import SyncCounts
 from inbox.models import Chat, Message
 from inbox.replies.reconcile import answer_edit_apply, replies_reconcile, single_answer_kinds
 from inbox.services.aggregates import attachments_serialise, chat_aggregates_refresh, counts_from_rows
-from inbox.services.bulk import rows_insert_ignoring_conflicts
+from inbox.services.bulk import collector_paused, rows_insert_ignoring_conflicts
 from marketplaces.types import Author, RemoteChat, RemoteMessage, UpdatesPage
 from service.deadlines import page_chat_deadlines_refresh
 from service.turns import new_chat_events
@@ -255,6 +255,11 @@ def page_apply(*, account: MarketplaceAccount, page: UpdatesPage, mode: IngestMo
         # each takes its cursor with it, so the walk resumes before them and nothing is lost or doubled.
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    with collector_paused():
+        return _page_apply(account=account, page=page, mode=mode)
+
+
+def _page_apply(*, account: MarketplaceAccount, page: UpdatesPage, mode: IngestMode) -> SyncCounts:
     now = timezone.now()
     result = SyncCounts(pages=1, requests=page.requests_made, skipped=len(page.skipped))
     chats, created_chat_ids = _chats_upsert(account=account, page=page, result=result, now=now)

@@ -198,3 +198,77 @@ def test_backfill_page_of_new_chats_uses_a_fixed_number_of_queries(
     with transaction.atomic(), django_assert_num_queries(expected + 2):
         page_apply(account=other, page=large, mode=IngestMode.BACKFILL)
     assert "INSERT INTO" in " ".join(query["sql"] for query in small_queries.captured_queries)
+
+
+@pytest.mark.parametrize("per_statement", [30_000, 4])
+def test_update_by_pk_round_trips_json_bytes_and_nulls_in_any_chunk(make_account, monkeypatch, per_statement):
+    from inbox.services import bulk
+
+    monkeypatch.setattr(bulk, "POSTGRESQL_PARAMETERS_PER_STATEMENT", per_statement)
+    account = make_account("ozon")
+    chats = [Chat.objects.create(account=account, external_id=f"c{index}") for index in range(5)]
+    extras = [
+        {},
+        {"order": "0146-2", "note": 'кавычки " и \\ слэш'},
+        {"list": [1, None, "ё"]},
+        {"nested": {"a": True}},
+        {},
+    ]
+    # The first row carries NULLs: the casts, not its values, type the VALUES list.
+    rows_update_by_pk(
+        model=Chat,
+        field_names=["awaiting_reply_since", "extras", "unread_count"],
+        rows=[
+            (chat.pk, [None if index == 0 else at(index), extras[index], index])
+            for index, chat in enumerate(chats)
+        ],
+    )
+    for index, chat in enumerate(chats):
+        chat.refresh_from_db()
+        assert (chat.awaiting_reply_since, chat.extras, chat.unread_count) == (
+            None if index == 0 else at(index),
+            extras[index],
+            index,
+        )
+
+    from service.models import TurnDay
+
+    day = TurnDay.objects.create(start_day=at(0).date(), account=account, marketplace="ozon", first=True)
+    rows_update_by_pk(
+        model=TurnDay, field_names=["response_times", "turns"], rows=[(day.pk, [b"\x00\x01\xff", 7])]
+    )
+    day.refresh_from_db()
+    assert (bytes(day.response_times), day.turns) == (b"\x00\x01\xff", 7)
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_a_page_is_applied_with_the_collector_paused_and_its_state_restored(
+    make_account, monkeypatch, enabled_before
+):
+    import gc
+
+    from inbox.services import ingest
+
+    seen: list[bool] = []
+    original = ingest.chat_aggregates_refresh
+
+    def recording(**arguments):
+        seen.append(gc.isenabled())
+        return original(**arguments)
+
+    monkeypatch.setattr(ingest, "chat_aggregates_refresh", recording)
+    account = make_account("ozon")
+    (gc.enable if enabled_before else gc.disable)()
+    try:
+        with transaction.atomic():
+            page_apply(account=account, page=random_page(random.Random(3), chats=4), mode=IngestMode.BACKFILL)
+        assert seen == [False]
+        assert gc.isenabled() == enabled_before
+
+        # A page that fails part-way still gives the collector back.
+        monkeypatch.setattr(ingest, "chat_aggregates_refresh", lambda **arguments: 1 / 0)
+        with pytest.raises(ZeroDivisionError), transaction.atomic():
+            page_apply(account=account, page=random_page(random.Random(4), chats=4), mode=IngestMode.BACKFILL)
+        assert gc.isenabled() == enabled_before
+    finally:
+        gc.enable()

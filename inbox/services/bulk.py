@@ -63,7 +63,7 @@ def _converter(field: models.Field, database: BaseDatabaseWrapper) -> ValueConve
             return lambda value: (
                 None
                 if value is None
-                else str(value.astimezone(UTC).replace(tzinfo=None))
+                else value.astimezone(UTC).isoformat(" ")[:-6]
                 if value.tzinfo is not None
                 else adapt_datetime(value)
             )

@@ -175,7 +175,12 @@ def _batch_refresh(
     stored_facts: dict[int, list[TurnFact]] = {chat_id: [] for chat_id in chats}
     if not stored_chat_ids:
         return _turns_write(
-            chats=chats, events=events, stored=stored, stored_facts=stored_facts, sla_deadline=sla_deadline
+            chats=chats,
+            events=events,
+            stored=stored,
+            stored_facts=stored_facts,
+            sla_deadline=sla_deadline,
+            new_chat_ids=set(new_chats_events) & set(chats),
         )
     events.update(_events_by_chat(chat_ids=stored_chat_ids))
     for chat_id, sequence, started_at, answered_at, answered_by_id, *fact in (
@@ -208,7 +213,12 @@ def _batch_refresh(
             )
         )
     return _turns_write(
-        chats=chats, events=events, stored=stored, stored_facts=stored_facts, sla_deadline=sla_deadline
+        chats=chats,
+        events=events,
+        stored=stored,
+        stored_facts=stored_facts,
+        sla_deadline=sla_deadline,
+        new_chat_ids=set(new_chats_events) & set(chats),
     )
 
 
@@ -219,8 +229,11 @@ def _turns_write(
     stored: dict[int, list[tuple]],
     stored_facts: dict[int, list[TurnFact]],
     sla_deadline: Callable[[int, TurnRow], datetime | None] | None,
+    new_chat_ids: set[int],
 ) -> dict[int, TurnFacts]:
-    """Compute each chat's turns from its events and rewrite the chats whose turns differ from `stored`."""
+    """Compute each chat's turns from its events and rewrite the chats whose turns differ from `stored`.
+
+    `new_chat_ids` were created by the caller's transaction: no other can write their turns."""
     facts: dict[int, TurnFacts] = {}
     changed: dict[int, list[TurnRow]] = {}
     for chat_id in chats:
@@ -237,7 +250,7 @@ def _turns_write(
             if had_turns:
                 ResponseTurn.objects.filter(chat_id__in=had_turns).delete()
             # Imported here: inbox.services imports this module (the ingest hook).
-            from inbox.services.bulk import rows_insert_ignoring_conflicts
+            from inbox.services.bulk import rows_insert_ignoring_conflicts, rows_insert_new
 
             new_rows = [
                 {
@@ -259,7 +272,14 @@ def _turns_write(
                 for turn in turns
                 for deadline in [sla_deadline(chats[chat_id][0], turn) if sla_deadline else None]
             ]
-            rows_insert_ignoring_conflicts(model=ResponseTurn, rows=new_rows, now=None)
+            new_chat_turns = [row for row in new_rows if row["chat_id"] in new_chat_ids]
+            rows_insert_new(model=ResponseTurn, rows=new_chat_turns, now=None)
+            if len(new_chat_turns) < len(new_rows):
+                rows_insert_ignoring_conflicts(
+                    model=ResponseTurn,
+                    rows=[row for row in new_rows if row["chat_id"] not in new_chat_ids],
+                    now=None,
+                )
             turn_days_apply(
                 removed=(fact for chat_id in had_turns for fact in stored_facts[chat_id]),
                 added=(

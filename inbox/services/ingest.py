@@ -17,7 +17,7 @@ from inbox.counts import SyncCounts
 from inbox.models import Chat, Message
 from inbox.replies.reconcile import answer_edit_apply, replies_reconcile, single_answer_kinds
 from inbox.services.aggregates import attachments_serialise, chat_aggregates_refresh, counts_from_rows
-from inbox.services.bulk import collector_paused, rows_insert_ignoring_conflicts
+from inbox.services.bulk import collector_paused, rows_insert_ignoring_conflicts, rows_insert_new
 from marketplaces.types import Author, RemoteChat, RemoteMessage, UpdatesPage
 from service.deadlines import page_chat_deadlines_refresh
 from service.turns import new_chat_events
@@ -91,11 +91,11 @@ def _chats_upsert(
             _chat_row(account=account, external_id=external_id, remote=remote_chats.get(external_id))
             for external_id in sorted(missing)
         ]
-        rows_insert_ignoring_conflicts(model=Chat, rows=rows, now=now)
+        inserted = rows_insert_ignoring_conflicts(model=Chat, rows=rows, now=now)
         chats.update(
             (chat.external_id, chat) for chat in Chat.objects.filter(account=account, external_id__in=missing)
         )
-        result.chats_created = len(missing)
+        result.chats_created = inserted
 
     changed: list[Chat] = []
     changed_fields: set[str] = set()
@@ -120,6 +120,10 @@ def _chats_upsert(
     if changed:
         Chat.objects.bulk_update(changed, sorted(changed_fields))
         result.chats_updated = len(changed)
+    if result.chats_created < len(missing):
+        # Another transaction created some of them (outside the account's lease): which ones is not
+        # known, so none is taken as this page's own, and their messages meet stored ones as usual.
+        return chats, set()
     return chats, missing
 
 
@@ -208,8 +212,12 @@ def _messages_upsert(
         )
         created.append((chats_by_id[chat_id], remote))
         touched.add(chat_id)
-    result.messages_created = rows_insert_ignoring_conflicts(model=Message, rows=rows, now=now)
     new_chat_rows = [row for row in rows if row["chat_id"] in new_chat_ids]
+    result.messages_created = rows_insert_new(model=Message, rows=new_chat_rows, now=now)
+    if len(new_chat_rows) < len(rows):
+        result.messages_created += rows_insert_ignoring_conflicts(
+            model=Message, rows=[row for row in rows if row["chat_id"] not in new_chat_ids], now=now
+        )
 
     changed: list[Message] = []
     one_answer_kinds = single_answer_kinds(marketplace=marketplace)

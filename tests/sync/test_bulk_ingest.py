@@ -187,15 +187,16 @@ def test_backfill_page_of_new_chats_uses_a_fixed_number_of_queries(
     # 5 for the page itself, 7 for the turns and deadlines of its chats (service.deadlines: policies, new
     # turns, chat updates; the rollup: lock its rows, create the missing ones, lock those, update; no
     # savepoint). The new chats' messages and chats are not read back; only chats where a buyer and a
-    # seller message share a timestamp (their ids decide the order) have their messages and turns read:
-    # two queries more, however many such chats.
+    # seller message share a timestamp (their ids decide the order) have their messages and turns read
+    # and their turns written apart from the others (which go straight in: no other transaction can
+    # see chats created by this one): three queries more, however many such chats.
     for page, ties in ((small, False), (large, True)):
         assert buyer_and_seller_at_the_same_time(page) == ties
     expected = 12 + (connection.vendor == "postgresql")
     with transaction.atomic(), django_assert_num_queries(expected) as small_queries:
         page_apply(account=account, page=small, mode=IngestMode.BACKFILL)
     other = make_account("ozon")
-    with transaction.atomic(), django_assert_num_queries(expected + 2):
+    with transaction.atomic(), django_assert_num_queries(expected + 3):
         page_apply(account=other, page=large, mode=IngestMode.BACKFILL)
     assert "INSERT INTO" in " ".join(query["sql"] for query in small_queries.captured_queries)
 
@@ -272,3 +273,53 @@ def test_a_page_is_applied_with_the_collector_paused_and_its_state_restored(
         assert gc.isenabled() == enabled_before
     finally:
         gc.enable()
+
+
+def test_new_rows_go_straight_in_and_a_conflict_is_an_error_not_a_skip(make_account, bulk_writes):
+    from inbox.services.bulk import rows_insert_new
+
+    chat = Chat.objects.create(account=make_account("ozon"), external_id="c1")
+    rows = [message_row(chat, "m1"), message_row(chat, "m2", author="seller", direction="out")]
+    with transaction.atomic():
+        assert rows_insert_new(model=Message, rows=rows, now=timezone.now()) == 2
+    assert sorted(chat.messages.values_list("external_id", "author")) == [("m1", "buyer"), ("m2", "seller")]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows_insert_new(model=Message, rows=[message_row(chat, "m1")], now=timezone.now())
+    assert chat.messages.count() == 2
+
+
+def test_chats_another_transaction_created_are_not_taken_for_the_pages_own(make_account, monkeypatch):
+    """Outside the lease, a chat may appear between the page's read and its insert: its stored messages
+    must meet the page's as usual (skipped, not an error), and it must not count as created."""
+    from inbox.services import ingest
+
+    account = make_account("ozon")
+    real_insert = ingest.rows_insert_ignoring_conflicts
+
+    def racing_insert(*, model, rows, now):
+        if model is Chat:
+            other = Chat.objects.create(account=account, external_id="c1")
+            Message.objects.create(
+                chat=other, external_id="m1", direction="in", author="buyer", text="раньше", created_at=at(0)
+            )
+        return real_insert(model=model, rows=rows, now=now)
+
+    monkeypatch.setattr(ingest, "rows_insert_ignoring_conflicts", racing_insert)
+    page = UpdatesPage(
+        chats=(RemoteChat(external_id="c1"), RemoteChat(external_id="c2")),
+        messages=(
+            remote_message("c1", "m1"),
+            remote_message("c1", "m2", minute=1),
+            remote_message("c2", "m3", minute=2),
+        ),
+    )
+    with transaction.atomic():
+        result = page_apply(account=account, page=page, mode=IngestMode.BACKFILL)
+    # The stored message was met as stored messages are: updated from the page, not inserted again.
+    assert (result.chats_created, result.messages_created, result.messages_updated) == (1, 2, 1)
+    stored = Message.objects.filter(chat__account=account)
+    assert sorted(stored.values_list("chat__external_id", "external_id", "text")) == [
+        ("c1", "m1", "сообщение m1"),
+        ("c1", "m2", "сообщение m2"),
+        ("c2", "m3", "сообщение m3"),
+    ]

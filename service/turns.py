@@ -173,15 +173,7 @@ def _batch_refresh(
     stored: dict[int, list[tuple]] = {chat_id: [] for chat_id in chats}
     # What each stored turn added to the rollup, taken back if the chat's turns are rewritten.
     stored_facts: dict[int, list[TurnFact]] = {chat_id: [] for chat_id in chats}
-    if not stored_chat_ids:
-        return _turns_write(
-            chats=chats,
-            events=events,
-            stored=stored,
-            stored_facts=stored_facts,
-            sla_deadline=sla_deadline,
-            new_chat_ids=set(new_chats_events) & set(chats),
-        )
+    # A batch of new chats only (a backfill page) runs neither query: Django answers an empty `__in`.
     events.update(_events_by_chat(chat_ids=stored_chat_ids))
     for chat_id, sequence, started_at, answered_at, answered_by_id, *fact in (
         ResponseTurn.objects.filter(chat_id__in=stored_chat_ids)

@@ -1,10 +1,15 @@
 """A fake OpenAI-compatible chat-completions endpoint with deterministic Russian drafts.
 
-Shapes follow the OpenAI API: POST /v1/chat/completions {"model", "messages"[, "n"]} -> {"id", "object":
-"chat.completion", "created", "model", "choices": [{"index", "message": {"role", "content"},
-"finish_reason"}], "usage": {"prompt_tokens", "completion_tokens", "total_tokens"}}; errors as
-{"error": {"message", "type", "code"}} with 401 for a wrong key. Switches (POST /_control): "slow"
-(answer after `delay` seconds), "error" (500), "unsafe" (a draft with a phone number), "normal".
+Shapes follow the OpenAI API: POST /v1/chat/completions {"model", "messages"[, "n",
+"response_format"]} -> {"id", "object": "chat.completion", "created", "model", "choices": [{"index",
+"message": {"role", "content"}, "finish_reason"}], "usage": {"prompt_tokens", "completion_tokens",
+"total_tokens"}}; errors as {"error": {"message", "type", "code"}} with 401 for a wrong key.
+Switches (POST /_control): "slow" (answer after `delay` seconds), "error" (500), "unsafe" (a draft
+with a phone number), "normal".
+
+A request in JSON mode (`response_format` {"type": "json_object"}) whose last user message is
+{"items": [{"id", "text"}]} is a classification (DESIGN.md §16): it gets {"items": [{"id", "topic",
+"sentiment"}]} by keywords, as a model following the product's instructions would answer.
 """
 
 import json
@@ -49,6 +54,18 @@ _DEFAULT = (
     "{hello} Спасибо за вопрос! Уточним информацию и ответим вам в этом чате в ближайшее время.",
     "{hello} Благодарим за обращение. Мы уже разбираемся и скоро вернёмся с ответом.",
 )
+# DESIGN.md §16 topics by keyword stems, the first match wins (a cancellation mentions delivery too).
+_TOPICS = (
+    ("order_change", ("отмен", "изменить заказ", "поменять адрес", "другой адрес")),
+    ("return", ("возврат", "вернуть")),
+    ("defect", ("брак", "трещин", "слом", "дефект", "не работает", "порван", "царапин", "не хватает")),
+    ("size", ("размер", "маломер", "большемер", "сетк", "длина", "ширина")),
+    ("availability", ("наличи", "поступ", "будет ли", "закончил")),
+    ("payment", ("оплат", "деньг", "списа", "чек", "скидк", "цен")),
+    ("delivery", ("где", "доставк", "когда", "трек", "пришл", "привез", "курьер", "пункт выдачи")),
+)
+_NEGATIVE = ("ужас", "плохо", "обман", "разочар", "отврат", "безобраз", "недовол", "верните деньги", "!!!")
+_POSITIVE = ("спасибо", "отлично", "благодар", "класс", "супер", "понравил")
 UNSAFE = "{hello} Чтобы решить быстрее, позвоните нам: 8 (916) 123-45-67 или напишите в Telegram @shop_help."
 
 
@@ -92,7 +109,10 @@ class FakeLlm:
             return _error(500, "The server had an error while processing your request.", "server_error", None)
         if self.mode == "slow":
             self._stopping.wait(self.delay)
-        content = self._drafts(messages)
+        items = _classification_items(body)
+        content = (
+            self._drafts(messages) if items is None else json.dumps({"items": items}, ensure_ascii=False)
+        )
         prompt_tokens = sum(len(str(message.get("content", "")).split()) for message in messages)
         completion_tokens = len(content.split())
         return json_response(
@@ -132,6 +152,32 @@ class FakeLlm:
                 (replies for words, replies in _REPLIES if any(w in question for w in words)), _DEFAULT
             )
         return "\n---\n".join(draft.format(hello=hello, order=order) for draft in drafts)
+
+
+def _classification_items(body: dict[str, Any]) -> list[dict[str, Any]] | None:
+    response_format = body.get("response_format")
+    if not isinstance(response_format, dict) or response_format.get("type") != "json_object":
+        return None
+    user = next((m for m in reversed(body["messages"]) if m.get("role") == "user"), {})
+    try:
+        items = json.loads(str(user.get("content", "")))["items"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    answers = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        text = str(item.get("text", "")).lower()
+        topic = next((code for code, words in _TOPICS if any(word in text for word in words)), "other")
+        sentiment = (
+            "negative"
+            if any(word in text for word in _NEGATIVE)
+            else "positive"
+            if any(word in text for word in _POSITIVE)
+            else "neutral"
+        )
+        answers.append({"id": item.get("id"), "topic": topic, "sentiment": sentiment})
+    return answers
 
 
 def _after(text: str, label: str) -> str:

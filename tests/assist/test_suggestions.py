@@ -132,3 +132,22 @@ def test_membership_and_count(api, make_account, make_chat, other_agent, chat):
     foreign = make_chat(make_account("wildberries", members=[other_agent]))
     assert api.post(f"/api/chat/chats/{foreign.pk}/suggestions", {}, format="json").status_code == 404
     assert api.post(f"/api/chat/chats/{chat.pk}/suggestions", {"count": 9}, format="json").status_code == 400
+
+
+def test_the_sandbox_answers_a_classification_in_json_mode_as_the_product_asks(llm):
+    from assist.classify.llm import texts_classify_by_llm
+
+    texts = [
+        "Где мой заказ? Уже неделя прошла!!!",
+        "Хочу отменить заказ",
+        "Спасибо, всё отлично",
+        "Добрый день",
+    ]
+    answers = texts_classify_by_llm(texts=texts)
+    assert [(answer.topic, answer.sentiment) for answer in answers] == [
+        ("delivery", "negative"),
+        ("order_change", "neutral"),
+        ("other", "positive"),
+        ("other", "neutral"),
+    ]
+    assert llm.requests[-1]["response_format"] == {"type": "json_object"}

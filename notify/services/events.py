@@ -62,7 +62,6 @@ def _rows_insert(rows: list[Notification]) -> int:
 def _channels_for(
     *,
     user: AbstractBaseUser,
-    preferences: NotificationSettings,
     linked: set[int],
     telegram: bool,
     email: bool,
@@ -109,7 +108,6 @@ def new_messages_scan(*, now: datetime | None = None) -> int:
             choice = preferences[user.pk]
             for channel in _channels_for(
                 user=user,
-                preferences=choice,
                 linked=linked,
                 telegram=_wants_new_message(choice.telegram_new_messages, chat=message.chat, user_id=user.pk),
                 email=_wants_new_message(choice.email_new_messages, chat=message.chat, user_id=user.pk),
@@ -161,7 +159,6 @@ def sla_notifications_create(*, chat: Chat, sla_state: str, now: datetime | None
         for user in users
         for channel in _channels_for(
             user=user,
-            preferences=preferences[user.pk],
             linked=linked,
             telegram=preferences[user.pk].telegram_sla,
             email=preferences[user.pk].email_sla,
@@ -189,7 +186,6 @@ def reply_failed_notifications_create(*, message: Message, now: datetime | None 
         )
         for channel in _channels_for(
             user=sender,
-            preferences=preferences,
             linked=_linked_user_ids([sender.pk]),
             telegram=preferences.telegram_reply_failed,
             email=preferences.email_reply_failed,
@@ -230,7 +226,6 @@ def sync_failures_scan(*, now: datetime | None = None) -> int:
         for user in users:
             for channel in _channels_for(
                 user=user,
-                preferences=preferences[user.pk],
                 linked=linked,
                 telegram=preferences[user.pk].telegram_sync_failing,
                 email=preferences[user.pk].email_sync_failing,

@@ -81,6 +81,11 @@
   ComplianceBox.prototype.build = function () {
     // The textarea turns transparent so the underlines show through; the mirror carries its background.
     this.background = window.getComputedStyle(this.textarea).backgroundColor;
+    // Moving the textarea into the field blurs it: an agent who pressed "r" (or clicked) before the
+    // box was wired up keeps the caret where it was.
+    var focused = document.activeElement === this.textarea;
+    var selectionStart = this.textarea.selectionStart;
+    var selectionEnd = this.textarea.selectionEnd;
     var field = document.createElement("div");
     field.className = "compliance-field";
     this.textarea.parentNode.insertBefore(field, this.textarea);
@@ -89,6 +94,10 @@
     this.mirror.setAttribute("aria-hidden", "true");
     field.appendChild(this.mirror);
     field.appendChild(this.textarea);
+    if (focused) {
+      this.textarea.focus({ preventScroll: true });
+      this.textarea.setSelectionRange(selectionStart, selectionEnd);
+    }
     this.textarea.classList.add("compliance-input");
     this.reasons = document.createElement("ul");
     this.reasons.className = "compliance-reasons";

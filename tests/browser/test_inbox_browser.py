@@ -207,3 +207,29 @@ def test_narrow_screen_shows_one_pane(browser, live_server, inbox_data, artifact
             assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
     finally:
         context.close()
+
+
+def test_a_reply_box_focused_before_its_compliance_check_is_wired_keeps_the_caret(
+    page, live_server, inbox_data
+):
+    # The keyboard's "r" can land between the pane's swap and htmx:load, which wires the check up by
+    # moving the textarea into its underline field: a moved element loses focus.
+    log_in(page, live_server)
+    page.click(f"#chat-row-{inbox_data['chats']['ozon'].pk}")
+    page.wait_for_selector("#reply-text.compliance-input")
+    state = page.evaluate(
+        """() => {
+            const form = document.getElementById("reply-form");
+            const probe = document.createElement("textarea");
+            probe.id = "probe";
+            probe.dataset.complianceUrl = document.getElementById("reply-text").dataset.complianceUrl;
+            form.appendChild(probe);
+            probe.value = "Здравствуйте";
+            probe.focus();
+            probe.setSelectionRange(2, 5);
+            window.ChatCenterCompliance.initialise(form);
+            return [document.activeElement.id, probe.selectionStart, probe.selectionEnd,
+                    !!probe.closest(".compliance-field")];
+        }"""
+    )
+    assert state == ["probe", 2, 5, True]

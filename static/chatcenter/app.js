@@ -62,7 +62,10 @@
     if (event.target.id === "reply-text") updateCounter();
   });
   document.addEventListener("change", function (event) {
-    if (event.target.id === "reply-file") updateCounter();
+    if (event.target.id !== "reply-file") return;
+    var name = document.getElementById("reply-file-name");
+    if (name) name.textContent = chosenFile() ? chosenFile().name : "";
+    updateCounter();
   });
 
   document.addEventListener("keydown", function (event) {

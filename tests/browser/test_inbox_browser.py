@@ -233,3 +233,20 @@ def test_a_reply_box_focused_before_its_compliance_check_is_wired_keeps_the_care
         }"""
     )
     assert state == ["probe", 2, 5, True]
+
+
+def test_the_attach_button_speaks_russian_and_names_the_chosen_file(page, live_server, inbox_data):
+    log_in(page, live_server)
+    page.click(f"#chat-row-{inbox_data['chats']['ozon'].pk}")
+    page.wait_for_selector("#reply-text.compliance-input")
+    button = page.locator(".reply-file-button")
+    assert button.inner_text().strip() == "Прикрепить файл"
+    assert button.is_visible()
+    # The native control is kept (keyboard, screen readers, the form) but drawn by us.
+    assert page.locator("#reply-file").bounding_box()["width"] <= 1
+    assert page.locator("#reply-form button[type=submit]").is_disabled()
+    page.set_input_files(
+        "#reply-file", files=[{"name": "фото.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8\xff" * 10}]
+    )
+    page.wait_for_selector("#reply-file-name:has-text('фото.jpg')")
+    assert page.locator("#reply-form button[type=submit]").is_enabled()

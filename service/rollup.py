@@ -9,9 +9,10 @@ import sys
 from array import array
 from bisect import bisect_left, insort
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 
@@ -190,16 +191,16 @@ def _deltas_apply(*, deltas: dict[Key, _Delta]) -> None:
         )
 
 
-def _fact_of(row: tuple) -> TurnFact:
-    start_day, account_id, marketplace, agent_id, sequence, seconds, sla_met = row
+def turn_fact(values: Mapping[str, Any]) -> TurnFact:
+    """What a turn adds to the rollup, from its columns (FACT_COLUMNS): a stored row's or a new one's."""
     return TurnFact(
-        start_day=start_day,
-        account_id=account_id,
-        marketplace=marketplace,
-        agent_id=agent_id,
-        first=sequence == 0,
-        response_seconds=seconds,
-        sla_met=sla_met,
+        start_day=values["start_day"],
+        account_id=values["account_id"],
+        marketplace=values["marketplace"],
+        agent_id=values["answered_by_id"],
+        first=values["sequence"] == 0,
+        response_seconds=values["response_seconds"],
+        sla_met=values["sla_met"],
     )
 
 
@@ -222,7 +223,7 @@ def chat_turns_forget(*, chat_ids: Iterable[int]) -> int:
     chat_ids = sorted(set(chat_ids))
     with transaction.atomic(savepoint=False):
         turns = ResponseTurn.objects.filter(chat_id__in=chat_ids)
-        facts = [_fact_of(row) for row in turns.order_by().values_list(*FACT_COLUMNS)]
+        facts = [turn_fact(row) for row in turns.order_by().values(*FACT_COLUMNS)]
         turn_days_apply(removed=facts, added=())
         turns.delete()
     return len(facts)
@@ -259,7 +260,7 @@ def turn_days_rebuild(
     stored = (
         ResponseTurn.objects.filter(**filters)
         .order_by()
-        .values_list(*FACT_COLUMNS)
+        .values(*FACT_COLUMNS)
         .iterator(chunk_size=PROGRESS_EVERY)
     )
 
@@ -267,7 +268,7 @@ def turn_days_rebuild(
         for count, row in enumerate(stored, start=1):
             if progress is not None and count % PROGRESS_EVERY == 0:
                 progress(count)
-            yield _fact_of(row)
+            yield turn_fact(row)
 
     with transaction.atomic():
         deltas = _deltas(removed=(), added=facts())

@@ -18,7 +18,7 @@ from django.db.models import Q
 
 from inbox.models import Chat, Message
 from service.models import ResponseTurn
-from service.rollup import TurnFact, turn_days_apply
+from service.rollup import FACT_COLUMNS, TurnFact, turn_days_apply, turn_fact
 
 REPORT_TIME_ZONE = ZoneInfo("Europe/Moscow")
 # Cabinet replies (no delivery status) and our replies the marketplace accepted.
@@ -175,35 +175,16 @@ def _batch_refresh(
     stored_facts: dict[int, list[TurnFact]] = {chat_id: [] for chat_id in chats}
     # A batch of new chats only (a backfill page) runs neither query: Django answers an empty `__in`.
     events.update(_events_by_chat(chat_ids=stored_chat_ids))
-    for chat_id, sequence, started_at, answered_at, answered_by_id, *fact in (
+    for row in (
         ResponseTurn.objects.filter(chat_id__in=stored_chat_ids)
         .order_by("chat_id", "sequence")
-        .values_list(
-            "chat_id",
-            "sequence",
-            "started_at",
-            "answered_at",
-            "answered_by_id",
-            "start_day",
-            "account_id",
-            "marketplace",
-            "response_seconds",
-            "sla_met",
-        )
+        .values("chat_id", "started_at", "answered_at", *FACT_COLUMNS)
     ):
-        stored[chat_id].append((sequence, started_at, answered_at, answered_by_id))
-        start_day, account_id, marketplace, seconds, sla_met = fact
-        stored_facts[chat_id].append(
-            TurnFact(
-                start_day=start_day,
-                account_id=account_id,
-                marketplace=marketplace,
-                agent_id=answered_by_id,
-                first=sequence == 0,
-                response_seconds=seconds,
-                sla_met=sla_met,
-            )
+        chat_id = row["chat_id"]
+        stored[chat_id].append(
+            (row["sequence"], row["started_at"], row["answered_at"], row["answered_by_id"])
         )
+        stored_facts[chat_id].append(turn_fact(row))
     return _turns_write(
         chats=chats,
         events=events,
@@ -274,17 +255,6 @@ def _turns_write(
                 )
             turn_days_apply(
                 removed=(fact for chat_id in had_turns for fact in stored_facts[chat_id]),
-                added=(
-                    TurnFact(
-                        start_day=row["start_day"],
-                        account_id=row["account_id"],
-                        marketplace=row["marketplace"],
-                        agent_id=row["answered_by_id"],
-                        first=row["sequence"] == 0,
-                        response_seconds=row["response_seconds"],
-                        sla_met=row["sla_met"],
-                    )
-                    for row in new_rows
-                ),
+                added=(turn_fact(row) for row in new_rows),
             )
     return facts

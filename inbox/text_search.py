@@ -2,7 +2,8 @@
 
 PostgreSQL: full-text search with Russian stemming on `to_tsvector('russian', text)`, kept in the
 stored generated column `text_search` with a GIN index (migrations inbox/0013, 0015). SQLite: the
-FTS5 table `inbox_message_fts` (unicode61 tokenizer, kept in sync by triggers) queried with prefix
+FTS5 table `inbox_message_fts` (unicode61 tokenizer, kept in sync by triggers; the team's answers in its
+`answer` column, every other message in `text`, migration inbox/0018) queried with prefix
 terms built from Snowball stems, the same algorithm PostgreSQL's `russian` configuration uses, so
 "возврат" finds "возврата" on both. Where the index cannot exist (an SQLite build without FTS5,
 another database) the old substring match is the fallback.
@@ -20,7 +21,8 @@ from django.db.models.expressions import RawSQL
 from inbox.models import Message
 
 FTS_TABLE = "inbox_message_fts"
-ANSWER_TABLE = "inbox_answer_fts"
+# The column of the FTS5 table that holds the team's answers (inbox/0018).
+ANSWER_COLUMN = "answer"
 # Named index and plain subqueries: without statistics (a new database, or before the hourly ANALYZE of
 # inbox/services/statistics.py) SQLite would rather start from the account's chats, or from every
 # match, and sort them all.
@@ -28,10 +30,10 @@ ANSWERS_WALK = (
     "SELECT m.text FROM inbox_message m INDEXED BY message_answers_recent_idx "
     "WHERE m.author = 'seller' AND m.created_at >= %s AND m.chat_id <> %s AND m.text <> '' "
     "AND m.chat_id IN (SELECT id FROM inbox_chat WHERE account_id = %s) "
-    "AND m.id IN (SELECT rowid FROM inbox_answer_fts WHERE inbox_answer_fts MATCH %s) "
+    "AND m.id IN (SELECT rowid FROM inbox_message_fts WHERE inbox_message_fts MATCH %s) "
     "ORDER BY m.created_at DESC, m.id DESC LIMIT %s"
 )
-ANSWER_ROWIDS_FIRST = "SELECT rowid FROM inbox_answer_fts WHERE inbox_answer_fts MATCH %s LIMIT %s"
+ANSWER_ROWIDS_FIRST = "SELECT rowid FROM inbox_message_fts WHERE inbox_message_fts MATCH %s LIMIT %s"
 # PostgreSQL only, outside the model: see migration inbox/0015.
 SEARCH_COLUMN = "text_search"
 ANSWER_SEARCH_COLUMN = "answer_search"
@@ -100,24 +102,26 @@ class _TextMatches(Expression):
 
 
 @lru_cache(maxsize=8)
-def _sqlite_index_exists(alias: str, table: str = FTS_TABLE) -> bool:
+def _sqlite_index_exists(alias: str) -> bool:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [FTS_TABLE])
         return cursor.fetchone() is not None
 
 
-def text_index_available(*, table: str = FTS_TABLE) -> bool:
+def text_index_available() -> bool:
     if connection.vendor == "postgresql":
         return True
     if connection.vendor == "sqlite":
-        return _sqlite_index_exists(connection.settings_dict["NAME"], table)
+        return _sqlite_index_exists(connection.settings_dict["NAME"])
     return False
 
 
-def _fts5_expression(words: list[str], *, any_word: bool) -> str:
-    # Every stem is a quoted prefix term: no user input reaches FTS5's query syntax.
+def _fts5_expression(words: list[str], *, any_word: bool, column: str | None = None) -> str:
+    """Every stem is a quoted prefix term: no user input reaches FTS5's query syntax. `column`: only
+    matches in that column of the index (any column otherwise)."""
     terms = [f'"{word_stem(word)}"*' for word in words]
-    return (" OR " if any_word else " ").join(terms)
+    expression = (" OR " if any_word else " ").join(terms)
+    return f"{column} : ({expression})" if column else expression
 
 
 def _substring_condition(words: list[str], *, any_word: bool) -> Q:
@@ -195,8 +199,8 @@ def answer_texts_matching(
             F("text"), function="to_tsquery", query=" | ".join(words), column=ANSWER_SEARCH_COLUMN
         )
         matching = answers.filter(condition)
-    elif text_index_available(table=ANSWER_TABLE):
-        expression = _fts5_expression(words, any_word=True)
+    elif text_index_available():
+        expression = _fts5_expression(words, any_word=True, column=ANSWER_COLUMN)
         with connection.cursor() as cursor:
             cursor.execute(ANSWER_ROWIDS_FIRST, [expression, ANSWERS_LOOKED_UP + 1])
             first = [row[0] for row in cursor.fetchall()]

@@ -1,4 +1,4 @@
-"""The team's answers have their own text index (SQLite: the FTS5 table `inbox_answer_fts`; PostgreSQL:
+"""The team's answers have their own text index (SQLite: the `answer` column of the FTS5 table; PostgreSQL:
 the `answer_search` column): only answers are in it, it follows every write, and a rare word (looked
 up match by match) and a common one (recent answers walked) find the same answers in the same order."""
 

@@ -14,7 +14,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC
+from datetime import UTC, date
 from enum import Enum
 from operator import itemgetter
 from typing import Any
@@ -64,11 +64,24 @@ def _converter(field: models.Field, database: BaseDatabaseWrapper) -> ValueConve
             return lambda value: (
                 None
                 if value is None
+                else value.isoformat(" ")[:-6]
+                if value.tzinfo is UTC
                 else value.astimezone(UTC).isoformat(" ")[:-6]
                 if value.tzinfo is not None
                 else adapt_datetime(value)
             )
         return lambda value: None if value is None else adapt_datetime(value)
+    if isinstance(field, models.DateField):
+        # A plain date goes straight to the backend's adaptation; anything else (a datetime, text) through
+        # the field, which turns it into a date first.
+        adapt_date = database.ops.adapt_datefield_value
+        return lambda value: (
+            None
+            if value is None
+            else adapt_date(value)
+            if type(value) is date
+            else field.get_db_prep_save(value, database)
+        )
     return lambda value: None if value is None else field.get_db_prep_save(value, database)
 
 

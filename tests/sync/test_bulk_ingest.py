@@ -3,7 +3,7 @@ computed from the page equal the ones counted in the database."""
 
 import random
 import uuid
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -323,3 +323,45 @@ def test_chats_another_transaction_created_are_not_taken_for_the_pages_own(make_
         ("c1", "m2", "сообщение m2"),
         ("c2", "m3", "сообщение m3"),
     ]
+
+
+def test_dates_and_times_in_any_form_are_stored_as_the_orm_stores_them(make_account, bulk_writes):
+    """UTC as `datetime.UTC` (what parsing and `timezone.now()` give), another zone, and a date column
+    given a date or a datetime: each read back equal to what the ORM stores for the same value."""
+    from zoneinfo import ZoneInfo
+
+    from service.models import ResponseTurn
+
+    account = make_account("ozon")
+    chat = Chat.objects.create(account=account, external_id="c1")
+    moscow = ZoneInfo("Europe/Moscow")
+    started = [
+        datetime(2026, 3, 1, 21, 30, 5, 120000, tzinfo=UTC),
+        datetime(2026, 3, 1, 23, 59, 59, tzinfo=moscow),
+        datetime(2026, 3, 2, 0, 0, tzinfo=ZoneInfo("UTC")),
+    ]
+    days = [date(2026, 3, 2), datetime(2026, 3, 1, 22, 0, tzinfo=UTC), date(2026, 3, 2)]
+    base = {"chat_id": chat.pk, "account_id": account.pk, "marketplace": "ozon", "answered_by_id": None}
+    rows = [
+        {
+            **base,
+            "sequence": index,
+            "started_at": started_at,
+            "start_day": day,
+            "answered_at": None if index == 2 else started_at + timedelta(minutes=5),
+            "response_seconds": None if index == 2 else 300,
+            "sla_deadline": started_at.astimezone(moscow) + timedelta(hours=1),
+            "sla_met": None if index == 2 else True,
+        }
+        for index, (started_at, day) in enumerate(zip(started, days, strict=True))
+    ]
+    assert rows_insert_ignoring_conflicts(model=ResponseTurn, rows=rows, now=timezone.now()) == 3
+    stored = list(ResponseTurn.objects.order_by("sequence").values(*rows[0]))
+    ResponseTurn.objects.all().delete()
+    ResponseTurn.objects.bulk_create([ResponseTurn(**row) for row in rows])
+    assert stored == list(ResponseTurn.objects.order_by("sequence").values(*rows[0]))
+    # The datetime's day in the project's zone (Moscow: 01:00 on the 2nd), as Django's DateField takes it.
+    assert [row["start_day"] for row in stored] == [date(2026, 3, 2)] * 3
+    assert [row["started_at"] for row in stored] == started
+    # Range filters on the stored text agree with the instants.
+    assert ResponseTurn.objects.filter(started_at__lt=datetime(2026, 3, 1, 21, 0, tzinfo=UTC)).count() == 1

@@ -11,6 +11,8 @@ million-message search benchmark: "Похожие ответы" p95 76 -> 92 ms.
 (0015).
 """
 
+from importlib import import_module
+
 from django.db import migrations
 
 FOLDED = "replace(replace({0}.text, 'ё', 'е'), 'Ё', 'Е')"
@@ -47,34 +49,10 @@ SQLITE_DROP_BOTH = (
     "DROP TRIGGER IF EXISTS inbox_message_fts_update",
     "DROP TABLE IF EXISTS inbox_message_fts",
 )
-# Back to 0013's message index and 0017's answer index.
+# Back to 0013's message index and 0017's answer index, as those migrations create them.
 SQLITE_RESTORE = (
-    "CREATE VIRTUAL TABLE inbox_message_fts USING fts5("
-    "text, content='', tokenize='unicode61 remove_diacritics 2')",
-    f"INSERT INTO inbox_message_fts(rowid, text) SELECT id, {FOLDED.format('inbox_message')} FROM inbox_message",
-    "CREATE TRIGGER inbox_message_fts_insert AFTER INSERT ON inbox_message BEGIN "
-    f"INSERT INTO inbox_message_fts(rowid, text) VALUES (new.id, {FOLDED.format('new')}); END",
-    "CREATE TRIGGER inbox_message_fts_delete AFTER DELETE ON inbox_message BEGIN "
-    "INSERT INTO inbox_message_fts(inbox_message_fts, rowid, text) "
-    f"VALUES ('delete', old.id, {FOLDED.format('old')}); END",
-    "CREATE TRIGGER inbox_message_fts_update AFTER UPDATE OF text ON inbox_message BEGIN "
-    "INSERT INTO inbox_message_fts(inbox_message_fts, rowid, text) "
-    f"VALUES ('delete', old.id, {FOLDED.format('old')}); "
-    f"INSERT INTO inbox_message_fts(rowid, text) VALUES (new.id, {FOLDED.format('new')}); END",
-    "CREATE VIRTUAL TABLE inbox_answer_fts USING fts5("
-    "text, content='', tokenize='unicode61 remove_diacritics 2')",
-    f"INSERT INTO inbox_answer_fts(rowid, text) SELECT id, {FOLDED.format('inbox_message')} "
-    "FROM inbox_message WHERE author = 'seller'",
-    "CREATE TRIGGER inbox_answer_fts_insert AFTER INSERT ON inbox_message WHEN new.author = 'seller' BEGIN "
-    f"INSERT INTO inbox_answer_fts(rowid, text) VALUES (new.id, {FOLDED.format('new')}); END",
-    "CREATE TRIGGER inbox_answer_fts_delete AFTER DELETE ON inbox_message WHEN old.author = 'seller' BEGIN "
-    "INSERT INTO inbox_answer_fts(inbox_answer_fts, rowid, text) "
-    f"VALUES ('delete', old.id, {FOLDED.format('old')}); END",
-    "CREATE TRIGGER inbox_answer_fts_update AFTER UPDATE OF text, author ON inbox_message BEGIN "
-    "INSERT INTO inbox_answer_fts(inbox_answer_fts, rowid, text) "
-    f"SELECT 'delete', old.id, {FOLDED.format('old')} WHERE old.author = 'seller'; "
-    f"INSERT INTO inbox_answer_fts(rowid, text) SELECT new.id, {FOLDED.format('new')} "
-    "WHERE new.author = 'seller'; END",
+    *import_module("inbox.migrations.0013_message_text_search_index").SQLITE_CREATE,
+    *import_module("inbox.migrations.0017_answer_text_index").SQLITE_CREATE,
 )
 
 

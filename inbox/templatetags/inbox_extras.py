@@ -138,11 +138,11 @@ def attachment_items(attachments: object) -> list[tuple[int, dict]]:
 
 
 @register.filter
-def preview_text(preview: str) -> str:
-    """The list preview; a files-only preview ("📎 name, name") shows the names decoded."""
-    if preview.startswith(ATTACHMENT_PREVIEW_MARK):
-        return file_name_decoded(preview)
-    return preview
+def files_preview(preview: str) -> str | None:
+    """The file names of a files-only list preview ("📎 name, name"), decoded; None for any other."""
+    if not preview.startswith(ATTACHMENT_PREVIEW_MARK):
+        return None
+    return file_name_decoded(preview.removeprefix(ATTACHMENT_PREVIEW_MARK).strip())
 
 
 @register.filter

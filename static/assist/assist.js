@@ -100,7 +100,11 @@
         var templateInput = form.querySelector("input[data-template-file]");
         if (templateInput) templateInput.value = template.file ? String(template.id) : "";
         if (template.file) {
-          notes.appendChild(element("p", "muted", "📎 " + template.file.name + " — " + (textarea.dataset.templateFileNote || "")));
+          var note = element("p", "muted", " " + template.file.name + " — " + (textarea.dataset.templateFileNote || ""));
+          // The reply box's drawn paperclip, not an emoji a browser without an emoji font shows as a box.
+          var paperclip = form.querySelector(".reply-file-button svg");
+          if (paperclip) note.insertBefore(paperclip.cloneNode(true), note.firstChild);
+          notes.appendChild(note);
         }
         if (answer.status === 400 && answer.data.variables) {
           answer.data.variables.forEach(function (problem) { notes.appendChild(element("p", "assist-problem", problem.message)); });

@@ -1,5 +1,6 @@
 """What the chat pane and the list show: closed chats, resolve -> next, Russian dates, attachments."""
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,7 @@ from inbox.selectors import chat_reply_block
 from inbox.templatetags.inbox_extras import (
     compact_age,
     day_label,
-    preview_text,
+    files_preview,
     synced_label,
     waiting_label,
     with_query,
@@ -240,7 +241,10 @@ def test_attachments_show_images_inline_files_as_links_and_moderation_as_placeho
 
     assert f'<img src="{download(0)}?inline=1" alt="фото.png" loading="lazy"' in body
     assert "data-fallback-next" in body
-    assert f'<a href="{download(1)}" download>📎 чек &lt;b&gt;.pdf</a>' in body
+    icon = r'<svg class="icon"[^>]*>.*?</svg>'
+    assert re.search(rf'<a href="{re.escape(download(1))}" download>{icon} чек &lt;b&gt;.pdf</a>', body)
+    # Drawn icons, never emoji: a browser without an emoji font draws those as empty boxes.
+    assert not any(emoji in body for emoji in "📎🖼🛍🔗")
     assert "2,0\xa0КБ" in body
     assert '<span class="file-name">скрин.jpg</span>' in body
     assert '<span class="moderation-state">на модерации</span>' in body
@@ -254,12 +258,14 @@ def test_attachments_show_images_inline_files_as_links_and_moderation_as_placeho
     assert "%D1%84" not in body
 
     listing = logged_in.get(reverse("inbox:index")).content.decode()
-    assert '<div class="row-preview">📎 фото.png</div>' in listing
+    assert re.search(r'<div class="row-preview"><svg class="icon"[^>]*>.*?</svg> фото.png</div>', listing)
+    assert "📎" not in listing
 
 
 def test_preview_decodes_only_file_previews():
-    assert preview_text("📎 %D1%84.png, a.pdf") == "📎 ф.png, a.pdf"
-    assert preview_text("скидка 50%20 сегодня") == "скидка 50%20 сегодня"
+    assert files_preview("📎 %D1%84.png, a.pdf") == "ф.png, a.pdf"
+    assert files_preview("📎") == ""
+    assert files_preview("скидка 50%20 сегодня") is None
 
 
 # --- Template tags ----------------------------------------------------------------------------------

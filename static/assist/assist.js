@@ -131,7 +131,11 @@
       else if (event.key === "Enter" || event.key === "Tab") { if (items.length) { insert(); event.preventDefault(); event.stopPropagation(); } }
       else if (event.key === "Escape") { close(); event.preventDefault(); }
     }, true);
-    textarea.addEventListener("blur", function () { setTimeout(close, 150); });
+    // Closed a moment after the box loses focus (a click on a row keeps it anyway); coming back before
+    // then cancels it, or a "/" typed right away would open a list that the old blur then closed.
+    var closeTimer = null;
+    textarea.addEventListener("blur", function () { closeTimer = setTimeout(close, 150); });
+    textarea.addEventListener("focus", function () { clearTimeout(closeTimer); });
 
     var draftButton = form.querySelector("[data-suggestions-url]");
     if (draftButton) {

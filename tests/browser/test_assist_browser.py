@@ -72,3 +72,23 @@ def test_a_template_with_a_file_says_so_with_a_drawn_paperclip(page, live_server
     assert note.inner_text().strip() == "инструкция.pdf — файл шаблона будет приложен"
     assert note.locator("svg.icon").count() == 1
     assert "📎" not in page.locator("#chat-pane").inner_text()
+
+
+def test_templates_open_when_the_box_is_left_and_entered_again_at_once(page, live_server, questions):
+    """A click elsewhere and straight back (a button, the thread) must not close the list that a "/"
+    typed right after it opens: the close that the first blur scheduled is called off."""
+    _open(page, live_server, questions["asking"])
+    page.evaluate(
+        """() => {
+            const box = document.querySelector('#reply-text');
+            box.focus();
+            box.blur();
+            box.focus();
+            box.value = '/vozvrat';
+            box.setSelectionRange(box.value.length, box.value.length);
+            box.dispatchEvent(new Event('input', { bubbles: true }));
+        }"""
+    )
+    page.wait_for_selector(".template-row:has-text('Инструкция по возврату')")
+    page.wait_for_timeout(400)  # past the blur's 150 ms: the list stays
+    assert page.locator(".template-popup").is_visible()

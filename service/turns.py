@@ -223,7 +223,7 @@ def _turns_write(
             if had_turns:
                 ResponseTurn.objects.filter(chat_id__in=had_turns).delete()
             # Imported here: inbox.services imports this module (the ingest hook).
-            from inbox.services.bulk import rows_insert_ignoring_conflicts, rows_insert_new
+            from inbox.services.bulk import rows_insert_of_chats
 
             new_rows = [
                 {
@@ -245,14 +245,7 @@ def _turns_write(
                 for turn in turns
                 for deadline in [sla_deadline(chats[chat_id][0], turn) if sla_deadline else None]
             ]
-            new_chat_turns = [row for row in new_rows if row["chat_id"] in new_chat_ids]
-            rows_insert_new(model=ResponseTurn, rows=new_chat_turns, now=None)
-            if len(new_chat_turns) < len(new_rows):
-                rows_insert_ignoring_conflicts(
-                    model=ResponseTurn,
-                    rows=[row for row in new_rows if row["chat_id"] not in new_chat_ids],
-                    now=None,
-                )
+            rows_insert_of_chats(model=ResponseTurn, rows=new_rows, now=None, new_chat_ids=new_chat_ids)
             turn_days_apply(
                 removed=(fact for chat_id in had_turns for fact in stored_facts[chat_id]),
                 added=(turn_fact(row) for row in new_rows),

@@ -157,6 +157,21 @@ def rows_insert_new(*, model: type[models.Model], rows: Sequence[Mapping[str, An
     return _raw_insert(model=model, rows=rows, now=now, skip_conflicts=False)
 
 
+def rows_insert_of_chats(
+    *, model: type[models.Model], rows: Sequence[Mapping[str, Any]], now: Any, new_chat_ids: set[int]
+) -> int:
+    """Insert rows that each belong to a chat (`chat_id`): those of `new_chat_ids`, chats the caller's
+    transaction created, go straight in (`rows_insert_new`); the others skip the rows already stored
+    (`rows_insert_ignoring_conflicts`). Returns how many rows were inserted."""
+    new_chat_rows = [row for row in rows if row["chat_id"] in new_chat_ids]
+    inserted = rows_insert_new(model=model, rows=new_chat_rows, now=now)
+    if len(new_chat_rows) < len(rows):
+        inserted += rows_insert_ignoring_conflicts(
+            model=model, rows=[row for row in rows if row["chat_id"] not in new_chat_ids], now=now
+        )
+    return inserted
+
+
 def rows_update_by_pk(
     *, model: type[models.Model], field_names: Sequence[str], rows: Iterable[tuple[int, Sequence[Any]]]
 ) -> int:

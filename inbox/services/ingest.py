@@ -17,7 +17,7 @@ from inbox.counts import SyncCounts
 from inbox.models import Chat, Message
 from inbox.replies.reconcile import answer_edit_apply, replies_reconcile, single_answer_kinds
 from inbox.services.aggregates import attachments_serialise, chat_aggregates_refresh, counts_from_rows
-from inbox.services.bulk import collector_paused, rows_insert_ignoring_conflicts, rows_insert_new
+from inbox.services.bulk import collector_paused, rows_insert_ignoring_conflicts, rows_insert_of_chats
 from marketplaces.types import Author, RemoteChat, RemoteMessage, UpdatesPage
 from service.deadlines import page_chat_deadlines_refresh
 from service.turns import new_chat_events
@@ -212,12 +212,10 @@ def _messages_upsert(
         )
         created.append((chats_by_id[chat_id], remote))
         touched.add(chat_id)
+    result.messages_created = rows_insert_of_chats(
+        model=Message, rows=rows, now=now, new_chat_ids=new_chat_ids
+    )
     new_chat_rows = [row for row in rows if row["chat_id"] in new_chat_ids]
-    result.messages_created = rows_insert_new(model=Message, rows=new_chat_rows, now=now)
-    if len(new_chat_rows) < len(rows):
-        result.messages_created += rows_insert_ignoring_conflicts(
-            model=Message, rows=[row for row in rows if row["chat_id"] not in new_chat_ids], now=now
-        )
 
     changed: list[Message] = []
     one_answer_kinds = single_answer_kinds(marketplace=marketplace)

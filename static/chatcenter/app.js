@@ -64,7 +64,8 @@
   document.addEventListener("change", function (event) {
     if (event.target.id !== "reply-file") return;
     var name = document.getElementById("reply-file-name");
-    if (name) name.textContent = chosenFile() ? chosenFile().name : "";
+    var file = chosenFile();
+    if (name) name.textContent = file ? file.name : "";
     updateCounter();
   });
 

@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.utils import display_for_field
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import Model, QuerySet, URLField
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 
@@ -71,6 +71,8 @@ class TranslatedAdmin(admin.ModelAdmin):
     count_phrase: Any = None
     field_labels: dict[str, Any] = {}
     actions = [delete_selected]
+    # A link typed without a scheme is taken as https (Django 6.0's default; 5.x warns on every form).
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -175,6 +175,13 @@ def reply_queue(*, chat: Chat, user: AbstractBaseUser | None, text: str, file: R
     return message_send(chat=chat, user=user, text=text, file=file)
 
 
+def _reply_window_enforce(*, chat: Chat) -> None:
+    """ValidationError keyed "text" with the reason while the marketplace takes no reply in the chat."""
+    blocked = chat_reply_block(chat=chat)
+    if blocked is not None:
+        raise ValidationError({"text": [blocked]})
+
+
 def reply_create(
     *,
     chat: Chat,
@@ -190,9 +197,7 @@ def reply_create(
     With a file, the returned message is the one carrying it (see reply_queue). Raises ValidationError
     keyed "text", "file" or "idempotency_key", or ComplianceRefusedError (keyed "compliance").
     """
-    blocked = chat_reply_block(chat=chat)
-    if blocked is not None:
-        raise ValidationError({"text": [blocked]})
+    _reply_window_enforce(chat=chat)
     file = reply_files_validate(chat=chat, uploads=files)
     # A reply that is only a file has no text to check; any other text is checked as it was given.
     if text.strip() or file is None:
@@ -238,7 +243,12 @@ def _existing_for_chat(*, chat: Chat, message: Message) -> Message:
 
 
 def message_retry(*, message: Message, user: AbstractBaseUser | None) -> Message:
-    """Put a failed reply back in the queue (an agent pressed "retry")."""
+    """Put a failed reply back in the queue (an agent pressed "retry").
+
+    Refused like a new reply (ValidationError keyed "text") once the marketplace takes no reply in the
+    chat: the reply would only fail again, or reach a buyer the marketplace no longer lets us answer.
+    """
+    _reply_window_enforce(chat=message.chat)
     updated = Message.objects.filter(pk=message.pk, delivery_status=Message.DeliveryStatus.FAILED).update(
         delivery_status=Message.DeliveryStatus.PENDING,
         last_error="",

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 
 from accounts.models import SyncState
@@ -21,6 +22,7 @@ from inbox.models import Chat, Message, OutgoingFile
 from inbox.queue import task_enqueue, task_enqueue_at
 from inbox.replies import reasons
 from inbox.replies.sent import chat_answers, chat_holds_one_answer, reply_mark_sent
+from inbox.selectors import chat_reply_block
 from marketplaces import registry
 from marketplaces.base import Connector
 from marketplaces.errors import (
@@ -33,7 +35,6 @@ from marketplaces.errors import (
     StaleReplySignError,
     TransientError,
 )
-from marketplaces.registry import MARKETPLACE_SPECS
 from marketplaces.types import ChatRef, SendReceipt
 
 logger = logging.getLogger(__name__)
@@ -132,24 +133,16 @@ def _finish(*, message_id: int, **values: object) -> bool:
     )
 
 
-def _reply_window_reason(*, chat: Chat, now: datetime) -> str | Promise:
-    """Why the marketplace refuses replies in this chat now, or "" when its window looks open."""
-    spec = MARKETPLACE_SPECS.get(chat.account.marketplace)
-    if spec is None:
+def _reply_window_reason(*, chat: Chat, now: datetime) -> str:
+    """Why the marketplace takes no reply in this chat now, as stored for the agent; "" while it does.
+
+    The same decision as the reply box and reply_create (chat_reply_block), at `now`.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        blocked = chat_reply_block(chat=chat, now=now)
+    if blocked is None:
         return ""
-    window = spec.reply_window
-    if chat.marketplace_status.upper() in window.closed_statuses:
-        return window.reason
-    if window.after_buyer_message is not None:
-        last_buyer = (
-            Message.objects.filter(chat=chat, author=Message.Author.BUYER)
-            .order_by("-created_at")
-            .values_list("created_at", flat=True)
-            .first()
-        )
-        if last_buyer is not None and last_buyer < now - window.after_buyer_message:
-            return window.reason
-    return ""
+    return reasons.reason_text(reason=reasons.WINDOW_CLOSED, values={"reason": blocked})
 
 
 def _rejection_reason(*, message: Message, now: datetime) -> str:
@@ -157,7 +150,7 @@ def _rejection_reason(*, message: Message, now: datetime) -> str:
     chat = message.chat
     window_reason = _reply_window_reason(chat=chat, now=now)
     if window_reason:
-        return reasons.reason_text(reason=reasons.WINDOW_CLOSED, values={"reason": window_reason})
+        return window_reason
     if chat_holds_one_answer(chat=chat) and any(
         answer.pk != message.pk for answer in chat_answers(chat=chat)
     ):
@@ -248,6 +241,12 @@ def message_deliver(*, message_id: int) -> str:
     account = chat.account
     if not account.is_active:
         return _fail_before_sending(message=message, reason=reasons.ACCOUNT_DISABLED)
+    # Checked again here, not only when the reply was written: it may have waited (a rate limit, a
+    # retry, a busy queue) past the window's close. Only a claimed `pending` row gets this far, so a
+    # reply that may already have arrived (`unknown`) is still settled against its echo by the sweep.
+    window_reason = _reply_window_reason(chat=chat, now=now)
+    if window_reason:
+        return _fail_before_sending(message=message, reason=window_reason)
     blocked_until = (
         SyncState.objects.filter(pk=account.pk, rate_limited_until__gt=now)
         .values_list("rate_limited_until", flat=True)

@@ -88,6 +88,52 @@ def test_proven_absent_is_resent_once(chat, fake_connector, enqueued):
     assert (message.delivery_status, message.attempts) == ("sent", 2)
 
 
+def unknown_reply_near_the_window_close(
+    chat: Chat, fake_connector, monkeypatch
+) -> tuple[Message, RemoteMessage]:
+    """An `unknown` Ozon reply sent one minute before its chat's window closes; the clock then passes
+    the close (the sweep asks after it)."""
+    start = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: start)
+    last_buyer = remote_message("c1", "5", created_at=start - timedelta(hours=47, minutes=59))
+    page = UpdatesPage(messages=(last_buyer,))
+    with transaction.atomic():
+        page_apply(account=chat.account, page=page, mode=IngestMode.INCREMENTAL)
+    message = unknown_reply(chat, fake_connector)
+    monkeypatch.setattr(timezone, "now", lambda: start + 2 * MINUTE)
+    return message, last_buyer
+
+
+def test_an_unknown_reply_is_settled_by_its_echo_after_the_window_closed(chat, fake_connector, monkeypatch):
+    message, last_buyer = unknown_reply_near_the_window_close(chat, fake_connector, monkeypatch)
+    fake_connector.recent_results = [[last_buyer, echo(message)]]
+
+    result = sweep.outbox_sweep(now=timezone.now())
+
+    assert (result.settled, result.resent) == ([message.pk], [])
+    message.refresh_from_db()
+    assert (message.delivery_status, message.external_id) == ("sent", "9001")
+    assert len(fake_connector.sent) == 1
+
+
+def test_a_reply_proven_absent_after_the_window_closed_fails_instead_of_a_resend(
+    chat, fake_connector, monkeypatch
+):
+    message, last_buyer = unknown_reply_near_the_window_close(chat, fake_connector, monkeypatch)
+    fake_connector.recent_results = [[last_buyer]]
+
+    assert sweep.outbox_sweep(now=timezone.now()).resent == [message.pk]
+    assert deliver.message_deliver(message_id=message.pk) == "failed"
+
+    assert len(fake_connector.sent) == 1
+    message.refresh_from_db()
+    assert (message.delivery_status, message.attempts) == ("failed", 1)
+    assert message.last_error == (
+        "Маркетплейс больше не принимает ответы в этом чате: "
+        "Ozon: 48 ч после последнего сообщения покупателя."
+    )
+
+
 def test_resends_are_bounded(chat, fake_connector):
     message = queue_reply(chat)
     fake_connector.send_results = [DeliveryUnknownError("нет ответа")] * deliver.MAX_DELIVERY_ATTEMPTS

@@ -342,17 +342,21 @@ def test_resolve_reopen_assign_and_mark_unread(logged_in, setup, agent, other_ag
     assert chat.unread_count == 1
 
 
-@pytest.mark.django_db
-def test_retry_puts_a_failed_reply_back_in_the_queue(logged_in, setup, make_message):
-    chat = setup["ozon_chat"]
-    failed = make_message(
+def failed_reply(make_message, chat: Chat, *, last_error: str) -> Message:
+    return make_message(
         chat,
         text="Ответ",
         direction=Message.Direction.OUT,
         author=Message.Author.SELLER,
         delivery_status=Message.DeliveryStatus.FAILED,
-        last_error="Чат закрыт для ответов",
+        last_error=last_error,
     )
+
+
+@pytest.mark.django_db
+def test_retry_puts_a_failed_reply_back_in_the_queue(logged_in, setup, make_message):
+    chat = setup["ozon_chat"]
+    failed = failed_reply(make_message, chat, last_error="Чат закрыт для ответов")
     pane = logged_in.get(reverse("inbox:chat", args=[chat.pk])).content.decode()
     assert "Чат закрыт для ответов" in pane
     assert reverse("inbox:message_retry", args=[chat.pk, failed.pk]) in pane
@@ -360,6 +364,32 @@ def test_retry_puts_a_failed_reply_back_in_the_queue(logged_in, setup, make_mess
     failed.refresh_from_db()
     assert failed.delivery_status == Message.DeliveryStatus.PENDING
     assert failed.last_error == ""
+
+
+@pytest.mark.django_db
+def test_a_failed_reply_in_a_chat_the_marketplace_closed_offers_no_retry(
+    logged_in, agent, make_account, make_active_chat, make_message, django_capture_on_commit_callbacks
+):
+    chat = make_active_chat(make_account("yandex_market", members=[agent]), marketplace_status="FINISHED")
+    failed = failed_reply(
+        make_message, chat, last_error="Маркетплейс недоступен. Попробуйте отправить ответ позже."
+    )
+    retry_url = reverse("inbox:message_retry", args=[chat.pk, failed.pk])
+    pane = logged_in.get(reverse("inbox:chat", args=[chat.pk])).content.decode()
+    assert "Маркетплейс недоступен. Попробуйте отправить ответ позже." in pane
+    assert retry_url not in pane
+
+    # A retry posted anyway (a page opened before the chat finished) is refused; the pane says why.
+    with django_capture_on_commit_callbacks() as queued:
+        response = logged_in.post(retry_url, **HTMX)
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert retry_url not in body
+    assert "Яндекс Маркет: чат завершён" in body
+    failed.refresh_from_db()
+    assert failed.delivery_status == Message.DeliveryStatus.FAILED
+    assert queued == []
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ from inbox.services import message_send_once
 from marketplaces import registry
 from marketplaces.http import HttpClient
 from sandbox import SandboxServer
-from sandbox.activity import buyer_message_add
 from sandbox.assets import png_bytes
-from tests.sync.test_end_to_end import account_for, sandbox  # noqa: F401  the sandbox fixture
+from tests.sync.test_end_to_end import account_for, chat_open_for_reply, sandbox  # noqa: F401  the sandbox fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
@@ -44,15 +43,7 @@ def replies_with_the_file(server: SandboxServer, marketplace: str) -> list[dict]
 def synced_chat(server: SandboxServer, account: MarketplaceAccount) -> Chat:
     first = sync.account_sync(account_id=account.pk, force=True)
     assert first.outcome == SyncRun.Outcome.SUCCESS, first.error
-    chats = Chat.objects.filter(account=account, kind=Chat.Kind.CHAT, can_reply=True).order_by("pk")
-    if chats.exists():
-        return chats.first()
-    # Every chat is past its reply window (Ozon: 48 h after the buyer's last message): a buyer writes now.
-    cabinet = server.world.cabinet_find(marketplace=account.marketplace, reference=0)
-    opened, _message = buyer_message_add(server.world, cabinet, text="Здравствуйте! Пришлите фото упаковки")
-    again = sync.account_sync(account_id=account.pk, force=True)
-    assert again.outcome == SyncRun.Outcome.SUCCESS, again.error
-    return Chat.objects.get(account=account, external_id=opened.chat_id, can_reply=True)
+    return chat_open_for_reply(server, account)
 
 
 def queue_file_reply(chat: Chat, *, text: str) -> list[Message]:

@@ -351,6 +351,14 @@ def chat_reply_block(*, chat: Chat, now: datetime | None = None) -> str | None:
     return str(window.reason or _("the marketplace takes no reply in this chat"))
 
 
+def chat_sla_state_effective(*, chat: Chat, now: datetime | None = None) -> str:
+    """The stored SLA state, or `closed` as soon as the reply window closed while a buyer waits
+    (DESIGN.md §13's order), before the minute task stores it."""
+    if chat.sla_state != Chat.SlaState.NONE and chat_reply_block(chat=chat, now=now) is not None:
+        return Chat.SlaState.CLOSED
+    return chat.sla_state
+
+
 def chat_next_after(*, chat: Chat, listed: list[int], user: AbstractBaseUser | AnonymousUser) -> Chat | None:
     """The chat to open once `chat` left the list: the one listed below it, else the one above it.
 

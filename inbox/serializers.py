@@ -1,5 +1,6 @@
 """API shapes. Thin: validation of business rules lives in services, reads in selectors."""
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -9,6 +10,7 @@ from accounts.models import Marketplace, MarketplaceAccount, SyncState
 from inbox.models import Chat, Message
 from inbox.replies.create import reply_text_limit
 from inbox.replies.files import reply_file_limits_for
+from inbox.selectors import chat_reply_block, chat_sla_state_effective
 from inbox.snooze import chat_snooze_active, chat_status_effective
 
 
@@ -106,6 +108,15 @@ class ChatSerializer(serializers.ModelSerializer):
             "file_limits",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: Chat) -> dict:
+        """`can_reply` and `sla_state` as the send endpoint decides now: the stored values wait for the
+        minute task after a reply window closes."""
+        data = super().to_representation(instance)
+        now = timezone.now()
+        data["can_reply"] = chat_reply_block(chat=instance, now=now) is None
+        data["sla_state"] = chat_sla_state_effective(chat=instance, now=now)
+        return data
 
     def get_reply_length_limit(self, chat: Chat) -> int:
         return reply_text_limit(chat=chat)

@@ -1,15 +1,18 @@
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.db import transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import MarketplaceAccount
 from inbox.models import Chat, Message
+from inbox.services.ingest import IngestMode, page_apply
 from marketplaces.errors import AuthError
+from marketplaces.types import Author, RemoteMessage, UpdatesPage
 
 
 @pytest.fixture
@@ -388,3 +391,35 @@ def test_a_warning_passes_only_with_override(api, world):
         f"/api/chat/chats/{chat.pk}/send", {"text": text, "override_warnings": True}, format="json"
     )
     assert sent.status_code == 202
+
+
+@pytest.mark.django_db
+def test_can_reply_and_sla_state_follow_the_clock_before_the_minute_task(
+    api, agent, make_account, make_chat, monkeypatch
+):
+    start = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: start)
+    chat = make_chat(make_account("ozon", members=[agent]), external_id="c1")
+    buyer_wrote = start - timedelta(minutes=30)
+    question = RemoteMessage(
+        chat_external_id="c1", external_id="1", author=Author.BUYER, text="Где заказ?", created_at=buyer_wrote
+    )
+    with transaction.atomic():
+        page_apply(account=chat.account, page=UpdatesPage(messages=(question,)), mode=IngestMode.INCREMENTAL)
+
+    def window(shown: dict) -> tuple:
+        closes_at = datetime.fromisoformat(shown["reply_window_closes_at"])
+        return shown["can_reply"], shown["sla_state"], closes_at - buyer_wrote
+
+    assert window(api.get(f"/api/chat/chats/{chat.pk}").json()) == (True, "ok", timedelta(hours=48))
+
+    # The window closed a few seconds ago; the minute task has not stored it yet.
+    monkeypatch.setattr(timezone, "now", lambda: buyer_wrote + timedelta(hours=48, seconds=5))
+    assert Chat.objects.filter(pk=chat.pk, can_reply=True, sla_state="ok").exists()
+
+    detail = api.get(f"/api/chat/chats/{chat.pk}").json()
+    listed = api.get("/api/chat/chats").json()["results"][0]
+    refused = api.post(f"/api/chat/chats/{chat.pk}/send", {"text": "Добрый день!"}, format="json")
+
+    assert window(detail) == window(listed) == (False, "closed", timedelta(hours=48))
+    assert refused.status_code == 400

@@ -1,7 +1,8 @@
 """An OpenAI-compatible chat-completions endpoint (LLM_API_URL), through the product's one HTTP client.
 
 One POST {LLM_API_URL}/chat/completions with {"model", "messages", "n"?, "temperature"}; the answer's
-`choices[].message.content` and `usage.{prompt_tokens, completion_tokens}` are read. The official
+`choices[].message.content` of the choices that finished ("stop") and `usage.{prompt_tokens,
+completion_tokens}` are read. The official
 `openai` client would bring its own HTTP stack, retries and timeouts; ours already has the timeouts,
 error mapping and secret scrubbing, and the whole budget (LLM_TIMEOUT_SECONDS, retries included) is
 easier to hold in one place.
@@ -34,6 +35,9 @@ def _retry_after(response: Response, now: float) -> float | None:
 
 
 DIALECT = Dialect(label="LLM", error_text=_error_text, retry_after=_retry_after)
+# "length" is a draft cut off at the token limit, "content_filter" one with content left out: neither is
+# a reply to offer. Some OpenAI-compatible providers send no finish_reason at all.
+FINISHED = ("stop", None)
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,9 @@ def _completion(response: Response) -> Completion:
         raise errors.UnexpectedResponseError("LLM: the answer has no choices")
     texts = []
     for choice in choices:
-        message = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(choice, dict) or choice.get("finish_reason") not in FINISHED:
+            continue
+        message = choice.get("message")
         content = message.get("content") if isinstance(message, dict) else None
         if isinstance(content, str) and content.strip():
             texts.append(content.strip())

@@ -11,6 +11,7 @@ from assist.models import LlmUsage
 from inbox.models import Message
 from sandbox.llm import API_KEY, MODEL, FakeLlm
 from sandbox.server import _Handler
+from sandbox.web import json_response
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,6 +39,35 @@ def llm(settings):
 
 def _strip(request):
     return request
+
+
+def _choice(index: int, content: str | None, *, finish_reason: str = "stop", refusal: str | None = None):
+    return {
+        "index": index,
+        "message": {"role": "assistant", "content": content, "refusal": refusal},
+        "logprobs": None,
+        "finish_reason": finish_reason,
+    }
+
+
+def _answer_with(llm, monkeypatch, *choices):
+    """The endpoint answers with these choices, in the API's shape, and records what it was sent."""
+
+    def handle(request):
+        llm.requests.append(request.json())
+        return json_response(
+            200,
+            {
+                "id": "chatcmpl-test-1",
+                "object": "chat.completion",
+                "created": 1700000000,
+                "model": MODEL,
+                "choices": list(choices),
+                "usage": {"prompt_tokens": 420, "completion_tokens": 64, "total_tokens": 484},
+            },
+        )
+
+    monkeypatch.setattr(llm, "handle", handle)
 
 
 @pytest.fixture
@@ -151,3 +181,28 @@ def test_the_sandbox_answers_a_classification_in_json_mode_as_the_product_asks(l
         ("other", "neutral"),
     ]
     assert llm.requests[-1]["response_format"] == {"type": "json_object"}
+
+
+@pytest.mark.parametrize("finish_reason", ["length", "content_filter"])
+def test_a_cut_off_or_filtered_draft_is_never_offered(api, chat, llm, monkeypatch, finish_reason):
+    _answer_with(
+        llm,
+        monkeypatch,
+        _choice(0, "Здравствуйте, Анна! Заказ передан в доставку, срок указан в карточке заказа."),
+        _choice(1, "Здравствуйте, Анна! Заказ уже в пути, как только", finish_reason=finish_reason),
+    )
+    body = api.post(f"/api/chat/chats/{chat.pk}/suggestions", {}, format="json").json()
+    assert body["llm_status"] == "ok"
+    assert [item["text"] for item in body["suggestions"] if item["source"] == "llm"] == [
+        "Здравствуйте, Анна! Заказ передан в доставку, срок указан в карточке заказа."
+    ]
+
+
+def test_a_provider_that_omits_finish_reason_still_gives_drafts(api, chat, llm, monkeypatch):
+    choice = _choice(0, "Здравствуйте, Анна! Заказ передан в доставку.")
+    del choice["finish_reason"]
+    _answer_with(llm, monkeypatch, choice)
+    body = api.post(f"/api/chat/chats/{chat.pk}/suggestions", {}, format="json").json()
+    assert [item["text"] for item in body["suggestions"] if item["source"] == "llm"] == [
+        "Здравствуйте, Анна! Заказ передан в доставку."
+    ]

@@ -43,6 +43,9 @@ FINISHED = ("stop", None)
 @dataclass(frozen=True)
 class Completion:
     texts: tuple[str, ...]
+    # Why each choice without a usable text was left out ("finish_reason length", "refusal", "no text"):
+    # the reason only, never the model's words.
+    left_out: tuple[str, ...]
     prompt_tokens: int
     completion_tokens: int
 
@@ -102,16 +105,25 @@ def _completion(response: Response) -> Completion:
     if not isinstance(choices, list) or not choices:
         raise errors.UnexpectedResponseError("LLM: the answer has no choices")
     texts = []
+    left_out = []
     for choice in choices:
-        if not isinstance(choice, dict) or choice.get("finish_reason") not in FINISHED:
+        if not isinstance(choice, dict):
+            left_out.append("not a choice")
+            continue
+        finish_reason = choice.get("finish_reason")
+        if finish_reason not in FINISHED:
+            left_out.append(f"finish_reason {str(finish_reason)[:40]}")
             continue
         message = choice.get("message")
         content = message.get("content") if isinstance(message, dict) else None
         if isinstance(content, str) and content.strip():
             texts.append(content.strip())
+        else:
+            left_out.append("refusal" if isinstance(message, dict) and message.get("refusal") else "no text")
     usage = payload.get("usage") if isinstance(payload.get("usage"), dict) else {}
     return Completion(
         texts=tuple(texts),
+        left_out=tuple(left_out),
         prompt_tokens=int(usage.get("prompt_tokens") or 0),
         completion_tokens=int(usage.get("completion_tokens") or 0),
     )

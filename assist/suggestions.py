@@ -133,13 +133,19 @@ def chat_suggestions(*, chat: Chat, user: AbstractBaseUser, count: int = MAXIMUM
             logger.warning("LLM draft failed: %s", exc.message)
             status = "error"
         else:
-            status = "ok"
             _usage_record(
                 chat=chat,
                 prompt_tokens=completion.prompt_tokens,
                 completion_tokens=completion.completion_tokens,
             )
             drafts = [draft for text in completion.texts for draft in prompts.drafts_split(text)]
+            # "error" (one of the API's fixed statuses) makes the page say the AI gave nothing; "ok"
+            # with no AI draft showed no note at all.
+            status = "ok" if drafts else "error"
+            if not drafts:
+                logger.warning(
+                    "LLM gave no usable draft (%s)", ", ".join(completion.left_out) or "only separators"
+                )
             for draft in drafts[:count]:
                 found.append(
                     Suggestion(

@@ -206,3 +206,26 @@ def test_a_provider_that_omits_finish_reason_still_gives_drafts(api, chat, llm, 
     assert [item["text"] for item in body["suggestions"] if item["source"] == "llm"] == [
         "Здравствуйте, Анна! Заказ передан в доставку."
     ]
+
+
+@pytest.mark.parametrize(
+    "choices",
+    [
+        [_choice(0, None, refusal="I'm sorry, I can't help with that request.")],
+        [_choice(0, "  \n\t "), _choice(1, "\n---\n")],
+        [_choice(0, "Здравствуйте, Анна! Заказ передан в", finish_reason="length")],
+        [_choice(0, None, finish_reason="content_filter")],
+    ],
+    ids=["refusal", "whitespace", "cut_off", "filtered"],
+)
+def test_an_answer_without_a_usable_draft_is_reported(api, chat, llm, monkeypatch, caplog, choices):
+    _answer_with(llm, monkeypatch, *choices)
+    body = api.post(f"/api/chat/chats/{chat.pk}/suggestions", {}, format="json").json()
+    # The page shows its note for a non-ok status; "ok" with no AI draft showed nothing at all.
+    assert body["llm_status"] == "error"
+    assert [item["source"] for item in body["suggestions"]] == ["history"]
+    assert "LLM gave no usable draft" in caplog.text
+    # The log names the reason, never the buyer's words, the model's text or the key.
+    assert "Где мой заказ" not in caplog.text and "Анна" not in caplog.text
+    assert "I'm sorry" not in caplog.text and API_KEY not in caplog.text
+    assert LlmUsage.objects.get(account=chat.account).completion_tokens == 64  # the tokens were spent

@@ -1,11 +1,11 @@
 """An OpenAI-compatible chat-completions endpoint (LLM_API_URL), through the product's one HTTP client.
 
-One POST {LLM_API_URL}/chat/completions with {"model", "messages", "n"?, "temperature"}; the answer's
-`choices[].message.content` of the choices that finished ("stop") and `usage.{prompt_tokens,
-completion_tokens}` are read. The official
-`openai` client would bring its own HTTP stack, retries and timeouts; ours already has the timeouts,
-error mapping and secret scrubbing, and the whole budget (LLM_TIMEOUT_SECONDS, retries included) is
-easier to hold in one place.
+One POST {LLM_API_URL}/chat/completions with {"model", "messages", "temperature"} (no "n": the prompt asks
+for the variants in one answer); the answer's `choices[].message.content` of the choices that finished
+("stop"; a provider may still send several) and `usage.{prompt_tokens, completion_tokens}` are read. The
+official `openai` client would bring its own HTTP stack, retries and timeouts; ours already has the
+timeouts, error mapping and secret scrubbing, and the whole budget (LLM_TIMEOUT_SECONDS, retries included)
+is easier to hold in one place.
 """
 
 import time
@@ -54,18 +54,14 @@ def llm_configured() -> bool:
     return bool(settings.LLM_API_URL and settings.LLM_MODEL)
 
 
-def chat_completion(
-    *, messages: list[dict[str, str]], count: int, timeout: float | None = None
-) -> Completion:
-    """Ask for `count` answers; LlmTimeoutError when the budget runs out, MarketplaceError otherwise."""
+def chat_completion(*, messages: list[dict[str, str]], timeout: float | None = None) -> Completion:
+    """Ask for one answer; LlmTimeoutError when the budget runs out, MarketplaceError otherwise."""
     budget = float(timeout if timeout is not None else settings.LLM_TIMEOUT_SECONDS)
     deadline = time.monotonic() + budget
     headers = {"Content-Type": "application/json"}
     if settings.LLM_API_KEY:
         headers["Authorization"] = f"Bearer {settings.LLM_API_KEY}"
     body: dict[str, Any] = {"model": settings.LLM_MODEL, "messages": messages, "temperature": 0.4}
-    if count > 1:
-        body["n"] = count
     attempt = 0
     while True:
         attempt += 1

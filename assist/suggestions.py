@@ -124,8 +124,9 @@ def chat_suggestions(*, chat: Chat, user: AbstractBaseUser, count: int = MAXIMUM
     if llm_configured():
         try:
             completion = chat_completion(
-                messages=prompts.draft_messages(chat=chat, user=user, templates=templates, history=history),
-                count=count,
+                messages=prompts.draft_messages(
+                    chat=chat, user=user, templates=templates, history=history, count=count
+                )
             )
         except LlmTimeoutError:
             status = "timeout"

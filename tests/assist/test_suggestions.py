@@ -263,3 +263,36 @@ def test_buyer_words_and_name_reach_the_llm_as_data(api, chat, llm, buyer_name):
         INJECTION.replace("8 916 123-45-67", "[телефон]"), ensure_ascii=False
     )
     assert all(content.startswith("Сообщение покупателя: ") and "\n" not in content for content in buyer)
+
+
+THREE_DRAFTS = (
+    "Здравствуйте, Анна! Заказ в пути.\n---\nЗдравствуйте, Анна! Заказ передан в доставку.\n---\n"
+    "Здравствуйте, Анна! Срок доставки указан в карточке заказа."
+)
+
+
+@pytest.mark.parametrize(("count", "variants"), [(1, "один вариант ответа"), (2, "два разных варианта")])
+def test_one_choice_asked_for_as_many_variants_as_wanted(api, chat, llm, monkeypatch, count, variants):
+    _answer_with(llm, monkeypatch, _choice(0, THREE_DRAFTS))
+    body = api.post(f"/api/chat/chats/{chat.pk}/suggestions", {"count": count}, format="json").json()
+    [request] = llm.requests
+    # One choice holds every variant: n > 1 would bill a full answer per choice, each asked for variants.
+    assert request.get("n", 1) == 1
+    assert f"Верни {variants}" in request["messages"][0]["content"]
+    drafts = [item["text"] for item in body["suggestions"] if item["source"] == "llm"]
+    assert drafts == THREE_DRAFTS.split("\n---\n")[:count]
+
+
+def test_a_provider_that_answers_with_several_choices_is_taken_up_to_the_count(api, chat, llm, monkeypatch):
+    _answer_with(
+        llm,
+        monkeypatch,
+        _choice(0, "Здравствуйте, Анна! Заказ в пути.\n---\nЗдравствуйте, Анна! Заказ передан в доставку."),
+        _choice(1, "Здравствуйте, Анна! Срок указан в карточке.\n---\nЗдравствуйте, Анна! Мы проверим."),
+    )
+    body = api.post(f"/api/chat/chats/{chat.pk}/suggestions", {}, format="json").json()
+    assert [item["text"] for item in body["suggestions"] if item["source"] == "llm"] == [
+        "Здравствуйте, Анна! Заказ в пути.",
+        "Здравствуйте, Анна! Заказ передан в доставку.",
+        "Здравствуйте, Анна! Срок указан в карточке.",
+    ]

@@ -3,7 +3,7 @@
 Only the buyers' texts go into the prompt, with e-mail addresses and long digit runs (phones, order numbers)
 masked; no names or credentials. Any failure or an answer
 that does not carry exactly the asked items with §16 codes raises LLMClassifyError; the caller falls back to
-the offline model.
+the offline model for the rest of its run. A 429's Retry-After holds every later run back too (RATE_LIMIT).
 """
 
 import json
@@ -15,6 +15,7 @@ from django.conf import settings
 
 from marketplaces import errors
 from marketplaces.http import Dialect, HttpClient, Response, seconds_header
+from marketplaces.ratelimit import BucketSpec, RateLimiter
 
 from .labels import SENTIMENTS, TOPICS
 from .model import Classification
@@ -64,6 +65,9 @@ def _retry_after(response: Response, now: float) -> float | None:
 
 
 DIALECT = Dialect(label="LLM", error_text=_error_text, retry_after=_retry_after)
+# Never throttles by itself: the bucket carries a 429's Retry-After to every worker and to the next runs,
+# which classify offline without sending anything until it has passed.
+RATE_LIMIT = BucketSpec(name="classify", capacity=1000, refill_per_second=1000)
 
 
 def _client() -> HttpClient:
@@ -77,6 +81,7 @@ def _client() -> HttpClient:
         account_key="llm",
         headers=headers,
         secrets=(settings.LLM_API_KEY,) if settings.LLM_API_KEY else (),
+        limiter=RateLimiter(),
         # One attempt: LLM_TIMEOUT_SECONDS is the whole budget of a call (§16); a failure falls back offline.
         timeout=(min(5.0, budget), budget),
         max_attempts=1,
@@ -131,6 +136,7 @@ def texts_classify_by_llm(*, texts: list[str]) -> list[Classification]:
             "POST",
             CHAT_COMPLETIONS_PATH,
             idempotent=True,
+            limits=(RATE_LIMIT,),
             json_body=_request_body(texts),
             action="классификация сообщений",
         )

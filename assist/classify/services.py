@@ -38,8 +38,10 @@ class ClassifyRun:
     fresh: int = 0
     history: int = 0
     by_llm: int = 0
-    # Batches the LLM failed or answered badly, classified by the offline model instead.
+    # Batches classified by the offline model because the LLM failed or answered badly in this run.
     fallbacks: int = 0
+    # After one failure the LLM is not asked again this run: a 429 or a 401 would refuse every batch.
+    llm_failed: bool = False
 
     @property
     def classified(self) -> int:
@@ -57,21 +59,24 @@ def _unclassified(limit: int) -> list[tuple[int, int, str, datetime]]:
 
 
 def _classify(texts: list[str], run: ClassifyRun) -> list[Classification]:
-    """Texts with words go to the LLM when configured, else (or when it fails) to the offline model."""
+    """Texts with words go to the LLM when configured, else (or once it failed this run) to the offline
+    model."""
     with_words = [index for index, text in enumerate(texts) if text.strip()]
     result = [_EMPTY] * len(texts)
     if not with_words:
         return result
     wanted = [texts[index] for index in with_words]
     answers: list[Classification] | None = None
-    if llm_configured():
+    if llm_configured() and not run.llm_failed:
         try:
             answers = texts_classify_by_llm(texts=wanted)
             run.by_llm += len(answers)
         except LLMClassifyError as error:
-            run.fallbacks += 1
-            logger.warning("LLM classification failed, using the offline model: %s", error)
+            run.llm_failed = True
+            logger.warning("LLM classification failed, using the offline model for this run: %s", error)
     if answers is None:
+        if run.llm_failed:
+            run.fallbacks += 1
         answers = texts_classify(texts=wanted)
     for index, answer in zip(with_words, answers, strict=True):
         result[index] = answer

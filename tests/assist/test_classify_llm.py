@@ -37,6 +37,8 @@ class FakeLLM:
                 status, payload = fake.answer(body)
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
                 self.send_response(status)
+                if status == 429:
+                    self.send_header("Retry-After", "120")
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -59,6 +61,12 @@ class FakeLLM:
         items = json.loads(body["messages"][1]["content"])["items"]
         if self.mode == "error":
             return 500, {"error": {"message": f"upstream failure for key {API_KEY}"}}
+        if self.mode == "rate_limited":
+            return 429, _error("Rate limit reached for requests", "requests", "rate_limit_exceeded")
+        if self.mode == "unauthorized":
+            return 401, _error(
+                "Incorrect API key provided: sk-test-*******0042.", "invalid_request_error", "invalid_api_key"
+            )
         if self.mode == "slow":
             time.sleep(1.5)
         if self.mode == "not_json":
@@ -73,11 +81,29 @@ class FakeLLM:
             content = "Вот классификация: " + content
         if self.mode == "fenced":
             content = f"```json\n{content}\n```"
-        return 200, {"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]}
+        return 200, {
+            "id": f"chatcmpl-test-{len(self.requests)}",
+            "object": "chat.completion",
+            "created": 1700000000,
+            "model": body["model"],
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content, "refusal": None},
+                    "logprobs": None,
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": 120, "completion_tokens": 40, "total_tokens": 160},
+        }
 
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def _error(message: str, kind: str, code: str) -> dict:
+    return {"error": {"message": message, "type": kind, "param": None, "code": code}}
 
 
 @pytest.fixture
@@ -177,3 +203,43 @@ def test_phones_emails_and_long_numbers_never_reach_the_llm(llm, make_account, m
     assert json.loads(request["body"]["messages"][1]["content"])["items"] == [
         {"id": 0, "text": "Заказ [N] не пришёл, размер 42. Звоните [N] или [e-mail]"}
     ]
+
+
+def _add_buyer_messages(chat: Chat, *texts: str) -> None:
+    for text in texts:
+        Message.objects.create(
+            chat=chat, direction="in", author="buyer", text=text, created_at=timezone.now()
+        )
+
+
+@pytest.mark.parametrize("mode", ["rate_limited", "unauthorized", "error"])
+def test_after_one_refusal_the_rest_of_the_run_goes_offline_without_asking(llm, messages, mode, caplog):
+    llm.mode = mode
+    run = messages_classify(batch=1)
+    # One request, not one per batch: every further batch would be refused the same way.
+    assert len(llm.requests) == 1
+    assert (run.fresh, run.by_llm, run.fallbacks) == (2, 0, 2)
+    assert stored() == [("delivery", "negative"), ("size", "neutral")]
+    assert caplog.text.count("LLM classification failed") == 1
+    assert API_KEY not in caplog.text
+
+
+def test_a_retry_after_holds_the_next_runs_back_until_it_has_passed(llm, messages):
+    from marketplaces.models import RateLimitBucket
+
+    llm.mode = "rate_limited"
+    messages_classify(batch=1)
+    assert len(llm.requests) == 1
+    llm.mode = "ok"
+    _add_buyer_messages(messages[0].chat, "Подскажите размер", "Когда поступит синий?")
+    run = messages_classify(batch=1)
+    # Within the 120 s the provider asked for, the next run sends nothing and classifies offline.
+    assert len(llm.requests) == 1
+    assert (run.fresh, run.by_llm, run.fallbacks) == (2, 0, 2)
+    [bucket] = RateLimitBucket.objects.all()
+    assert 100 < bucket.blocked_until - time.time() <= 120
+    RateLimitBucket.objects.update(blocked_until=time.time() - 1)  # the 120 s have passed
+    _add_buyer_messages(messages[0].chat, "Где мой заказ?")
+    run = messages_classify(batch=1)
+    assert len(llm.requests) == 2
+    assert (run.fresh, run.by_llm, run.fallbacks) == (1, 1, 0)

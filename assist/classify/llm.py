@@ -24,7 +24,6 @@ logger = logging.getLogger(__name__)
 
 # https://platform.openai.com/docs/api-reference/chat/create (the standard every LLM_* provider follows)
 CHAT_COMPLETIONS_PATH = "/chat/completions"
-_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
 # Topic and tone need no phone numbers, e-mail addresses or long order numbers: they stay on our side.
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _LONG_NUMBER = re.compile(r"\+?\d(?:[\d\s().-]{3,}\d)")
@@ -109,11 +108,23 @@ def _request_body(texts: list[str]) -> dict[str, Any]:
     }
 
 
+def _answer_object(content: str) -> dict[str, Any]:
+    """The first JSON object with "items" in the answer: a provider that ignores response_format may wrap it
+    in prose or a ``` fence, anywhere in the text."""
+    decoder = json.JSONDecoder()
+    for opening in re.finditer(r"\{", content):
+        try:
+            value, _end = decoder.raw_decode(content, opening.start())
+        except ValueError:
+            continue
+        if isinstance(value, dict) and "items" in value:
+            return value
+    raise ValueError("no JSON object with items")
+
+
 def _parse(body: Any, count: int) -> list[Classification]:
     try:
-        content = body["choices"][0]["message"]["content"]
-        answer = json.loads(_FENCE.sub("", content.strip()))
-        items = answer["items"]
+        items = _answer_object(body["choices"][0]["message"]["content"])["items"]
     except (KeyError, IndexError, TypeError, AttributeError, ValueError) as error:
         raise LLMClassifyError(f"malformed answer ({error.__class__.__name__})") from None
     by_id: dict[int, Classification] = {}

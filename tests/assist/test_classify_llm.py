@@ -81,6 +81,10 @@ class FakeLLM:
             content = "Вот классификация: " + content
         if self.mode == "fenced":
             content = f"```json\n{content}\n```"
+        if self.mode == "fenced_in_prose":
+            content = f"Here is the JSON: ```json{content}``` Each item has its {{topic}} and {{sentiment}}."
+        if self.mode == "cut_off":
+            content = content[:-5]
         return 200, {
             "id": f"chatcmpl-test-{len(self.requests)}",
             "object": "chat.completion",
@@ -140,7 +144,7 @@ def stored() -> list[tuple[str, str]]:
     return list(Message.objects.order_by("created_at").values_list("topic", "sentiment"))
 
 
-@pytest.mark.parametrize("mode", ["ok", "fenced"])
+@pytest.mark.parametrize("mode", ["ok", "fenced", "prose", "fenced_in_prose"])
 def test_one_request_per_batch_and_the_answer_is_stored(llm, messages, mode):
     llm.mode = mode
     run = messages_classify()
@@ -169,7 +173,7 @@ def test_batches_of_the_given_size(llm, messages):
     assert len(llm.requests) == 2
 
 
-@pytest.mark.parametrize("mode", ["error", "slow", "not_json", "prose", "unknown_code", "missing_item"])
+@pytest.mark.parametrize("mode", ["error", "slow", "not_json", "cut_off", "unknown_code", "missing_item"])
 def test_any_failure_or_malformed_answer_falls_back_to_the_offline_model(llm, messages, mode, caplog):
     llm.mode = mode
     with caplog.at_level(logging.DEBUG):

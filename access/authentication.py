@@ -1,4 +1,5 @@
-"""DRF authentication for our hashed API tokens ("Authorization: Bearer cc_…" or "Token cc_…").
+"""DRF authentication: the session (only once its second factor is done) and our hashed API tokens
+("Authorization: Bearer cc_…" or "Token cc_…").
 
 Keys without the "cc_" prefix fall through to DRF's own TokenAuthentication (`drf_create_token`).
 """
@@ -9,7 +10,30 @@ from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from access.middleware import ENROL, two_factor_step_owed
 from access.services import TOKEN_PREFIX, api_token_authenticate
+
+
+class VerifiedSessionAuthentication(authentication.SessionAuthentication):
+    """The session cookie, refused while its user still owes the TOTP code (or, for an administrator who
+    must have one, the enrolment): the password alone must not open the API that the pages keep shut.
+
+    It refuses rather than passing the request on, so an Authorization header beside the cookie cannot
+    lead DRF to take the session anyway; token clients send no session and are not concerned.
+    """
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        authenticated = super().authenticate(request)
+        step = two_factor_step_owed(request=request._request) if authenticated else None
+        if step == ENROL:
+            raise exceptions.AuthenticationFailed(
+                _("Set up two-factor authentication first: administrators on this server must use it.")
+            )
+        if step is not None:
+            raise exceptions.AuthenticationFailed(
+                _("Enter the code from your authenticator app first: the sign-in is not finished yet.")
+            )
+        return authenticated
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):

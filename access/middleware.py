@@ -71,6 +71,17 @@ def two_factor_step_remember(*, request: HttpRequest, user: object) -> None:
         request.session.pop(TWO_FACTOR_STEP, None)
 
 
+def two_factor_step_owed(*, request: HttpRequest) -> str | None:
+    """VERIFY or ENROL while the session's signed-in user has not finished the second factor, else None."""
+    user = getattr(request, "user", None)
+    step = request.session.get(TWO_FACTOR_STEP) if hasattr(request, "session") else None
+    if not step or user is None or not user.is_authenticated or user.is_verified():
+        return None
+    if step == VERIFY or (step == ENROL and settings.REQUIRE_2FA_FOR_ADMINS):
+        return step
+    return None
+
+
 class TwoFactorMiddleware:
     """A user with a TOTP device must enter a code after the password; superusers must have one when
     REQUIRE_2FA_FOR_ADMINS is on. Runs after django_otp's OTPMiddleware (which sets `is_verified`)."""
@@ -79,11 +90,10 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        step = request.session.get(TWO_FACTOR_STEP) if hasattr(request, "session") else None
-        if step and user is not None and user.is_authenticated and not _exempt(request.path):
-            if step == VERIFY and not user.is_verified():
-                return redirect(f"{reverse('access:two-factor-verify')}?next={request.path}")
-            if step == ENROL and settings.REQUIRE_2FA_FOR_ADMINS and not user.is_verified():
-                return redirect(reverse("access:two-factor"))
+        # The API answers for itself (access.authentication): a redirect to a page means nothing to a client.
+        step = None if _exempt(request.path) else two_factor_step_owed(request=request)
+        if step == VERIFY:
+            return redirect(f"{reverse('access:two-factor-verify')}?next={request.path}")
+        if step == ENROL:
+            return redirect(reverse("access:two-factor"))
         return self.get_response(request)

@@ -1,7 +1,9 @@
-"""How the OpenAPI description names our API tokens (drf-spectacular finds this class by import)."""
+"""How the OpenAPI description names our API tokens and the session (drf-spectacular finds these classes
+by import)."""
 
 from typing import Any
 
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
@@ -15,3 +17,7 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "An API token from /account/api-tokens/ (cc_…): `Authorization: Bearer <token>`.",
         }
+
+
+class VerifiedSessionScheme(SessionScheme):
+    target_class = "access.authentication.VerifiedSessionAuthentication"

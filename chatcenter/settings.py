@@ -274,7 +274,7 @@ else:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "access.authentication.VerifiedSessionAuthentication",
         "access.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],

@@ -5,8 +5,11 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from access.middleware import SESSION_SEEN, SESSION_STARTED
+from access.services import api_token_create
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +64,7 @@ def test_enrol_and_verify_totp(agent, settings):
     fresh.force_login(agent)
     blocked = fresh.get("/inbox/")
     assert blocked.status_code == 302 and blocked["Location"].startswith("/account/two-factor/verify/")
-    assert fresh.get("/api/chat/chats").status_code == 200  # the API is token/session-guarded separately
+    assert fresh.get("/api/chat/chats").status_code == 403
     wrong = fresh.post("/account/two-factor/verify/?next=/inbox/", {"code": "12345"})
     assert wrong.status_code == 200
     device.refresh_from_db()
@@ -69,6 +72,7 @@ def test_enrol_and_verify_totp(agent, settings):
     ok = fresh.post("/account/two-factor/verify/", {"code": _code(device, offset=1), "next": "/inbox/"})
     assert ok.status_code == 302 and ok["Location"] == "/inbox/"
     assert fresh.get("/inbox/").status_code == 200
+    assert fresh.get("/api/chat/chats").status_code == 200
 
 
 def test_verify_never_redirects_off_site(agent):
@@ -92,3 +96,69 @@ def test_superusers_must_enrol_when_required(settings):
     assert client.get("/account/two-factor/").status_code == 200
     settings.REQUIRE_2FA_FOR_ADMINS = False
     assert client.get("/inbox/").status_code == 200
+
+
+API_PATHS = (
+    "/api/chat/chats",
+    "/api/chat/accounts",
+    "/api/chat/templates",
+    "/api/chat/me/notifications",
+    "/api/chat/reports/response-times?from=2026-11-01&to=2026-11-30&group_by=day",
+)
+CODE_OWED = "Сначала введите код из приложения-аутентификатора: вход ещё не завершён."
+ENROLMENT_OWED = (
+    "Сначала настройте двухфакторную аутентификацию: администраторам на этом сервере она обязательна."
+)
+
+
+def _password_only_login(user: User) -> Client:
+    """A session after the password step, as the login page leaves it (the login signal decides the step)."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="ru")
+    client.force_login(user)
+    return client
+
+
+def test_api_refuses_a_session_that_still_owes_the_code(agent, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    device = TOTPDevice.objects.create(user=agent, confirmed=True, name="app")
+    client = _password_only_login(agent)
+    for path in API_PATHS:
+        response = client.get(path)
+        assert response.status_code == 403, path
+        assert response.json() == {"detail": CODE_OWED}, path
+    refused = client.post("/api/chat/compliance/check", {"text": "Здравствуйте", "marketplace": "ozon"})
+    assert refused.status_code == 403 and refused.json() == {"detail": CODE_OWED}
+    # An Authorization header that is not a valid token must not let the session through.
+    junk = client.get("/api/chat/chats", HTTP_AUTHORIZATION="Token not-a-token")
+    assert junk.status_code in (401, 403) and "results" not in junk.json()
+
+    assert client.post("/account/two-factor/verify/", {"code": _code(device)}).status_code == 302
+    for path in API_PATHS:
+        assert client.get(path).status_code == 200, path
+
+
+def test_tokens_of_a_user_with_two_factor_keep_working(agent):
+    TOTPDevice.objects.create(user=agent, confirmed=True, name="app")
+    issued = api_token_create(user=agent, name="1С")
+    drf_token = Token.objects.create(user=agent)
+    api = APIClient()
+    for header in (f"Bearer {issued.secret}", f"Token {issued.secret}", f"Token {drf_token.key}"):
+        for path in API_PATHS:
+            assert api.get(path, HTTP_AUTHORIZATION=header).status_code == 200, (header, path)
+
+
+def test_api_is_unchanged_for_a_user_without_two_factor(agent):
+    client = _password_only_login(agent)
+    for path in API_PATHS:
+        assert client.get(path).status_code == 200, path
+
+
+def test_api_refuses_an_administrator_who_must_enrol_first(settings):
+    settings.REQUIRE_2FA_FOR_ADMINS = True
+    boss = User.objects.create_superuser("boss", password="boss-password-123")
+    client = _password_only_login(boss)
+    for path in API_PATHS:
+        response = client.get(path)
+        assert response.status_code == 403 and response.json() == {"detail": ENROLMENT_OWED}, path
+    settings.REQUIRE_2FA_FOR_ADMINS = False
+    assert client.get("/api/chat/chats").status_code == 200

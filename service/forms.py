@@ -12,6 +12,8 @@ from service.reports import GROUP_KEYS, ReportQuery
 MAXIMUM_DAYS = 366
 DATE_FORMAT = "%Y-%m-%d"
 DATE_ERRORS = {"invalid": _("Use the YYYY-MM-DD format.")}
+# No stored id is larger (a signed 64-bit integer); a larger one overflows the database's parameter.
+LARGEST_ID = 2**63 - 1
 
 
 class ReportForm(forms.Form):
@@ -30,8 +32,8 @@ class ReportForm(forms.Form):
         error_messages={"invalid_choice": _("Group by one of: day, marketplace, account, agent.")},
     )
     marketplace = forms.ChoiceField(label=_("Marketplace"), required=False, choices=[("", "")])
-    account = forms.IntegerField(label=_("Account"), required=False, min_value=1)
-    agent = forms.IntegerField(label=_("Agent"), required=False, min_value=1)
+    account = forms.IntegerField(label=_("Account"), required=False, min_value=1, max_value=LARGEST_ID)
+    agent = forms.IntegerField(label=_("Agent"), required=False, min_value=1, max_value=LARGEST_ID)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

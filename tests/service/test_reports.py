@@ -167,6 +167,13 @@ def test_filters_by_marketplace_and_account(world, agent):
             {"from": "2026-11-01", "to": "2026-11-30", "group_by": "week"},
             {"group_by": ["Группировка: day, marketplace, account или agent."]},
         ),
+        *[
+            (
+                {"from": "2026-11-01", "to": "2026-11-30", "group_by": "day", name: "9223372036854775808"},
+                {name: ["Убедитесь, что это значение меньше либо равно 9223372036854775807."]},
+            )
+            for name in ("account", "agent")
+        ],
     ],
 )
 def test_bad_parameters_answer_400_in_russian(agent, params, errors):

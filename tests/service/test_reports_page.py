@@ -1,8 +1,10 @@
 import csv
 import io
 
+import pytest
 from django.test import Client
 
+from audit.models import AuditEvent
 from inbox.models import Message
 from service.deadlines import chat_deadlines_refresh
 from tests.service.conftest import moscow
@@ -43,9 +45,21 @@ def test_reports_page_renders_charts_tables_and_csv(make_account, make_chat, add
     assert rows[1][:4] == [str(chat.pk), str(account.pk), "ozon", "0"]
     assert rows[1][7:9] == ["360", str(agent.pk)]
 
-    from audit.models import AuditEvent
-
     exports = AuditEvent.objects.filter(action="exported", actor=agent).values_list("details", flat=True)
     assert sorted(details["what"] for details in exports) == ["report accounts", "report turns"]
 
     assert client.get("/reports/", {"from": "bad"}).status_code == 400
+
+
+@pytest.mark.parametrize("name", ["account", "agent"])
+@pytest.mark.parametrize("export", ["", "accounts", "agents", "turns"])
+def test_an_id_beyond_the_database_range_answers_400_not_500(make_account, agent, name, export):
+    make_account("ozon", members=[agent])
+    client = Client(HTTP_ACCEPT_LANGUAGE="ru")
+    client.force_login(agent)
+    params = {"from": "2026-11-01", "to": "2026-11-07", name: "9223372036854775808", "export": export}
+    response = client.get("/reports/", params)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert "Убедитесь, что это значение меньше либо равно 9223372036854775807." in response.content.decode()
+    assert not AuditEvent.objects.filter(action="exported").exists()

@@ -1,7 +1,5 @@
 """Admins read, filter and export the audit log; nobody edits or deletes it."""
 
-import csv
-
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -9,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from chatcenter.csv_export import csv_lines
 
 
 @admin.register(AuditEvent)
@@ -36,32 +35,27 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Export the selected events as CSV"))
     def export_csv(self, request: HttpRequest, queryset: object) -> HttpResponse:
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        rows = [
+            [
+                event.created_at.isoformat(),
+                event.actor_name,
+                event.action,
+                event.summary,
+                event.target_type,
+                event.target_id,
+                event.ip_address,
+                event.details,
+            ]
+            for event in queryset
+        ]
+        header = ["created_at", "actor", "action", "object", "object_type", "object_id", "ip", "details"]
+        response = HttpResponse(csv_lines(header=header, rows=rows), content_type="text/csv; charset=utf-8")
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
-        writer = csv.writer(response)
-        writer.writerow(
-            ["created_at", "actor", "action", "object", "object_type", "object_id", "ip", "details"]
-        )
-        rows = 0
-        for event in queryset:
-            writer.writerow(
-                [
-                    event.created_at.isoformat(),
-                    event.actor_name,
-                    event.action,
-                    event.summary,
-                    event.target_type,
-                    event.target_id,
-                    event.ip_address or "",
-                    event.details,
-                ]
-            )
-            rows += 1
         audit_record(
             actor=request.user,
             action=AuditEvent.Action.EXPORTED,
             request=request,
-            details={"what": "audit log", "rows": rows},
+            details={"what": "audit log", "rows": len(rows)},
         )
         return response

@@ -1,8 +1,5 @@
 """/reports/: response-time charts and tables, with CSV exports (thin: the figures come from reports.py)."""
 
-import csv
-from collections.abc import Iterator
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -13,17 +10,13 @@ from django.utils.translation import gettext as _
 from accounts.selectors import account_list_for_user
 from audit.models import AuditEvent
 from audit.services import audit_record
+from chatcenter.csv_export import csv_lines
 from marketplaces.registry import marketplace_specs
 from service.forms import ReportForm, default_period
 from service.ozon_rating_view import ozon_rating_sections
 from service.reports import ReportQuery, response_time_reports, turn_rows_for_user
 
 EXPORTS = ("agents", "accounts", "turns")
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 def _user_names(*, ids: set[int]) -> dict[int, str]:
@@ -130,54 +123,48 @@ CSV_HEADER = [
 ]
 
 
+def _table_csv_row(row: dict) -> list:
+    return [
+        row["key"],
+        row["name"],
+        row["turns"],
+        row["answered"],
+        row["unanswered"],
+        row["first_response"]["count"],
+        row["first_response"]["median_seconds"],
+        row["first_response"]["p90_seconds"],
+        row["response"]["count"],
+        row["response"]["median_seconds"],
+        row["response"]["p90_seconds"],
+        row["response"]["mean_seconds"],
+        row["answered_within_24h_ratio"],
+        row["sla_met_ratio"],
+    ]
+
+
 def _table_csv(*, rows: list[dict], name: str, query: ReportQuery) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    lines = csv_lines(header=CSV_HEADER, rows=(_table_csv_row(row) for row in rows))
+    response = HttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}-{query.date_from}-{query.date_to}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(CSV_HEADER)
-    for row in rows:
-        writer.writerow(
-            [
-                "" if row["key"] is None else row["key"],
-                row["name"],
-                row["turns"],
-                row["answered"],
-                row["unanswered"],
-                row["first_response"]["count"],
-                row["first_response"]["median_seconds"],
-                row["first_response"]["p90_seconds"],
-                row["response"]["count"],
-                row["response"]["median_seconds"],
-                row["response"]["p90_seconds"],
-                row["response"]["mean_seconds"],
-                row["answered_within_24h_ratio"],
-                row["sla_met_ratio"],
-            ]
-        )
     return response
 
 
+TURN_CSV_HEADER = [
+    "chat",
+    "account",
+    "marketplace",
+    "turn",
+    "started_at",
+    "day",
+    "answered_at",
+    "response_seconds",
+    "agent",
+    "sla_deadline",
+]
+
+
 def _turns_csv(*, request: HttpRequest, query: ReportQuery) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield writer.writerow(
-            [
-                "chat",
-                "account",
-                "marketplace",
-                "turn",
-                "started_at",
-                "day",
-                "answered_at",
-                "response_seconds",
-                "agent",
-                "sla_deadline",
-            ]
-        )
-        for row in turn_rows_for_user(user=request.user, query=query):
-            yield writer.writerow(["" if value is None else value for value in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    lines = csv_lines(header=TURN_CSV_HEADER, rows=turn_rows_for_user(user=request.user, query=query))
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="turns-{query.date_from}-{query.date_to}.csv"'
     return response

@@ -1,3 +1,6 @@
+import csv
+import io
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -37,3 +40,21 @@ def test_admin_reads_filters_and_exports_but_cannot_change():
     assert export.status_code == 200 and export["Content-Type"].startswith("text/csv")
     assert "credentials_changed" in export.content.decode()
     assert AuditEvent.objects.filter(action="exported", actor=boss).exists()
+
+
+def test_export_writes_formula_like_values_as_text():
+    boss = User.objects.create_superuser("boss", password="boss-password-123")
+    audit_record(
+        actor=None,
+        actor_name="=cmd|' /C calc'!A0",
+        action=AuditEvent.Action.CREDENTIALS_CHANGED,
+        target_type="accounts.marketplaceaccount",
+        target_id="-3+1",
+    )
+    client = Client()
+    client.force_login(boss)
+    event = AuditEvent.objects.get(action="credentials_changed")
+    export = client.post("/admin/audit/auditevent/", {"action": "export_csv", "_selected_action": [event.pk]})
+    rows = list(csv.reader(io.StringIO(export.content.decode())))
+    assert rows[1][1] == "'=cmd|' /C calc'!A0"
+    assert rows[1][5] == "'-3+1"

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from inbox.models import Chat, Message
+from service.deadlines import chat_deadlines_refresh
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 
@@ -29,5 +30,38 @@ def add_message(db):
             idempotency_key=None,
             **fields,
         )
+
+    return factory
+
+
+@pytest.fixture
+def add_answer(add_message):
+    """The agent's reply to a buyer who wrote on 5 November 2026 at 12:00 Moscow, accepted 6 minutes later."""
+
+    def factory(chat: Chat, agent) -> Message:
+        return add_message(
+            chat,
+            Message.Author.SELLER,
+            moscow(2026, 11, 5, 12, 5),
+            sent_by=agent,
+            delivery_status="sent",
+            sent_at=moscow(2026, 11, 5, 12, 6),
+            external_id=None,
+        )
+
+    return factory
+
+
+@pytest.fixture
+def answered_turn(make_account, make_chat, add_message, add_answer, agent):
+    """An Ozon account of `agent` named `name` with one turn the agent answered in 6 minutes; its chat."""
+
+    def factory(*, name: str):
+        account = make_account("ozon", name=name, members=[agent])
+        chat = make_chat(account)
+        add_message(chat, Message.Author.BUYER, moscow(2026, 11, 5, 12, 0))
+        add_answer(chat, agent)
+        chat_deadlines_refresh(chat_ids=[chat.pk])
+        return account, chat
 
     return factory

@@ -4,13 +4,10 @@ from unittest import mock
 import responses
 from django.test import Client
 
-from inbox.models import Message
-from service.deadlines import chat_deadlines_refresh
 from service.models import OzonRating, OzonRatingFetch
 from service.ozon_ratings import ozon_ratings_fetch, ozon_ratings_fetch_all
 from service.tasks import ozon_ratings_daily
 from tests.marketplaces.conftest import fixture_text
-from tests.service.conftest import moscow
 
 OZON = "https://api-seller.ozon.ru"
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
@@ -106,20 +103,8 @@ def page(agent) -> str:
     return response.content.decode()
 
 
-def test_reports_page_shows_ozons_ratings_beside_ours(make_account, make_chat, add_message, agent):
-    account = make_account("ozon", name="Озон Главный", members=[agent])
-    chat = make_chat(account)
-    add_message(chat, Message.Author.BUYER, moscow(2026, 11, 5, 12, 0))
-    add_message(
-        chat,
-        Message.Author.SELLER,
-        moscow(2026, 11, 5, 12, 5),
-        sent_by=agent,
-        delivery_status="sent",
-        sent_at=moscow(2026, 11, 5, 12, 6),
-        external_id=None,
-    )
-    chat_deadlines_refresh(chat_ids=[chat.pk])
+def test_reports_page_shows_ozons_ratings_beside_ours(answered_turn, agent):
+    account, _chat = answered_turn(name="Озон Главный")
     with responses.RequestsMock() as mocked:
         mock_ratings(mocked)
         ozon_ratings_fetch(account=account, now=NOW)

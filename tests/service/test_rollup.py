@@ -75,22 +75,16 @@ def test_rollup_kept_message_by_message_equals_a_recount(
     assert sorted(value for row in kept for value in row[11]) == every
 
 
-def test_a_reply_moves_the_turn_from_unanswered_to_answered(make_account, make_chat, add_message, agent):
+def test_a_reply_moves_the_turn_from_unanswered_to_answered(
+    make_account, make_chat, add_message, add_answer, agent
+):
     account = make_account("ozon", members=[agent])
     chat = make_chat(account)
     add_message(chat, Message.Author.BUYER, moscow(2026, 11, 5, 12, 0))
     chat_deadlines_refresh(chat_ids=[chat.pk])
     day = moscow(2026, 11, 5, 0, 0).date()
     assert rollup_rows() == [(day, account.pk, "ozon", 0, True, 1, 0, 0, 0, 0, 0, [])]
-    add_message(
-        chat,
-        Message.Author.SELLER,
-        moscow(2026, 11, 5, 12, 5),
-        sent_by=agent,
-        delivery_status="sent",
-        sent_at=moscow(2026, 11, 5, 12, 6),
-        external_id=None,
-    )
+    add_answer(chat, agent)
     chat_deadlines_refresh(chat_ids=[chat.pk])
     assert rollup_rows() == [(day, account.pk, "ozon", agent.pk, True, 1, 1, 360, 1, 1, 0, [360])]
 

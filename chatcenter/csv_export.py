@@ -7,6 +7,8 @@ from typing import Any
 # Excel, LibreOffice and Google Sheets run a cell that starts with one of these as a formula; names come
 # from users and marketplaces, so `=HYPERLINK(...)` in a cabinet name would otherwise become a live link.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Excel reads a CSV as UTF-8 only when it starts with the byte-order mark (else Russian comes out garbled).
+BYTE_ORDER_MARK = "\ufeff"
 
 
 class _Echo:
@@ -25,9 +27,9 @@ def _text_if_formula(value: Any) -> Any:
 
 
 def csv_lines(*, header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
-    """The CSV text of the header and `rows`, one string per row (lazily, so a long export can stream);
-    None is an empty cell."""
+    """The CSV text of the header and `rows`, one string per row (lazily, so a long export can stream),
+    after the byte-order mark; None is an empty cell."""
     writer = csv.writer(_Echo())
-    yield writer.writerow(header)
+    yield BYTE_ORDER_MARK + writer.writerow(header)
     for row in rows:
         yield writer.writerow([_text_if_formula(value) for value in row])

@@ -1,3 +1,4 @@
+import codecs
 import csv
 import io
 
@@ -55,6 +56,8 @@ def test_export_writes_formula_like_values_as_text():
     client.force_login(boss)
     event = AuditEvent.objects.get(action="credentials_changed")
     export = client.post("/admin/audit/auditevent/", {"action": "export_csv", "_selected_action": [event.pk]})
-    rows = list(csv.reader(io.StringIO(export.content.decode())))
+    assert export.content.startswith(codecs.BOM_UTF8)
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8").removeprefix("\ufeff"))))
+    assert rows[0][0] == "created_at"
     assert rows[1][1] == "'=cmd|' /C calc'!A0"
     assert rows[1][5] == "'-3+1"

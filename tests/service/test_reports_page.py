@@ -1,3 +1,4 @@
+import codecs
 import csv
 import io
 
@@ -15,8 +16,15 @@ def _agent_client(agent) -> Client:
     return client
 
 
+def _csv_text(response) -> str:
+    """The export's text after the UTF-8 byte-order mark it must start with (Excel reads UTF-8 by it)."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert body.startswith(codecs.BOM_UTF8)
+    return body[len(codecs.BOM_UTF8) :].decode("utf-8")
+
+
 def _csv_rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(_csv_text(response))))
 
 
 def test_reports_page_renders_charts_tables_and_csv(answered_turn, agent):
@@ -33,8 +41,7 @@ def test_reports_page_renders_charts_tables_and_csv(answered_turn, agent):
     assert rows[1][:5] == [str(account.pk), "Озон Главный", "1", "1", "0"]
     assert rows[1][9] == "360"
 
-    turns = client.get("/reports/", {**PERIOD, "export": "turns"})
-    rows = list(csv.reader(io.StringIO(b"".join(turns.streaming_content).decode())))
+    rows = _csv_rows(client.get("/reports/", {**PERIOD, "export": "turns"}))
     assert rows[0][:4] == ["chat", "account", "marketplace", "turn"]
     assert rows[1][:4] == [str(chat.pk), str(account.pk), "ozon", "0"]
     assert rows[1][7:9] == ["360", str(agent.pk)]
@@ -70,3 +77,19 @@ def test_csv_exports_write_names_that_look_like_formulas_as_text(answered_turn, 
     agents = _csv_rows(client.get("/reports/", {**PERIOD, "export": "agents"}))
     assert agents[1][:5] == [str(agent.pk), "'@SUM(1+1)", "1", "1", "0"]
     assert agents[1][9] == "360"
+
+
+@pytest.mark.parametrize(
+    ("export", "start", "text"),
+    [
+        ("accounts", "key,", ",Озон Главный,"),
+        ("agents", "key,", ",Мария Иванова,"),
+        ("turns", "chat,", ",ozon,"),
+    ],
+)
+def test_csv_exports_start_with_the_utf8_byte_order_mark(answered_turn, agent, export, start, text):
+    agent.first_name, agent.last_name = "Мария", "Иванова"
+    agent.save(update_fields=["first_name", "last_name"])
+    answered_turn(name="Озон Главный")
+    body = _csv_text(_agent_client(agent).get("/reports/", {**PERIOD, "export": export}))
+    assert body.startswith(start) and text in body

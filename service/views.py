@@ -1,5 +1,7 @@
 """/reports/: response-time charts and tables, with CSV exports (thin: the figures come from reports.py)."""
 
+from datetime import datetime
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -15,6 +17,7 @@ from marketplaces.registry import marketplace_specs
 from service.forms import ReportForm, default_period
 from service.ozon_rating_view import ozon_rating_sections
 from service.reports import ReportQuery, response_time_reports, turn_rows_for_user
+from service.turns import REPORT_TIME_ZONE
 
 EXPORTS = ("agents", "accounts", "turns")
 
@@ -163,8 +166,22 @@ TURN_CSV_HEADER = [
 ]
 
 
+# What spreadsheet programs read as a date and time; in the zone of the `day` column beside them.
+SPREADSHEET_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def _turn_csv_row(row: tuple) -> list:
+    return [
+        timezone.localtime(value, REPORT_TIME_ZONE).strftime(SPREADSHEET_TIME_FORMAT)
+        if isinstance(value, datetime)
+        else value
+        for value in row
+    ]
+
+
 def _turns_csv(*, request: HttpRequest, query: ReportQuery) -> StreamingHttpResponse:
-    lines = csv_lines(header=TURN_CSV_HEADER, rows=turn_rows_for_user(user=request.user, query=query))
+    rows = (_turn_csv_row(row) for row in turn_rows_for_user(user=request.user, query=query))
+    lines = csv_lines(header=TURN_CSV_HEADER, rows=rows)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="turns-{query.date_from}-{query.date_to}.csv"'
     return response

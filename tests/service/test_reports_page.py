@@ -6,6 +6,9 @@ import pytest
 from django.test import Client
 
 from audit.models import AuditEvent
+from inbox.models import Message
+from service.deadlines import chat_deadlines_refresh
+from tests.service.conftest import moscow
 
 PERIOD = {"from": "2026-11-01", "to": "2026-11-07"}
 
@@ -93,3 +96,41 @@ def test_csv_exports_start_with_the_utf8_byte_order_mark(answered_turn, agent, e
     answered_turn(name="Озон Главный")
     body = _csv_text(_agent_client(agent).get("/reports/", {**PERIOD, "export": export}))
     assert body.startswith(start) and text in body
+
+
+def test_turn_export_writes_times_in_moscow_as_spreadsheets_read_them(
+    answered_turn, make_chat, add_message, agent
+):
+    account, chat = answered_turn(name="Озон Главный")
+    waiting = make_chat(account)
+    add_message(waiting, Message.Author.BUYER, moscow(2026, 11, 6, 23, 30, 15))
+    chat_deadlines_refresh(chat_ids=[waiting.pk])
+    rows = _csv_rows(_agent_client(agent).get("/reports/", {**PERIOD, "export": "turns"}))
+    header = "chat,account,marketplace,turn,started_at,day,answered_at,response_seconds,agent,sla_deadline"
+    assert rows == [
+        header.split(","),
+        [
+            str(chat.pk),
+            str(account.pk),
+            "ozon",
+            "0",
+            "2026-11-05 12:00:00",
+            "2026-11-05",
+            "2026-11-05 12:06:00",
+            "360",
+            str(agent.pk),
+            "2026-11-05 13:00:00",
+        ],
+        [
+            str(waiting.pk),
+            str(account.pk),
+            "ozon",
+            "0",
+            "2026-11-06 23:30:15",
+            "2026-11-06",
+            "",
+            "",
+            "",
+            "2026-11-07 00:30:15",
+        ],
+    ]

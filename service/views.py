@@ -1,5 +1,6 @@
 """/reports/: response-time charts and tables, with CSV exports (thin: the figures come from reports.py)."""
 
+from dataclasses import replace
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
@@ -94,6 +95,10 @@ def reports_page(request: HttpRequest) -> HttpResponse:
             "turns": _("Buyer turns"),
         },
     }
+    # Ozon rates the whole account: with an agent chosen, that agent's figure would compare different things.
+    ozon_comparison = (
+        by_account if query.agent_id is None else _whole_account_rows(request=request, query=query)
+    )
     query_string = request.GET.urlencode()
     context.update(
         {
@@ -102,10 +107,16 @@ def reports_page(request: HttpRequest) -> HttpResponse:
             "account_rows": account_rows,
             "query_string": query_string,
             "query": query,
-            "ozon_ratings": ozon_rating_sections(accounts=accounts, account_rows=account_rows),
+            "ozon_ratings": ozon_rating_sections(accounts=accounts, account_rows=ozon_comparison),
         }
     )
     return render(request, "service/reports.html", context)
+
+
+def _whole_account_rows(*, request: HttpRequest, query: ReportQuery) -> list[dict]:
+    whole = replace(query, agent_id=None)
+    figures = response_time_reports(user=request.user, query=whole, group_bys=("account",))
+    return figures.reports["account"]["groups"]
 
 
 CSV_HEADER = [

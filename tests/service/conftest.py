@@ -36,16 +36,16 @@ def add_message(db):
 
 @pytest.fixture
 def add_answer(add_message):
-    """The agent's reply to a buyer who wrote on 5 November 2026 at 12:00 Moscow, accepted 6 minutes later."""
+    """The agent's reply to a buyer who wrote on 5 November 2026 at 12:00 Moscow, accepted `minutes` later."""
 
-    def factory(chat: Chat, agent) -> Message:
+    def factory(chat: Chat, agent, *, minutes: int = 6) -> Message:
         return add_message(
             chat,
             Message.Author.SELLER,
-            moscow(2026, 11, 5, 12, 5),
+            moscow(2026, 11, 5, 12, minutes - 1),
             sent_by=agent,
             delivery_status="sent",
-            sent_at=moscow(2026, 11, 5, 12, 6),
+            sent_at=moscow(2026, 11, 5, 12, minutes),
             external_id=None,
         )
 

@@ -4,10 +4,13 @@ from unittest import mock
 import responses
 from django.test import Client
 
+from inbox.models import Message
+from service.deadlines import chat_deadlines_refresh
 from service.models import OzonRating, OzonRatingFetch
 from service.ozon_ratings import ozon_ratings_fetch, ozon_ratings_fetch_all
 from service.tasks import ozon_ratings_daily
 from tests.marketplaces.conftest import fixture_text
+from tests.service.conftest import moscow
 
 OZON = "https://api-seller.ozon.ru"
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
@@ -95,10 +98,10 @@ def test_fetch_all_over_http_counts_successes(make_account):
         assert ozon_ratings_fetch_all(now=NOW) == 1
 
 
-def page(agent) -> str:
+def page(user, **filters: int) -> str:
     client = Client(HTTP_ACCEPT_LANGUAGE="ru")
-    client.force_login(agent)
-    response = client.get("/reports/", {"from": "2026-11-01", "to": "2026-11-07"})
+    client.force_login(user)
+    response = client.get("/reports/", {"from": "2026-11-01", "to": "2026-11-07", **filters})
     assert response.status_code == 200
     return response.content.decode()
 
@@ -140,3 +143,32 @@ def test_reports_page_explains_no_data_yet_and_a_failed_fetch(make_account, agen
     assert waiting.name in html and failed.name in html
     assert "Рейтингов от Ozon пока нет: они загружаются раз в день." in html
     assert "Последняя загрузка 24.11.2026 15:00 не удалась: нет подписки" in html
+
+
+WHOLE_ACCOUNT_NOTE = (
+    "Наши показатели рядом с рейтингами Ozon — по всему кабинету, как и у Ozon: фильтр по сотруднику к ним "
+    "не применяется."
+)
+
+
+def test_with_an_agent_chosen_ozons_ratings_are_compared_with_the_whole_account(
+    answered_turn, make_chat, add_message, add_answer, agent, other_agent
+):
+    account, _chat = answered_turn(name="Озон Главный")
+    account.members.add(other_agent)
+    faster = make_chat(account)
+    add_message(faster, Message.Author.BUYER, moscow(2026, 11, 5, 12, 0))
+    add_answer(faster, other_agent, minutes=2)
+    chat_deadlines_refresh(chat_ids=[faster.pk])
+    with responses.RequestsMock() as mocked:
+        mock_ratings(mocked)
+        ozon_ratings_fetch(account=account, now=NOW)
+
+    chosen = page(agent, agent=agent.pk)
+    everyone = page(agent)
+
+    # The account's first responses take 2 and 6 minutes: the median (nearest rank) is 2; the chosen
+    # agent's alone is 6.
+    assert '<td>2 мин <span class="muted">(первый ответ, медиана)</span>' in chosen
+    assert '<td>2 мин <span class="muted">(первый ответ, медиана)</span>' in everyone
+    assert WHOLE_ACCOUNT_NOTE in chosen and WHOLE_ACCOUNT_NOTE not in everyone

@@ -30,6 +30,8 @@ DEFAULT_BACKOFF_CAP = 8.0
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 # Waits up to this long are spent sleeping; longer ones go back to the scheduler as RateLimitedError.
 SHORT_WAIT_SECONDS = 2.0
+# No ordinary word holds a secret this long, so it is masked even where it continues a word.
+LONG_SECRET_LENGTH = 16
 
 
 @dataclass(frozen=True)
@@ -320,8 +322,9 @@ class HttpClient:
         )
 
     def scrub(self, text: str) -> str:
-        """Mask every whole occurrence of a secret value; a secret inside a longer word is not that secret
-        (masking substrings turned "check the key" into "chec*** the ***ey" for a one-letter key)."""
+        """Mask every occurrence of a secret value. A short secret inside a longer word is not that secret
+        (masking substrings turned "check the key" into "chec*** the ***ey" for a one-letter key); a long
+        one is masked wherever it stands (a Telegram token follows "bot" in "/bot<token>/sendMessage")."""
         secrets = sorted({secret for secret in self.secrets if secret}, key=len, reverse=True)
         if secrets:
             text = re.sub("|".join(_whole_value_pattern(secret) for secret in secrets), "***", text)
@@ -329,6 +332,8 @@ class HttpClient:
 
 
 def _whole_value_pattern(secret: str) -> str:
+    if len(secret) >= LONG_SECRET_LENGTH:
+        return re.escape(secret)
     # A secret edge that is a word character must not continue a word; other edges need no boundary.
     start = r"(?<!\w)" if re.match(r"\w", secret[0]) else ""
     end = r"(?!\w)" if re.match(r"\w", secret[-1]) else ""

@@ -56,6 +56,9 @@ class FakeTelegram:
     # Test switch: the next N bot calls answer 429 with this retry_after.
     forced_rate_limits: int = 0
     forced_retry_after: int = 3
+    # Test switch: method -> the errors its next calls answer with, each (error_code, description,
+    # retry_after or None), whatever the request.
+    forced_errors: dict[str, list[tuple[int, str, int | None]]] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     # (chat id, message id, clock) of each message the bot sent; how many 429s the limits produced.
     sent_log: list[tuple[int, int, float]] = field(default_factory=list)
@@ -86,10 +89,25 @@ class FakeTelegram:
         except ValueError:
             return self._error(400, "Bad Request: can't parse JSON")
         self.calls.append(method)
+        forced = self.forced_errors.get(method)
+        if forced:
+            return self._error(*forced.pop(0))
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return self._error(404, "Not Found: method not found")
         return handler(body)
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        error_code: int,
+        description: str,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """The next `times` calls of `method` answer this error (as the Bot API phrases it)."""
+        self.forced_errors.setdefault(method, []).extend([(error_code, description, retry_after)] * times)
 
     def _ok(self, result: Any) -> Response:
         return json_response(200, {"ok": True, "result": result})
@@ -280,6 +298,12 @@ class FakeTelegram:
                 message["reply_to_message"] = original or {"message_id": reply_to}
             self.chats.setdefault(chat_id, []).append(message)
         return self.user_update({"message": message})
+
+    def user_deletes(self, *, chat_id: int, message_id: int) -> None:
+        """The user deletes a message in their chat with the bot: the bot can no longer edit it."""
+        with self._lock:
+            kept = [item for item in self.chats.get(chat_id, []) if item["message_id"] != message_id]
+            self.chats[chat_id] = kept
 
     def user_presses(self, *, chat_id: int, message_id: int, data: str) -> dict[str, Any]:
         original = next(

@@ -41,6 +41,8 @@ def make_client(*secrets: str) -> HttpClient:
         # Edges that are not word characters need no boundary.
         (("-key-",), "x-key-y", "x***y"),
         (("",), "nothing to mask", "nothing to mask"),
+        # A long secret is masked even where it continues a word (a bot token in a URL path).
+        (("7000000001:AAH-long-token",), "POST /bot7000000001:AAH-long-token/x", "POST /bot***/x"),
     ],
 )
 def test_scrub_masks_whole_secret_values_only(secrets, text, expected):

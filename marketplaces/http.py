@@ -84,14 +84,18 @@ class Dialect:
 
 @dataclass
 class HttpClient:
-    """One client per connector instance (one marketplace account)."""
+    """One client per connector instance (one marketplace account).
 
-    base_url: str
+    The base URL (a Telegram token sits in it), the headers and the secrets stay out of the repr, and no
+    local variable holds a whole URL: a debug page or an error report shows both.
+    """
+
+    base_url: str = field(repr=False)
     dialect: Dialect
     account_key: str
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
     # Credential values that must never appear in a message, even when a marketplace echoes them.
-    secrets: Sequence[str] = ()
+    secrets: Sequence[str] = field(default=(), repr=False)
     limiter: RateLimiter | None = None
     timeout: tuple[float, float] = DEFAULT_TIMEOUT
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
@@ -133,7 +137,6 @@ class HttpClient:
         limits = tuple(limits)
         ok = frozenset(ok_statuses)
         action = action or _("the request")
-        url = f"{(base_url or self.base_url).rstrip('/')}{path}"
         attempt = 0
         while True:
             attempt += 1
@@ -141,7 +144,7 @@ class HttpClient:
             try:
                 response = self._send(
                     method,
-                    url,
+                    base_url,
                     path,
                     params=params,
                     json_body=json_body,
@@ -212,7 +215,7 @@ class HttpClient:
     def _send(
         self,
         method: str,
-        url: str,
+        base_url: str | None,
         path: str,
         *,
         params: Mapping[str, Any] | None,
@@ -227,7 +230,7 @@ class HttpClient:
             try:
                 raw = self.session.request(
                     method,
-                    url,
+                    (base_url or self.base_url).rstrip("/") + path,
                     params=params,
                     json=json_body,
                     files=files,

@@ -52,3 +52,29 @@ def test_a_token_echoed_in_an_error_is_masked_in_the_log(telegram, agent, caplog
         assert telegram_poll_once(timeout=0) == 1
     assert "/bot***/sendMessage" in caplog.text
     assert telegram.token not in caplog.text
+
+
+def test_the_client_repr_shows_no_token(telegram, bot):
+    client = bot._client(account_key="telegram")
+    assert telegram.token not in repr(client)
+
+
+def _alert_refused(bot) -> None:
+    bot.send_message(chat_id=PHONE, text="Проверка")
+
+
+def test_the_debug_page_shows_no_token(telegram, bot):
+    """Django's debug page (and an HTML error e-mail) shows every frame's local variables."""
+    import sys
+
+    from django.views.debug import ExceptionReporter
+
+    telegram.fail_next("sendMessage", error_code=400, description="Bad Request: chat not found")
+    try:
+        _alert_refused(bot)
+    except errors.MarketplaceError:
+        kind, value, traceback = sys.exc_info()
+        # From the helper down: this test's own frame holds the fake, whose repr has the token.
+        report = ExceptionReporter(None, kind, value, traceback.tb_next).get_traceback_html()
+    assert "HttpClient(" in report and "sendMessage" in report
+    assert telegram.token not in report

@@ -24,7 +24,8 @@ LONG_POLL_SECONDS = 25
 
 
 class TelegramBlockedError(errors.RequestRejectedError):
-    """403: the user blocked the bot (or deleted the chat); nothing more can be sent to them."""
+    """403 (the user blocked the bot) or 400 "chat not found" (the account or chat is gone): nothing more
+    can be sent to that chat."""
 
 
 class TelegramConflictError(errors.RequestRejectedError):
@@ -51,8 +52,8 @@ def _retry_after(response: Response, now: float) -> float | None:
 
 
 def _classify(response: Response, text: str) -> errors.MarketplaceError | None:
-    if response.status == 403:
-        return TelegramBlockedError(f"Telegram: {text}", status=403)
+    if response.status == 403 or (response.status == 400 and "chat not found" in text.lower()):
+        return TelegramBlockedError(f"Telegram: {text}", status=response.status)
     if response.status == 409:
         return TelegramConflictError(f"Telegram: {text}", status=409)
     if response.status == 400 and "message is not modified" in text.lower():

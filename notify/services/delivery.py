@@ -108,9 +108,9 @@ def _deliver_telegram(notification: Notification, *, bot: TelegramBot, now: date
             buttons=rendered.buttons,
             reply_to_message_id=reply_to,
         )
-    except TelegramBlockedError:
+    except TelegramBlockedError as exc:
         TelegramLink.objects.filter(pk=link.pk).update(blocked_at=now)
-        _finish(notification, status=Notification.Status.SKIPPED, error="the user blocked the bot")
+        _finish(notification, status=Notification.Status.SKIPPED, error=exc.message)
         return
     except errors.RateLimitedError as exc:
         until = now + timedelta(seconds=exc.retry_after)

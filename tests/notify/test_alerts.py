@@ -188,3 +188,18 @@ def test_sla_and_reply_failed_go_to_the_right_people(telegram, linked, other_age
     assert any("Ответ не доставлен" in text and "Чат закрыт" in text for text in texts)
     assert len(_bot_messages(telegram, PHONE + 9)) == 1
     assert Notification.objects.filter(recipient=boss).count() == 1
+
+
+def test_chat_not_found_stops_messages_like_a_block(telegram, linked, make_account, make_chat):
+    # What Telegram answers once the user's account is gone, or for a chat the bot never had.
+    chat = make_chat(make_account("ozon", members=[linked]))
+    telegram.fail_next("sendMessage", error_code=400, description="Bad Request: chat not found")
+    _buyer_message(chat)
+    notifications_tick()
+    assert TelegramLink.objects.get(user=linked).blocked_at is not None
+    alert = Notification.objects.get()
+    assert alert.status == "skipped" and "chat not found" in alert.last_error
+    _buyer_message(chat, text="ещё")
+    notifications_tick()
+    assert Notification.objects.count() == 1
+    assert telegram.calls.count("sendMessage") == 1

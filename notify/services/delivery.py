@@ -82,32 +82,20 @@ def _deliver_telegram(notification: Notification, *, bot: TelegramBot, now: date
         _finish(notification, status=Notification.Status.SKIPPED, error="no Telegram link")
         return
     earlier = _earlier_alert(notification, now=now)
+    if earlier is not None and earlier.telegram_chat_id != link.telegram_chat_id:
+        earlier = None  # the user has linked another Telegram chat since
     try:
-        if earlier is not None and earlier.telegram_chat_id == link.telegram_chat_id:
-            count = earlier.coalesced_count + 1
-            rendered = notification_render(notification=earlier, coalesced=count)
-            bot.edit_message_text(
+        if earlier is not None and _coalesce(earlier=earlier, bot=bot):
+            status, message_id = Notification.Status.COALESCED, earlier.telegram_message_id
+        else:
+            rendered = notification_render(notification=notification)
+            sent = bot.send_message(
                 chat_id=link.telegram_chat_id,
-                message_id=earlier.telegram_message_id,
                 text=rendered.text,
                 buttons=rendered.buttons,
+                reply_to_message_id=_reply_target(notification),
             )
-            Notification.objects.filter(pk=earlier.pk).update(coalesced_count=count)
-            _finish(
-                notification,
-                status=Notification.Status.COALESCED,
-                telegram_chat_id=link.telegram_chat_id,
-                telegram_message_id=earlier.telegram_message_id,
-            )
-            return
-        rendered = notification_render(notification=notification)
-        reply_to = _reply_target(notification)
-        sent = bot.send_message(
-            chat_id=link.telegram_chat_id,
-            text=rendered.text,
-            buttons=rendered.buttons,
-            reply_to_message_id=reply_to,
-        )
+            status, message_id = Notification.Status.SENT, sent.message_id
     except TelegramBlockedError as exc:
         TelegramLink.objects.filter(pk=link.pk).update(blocked_at=now)
         _finish(notification, status=Notification.Status.SKIPPED, error=exc.message)
@@ -133,11 +121,30 @@ def _deliver_telegram(notification: Notification, *, bot: TelegramBot, now: date
         return
     TelegramLink.objects.filter(pk=link.pk).update(last_sent_at=now)
     _finish(
-        notification,
-        status=Notification.Status.SENT,
-        telegram_chat_id=sent.chat_id,
-        telegram_message_id=sent.message_id,
+        notification, status=status, telegram_chat_id=link.telegram_chat_id, telegram_message_id=message_id
     )
+
+
+def _coalesce(*, earlier: Notification, bot: TelegramBot) -> bool:
+    """Count one more alert into the earlier one by editing it; False when Telegram refuses the edit."""
+    count = earlier.coalesced_count + 1
+    rendered = notification_render(notification=earlier, coalesced=count)
+    try:
+        bot.edit_message_text(
+            chat_id=earlier.telegram_chat_id,
+            message_id=earlier.telegram_message_id,
+            text=rendered.text,
+            buttons=rendered.buttons,
+        )
+    except TelegramBlockedError:
+        raise
+    except errors.RequestRejectedError as exc:
+        # "message to edit not found" (the user deleted the alert) or "message can't be edited": this
+        # alert goes out as a new message, which later ones of the burst then edit.
+        logger.info("Alert %s not edited (%s); a new one is sent", earlier.pk, exc.message)
+        return False
+    Notification.objects.filter(pk=earlier.pk).update(coalesced_count=count)
+    return True
 
 
 def _reply_target(notification: Notification) -> int | None:

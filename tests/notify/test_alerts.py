@@ -203,3 +203,22 @@ def test_chat_not_found_stops_messages_like_a_block(telegram, linked, make_accou
     notifications_tick()
     assert Notification.objects.count() == 1
     assert telegram.calls.count("sendMessage") == 1
+
+
+def test_a_deleted_alert_is_followed_by_a_new_one(telegram, linked, make_account, make_chat):
+    chat = make_chat(make_account("ozon", members=[linked]), buyer_name="Анна")
+    _buyer_message(chat, text="Добрый день")
+    notifications_tick()
+    [first] = _bot_messages(telegram)
+    telegram.user_deletes(chat_id=PHONE, message_id=first["message_id"])
+    _buyer_message(chat, text="Заказ не пришёл")
+    notifications_tick()
+    assert "editMessageText" in telegram.calls  # Telegram: "Bad Request: message to edit not found"
+    [second] = _bot_messages(telegram)
+    assert "«Заказ не пришёл»" in second["text"] and not second.get("edit_date")
+    assert sorted(Notification.objects.values_list("status", flat=True)) == ["sent", "sent"]
+    # The next message of the burst is coalesced into the new alert.
+    _buyer_message(chat, text="Ответьте")
+    notifications_tick()
+    [edited] = _bot_messages(telegram)
+    assert edited["message_id"] == second["message_id"] and "ещё 1 сообщение от Анна" in edited["text"]

@@ -8,11 +8,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplaces import errors
 from notify.models import NotifyState
 from notify.services.delivery import notifications_deliver
 from notify.services.events import new_messages_scan, reply_failures_scan, sync_failures_scan
-from notify.services.updates import reply_outcomes_scan, telegram_update_handle
+from notify.services.updates import reply_outcomes_scan, telegram_update_process
 from notify.telegram import LONG_POLL_SECONDS, TelegramBot, TelegramConflictError, telegram_configured
 
 logger = logging.getLogger("notify.tasks")
@@ -85,10 +84,7 @@ def _poll(*, bot: TelegramBot, timeout: int) -> int:
     handled = 0
     for update in sorted(updates, key=lambda item: int(item.get("update_id") or 0)):
         update_id = int(update.get("update_id") or 0)
-        try:
-            telegram_update_handle(update=update, bot=bot)
-        except errors.MarketplaceError as exc:
-            logger.warning("Telegram update %s not fully handled: %s", update_id, exc.message)
+        telegram_update_process(update=update, bot=bot)
         NotifyState.objects.filter(pk=1).update(telegram_update_offset=update_id + 1)
         handled += 1
     return handled

@@ -2,7 +2,6 @@
 
 import hmac
 import json
-import logging
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,10 +17,9 @@ from notify.forms import NotificationSettingsForm
 from notify.models import TelegramLink
 from notify.services.linking import telegram_link_token_create
 from notify.services.preferences import notification_settings_get
-from notify.services.updates import telegram_update_handle
+from notify.services.updates import telegram_update_process
 from notify.telegram import TelegramBot, telegram_configured
 
-logger = logging.getLogger("notify.views")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
 
 
@@ -37,10 +35,7 @@ def telegram_webhook(request: HttpRequest) -> HttpResponse:
     except (UnicodeDecodeError, ValueError):
         return JsonResponse({"ok": False}, status=400)
     if isinstance(update, dict):
-        try:
-            telegram_update_handle(update=update, bot=TelegramBot())
-        except errors.MarketplaceError as exc:
-            logger.warning("Telegram update not fully handled: %s", exc.message)
+        telegram_update_process(update=update, bot=TelegramBot())
     return JsonResponse({"ok": True})
 
 

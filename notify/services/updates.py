@@ -32,6 +32,18 @@ def _say(bot: TelegramBot, chat_id: int, text: str, *, reply_to: int | None = No
         logger.warning("Telegram answer not sent: %s", exc.message)
 
 
+def telegram_update_process(*, update: dict[str, Any], bot: TelegramBot) -> None:
+    """Handle one update whatever happens: a failure is logged and the update counts as handled, so one
+    update that breaks the handler never holds back the ones after it (polling and webhook alike)."""
+    update_id = update.get("update_id")
+    try:
+        telegram_update_handle(update=update, bot=bot)
+    except errors.MarketplaceError as exc:
+        logger.warning("Telegram update %s not fully handled: %s", update_id, exc.message)
+    except Exception:
+        logger.exception("Telegram update %s not handled; it is skipped", update_id)
+
+
 def telegram_update_handle(*, update: dict[str, Any], bot: TelegramBot) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         if isinstance(update.get("callback_query"), dict):

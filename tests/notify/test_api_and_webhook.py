@@ -68,20 +68,24 @@ def test_webhook_checks_the_secret(client):
     assert wrong.status_code == 403
 
 
-def test_webhook_handles_update(telegram, client, agent, settings):
+def _stop_pushed(client, settings, *, chat_id: int):
+    """Telegram pushes the update of a user who typed /stop."""
     settings.TELEGRAM_WEBHOOK_SECRET = "s3cret-webhook-value"
-    TelegramLink.objects.create(user=agent, telegram_chat_id=77)
     update = {
         "update_id": 1,
-        "message": {"message_id": 1, "chat": {"id": 77, "type": "private"}, "text": "/stop"},
+        "message": {"message_id": 1, "chat": {"id": chat_id, "type": "private"}, "text": "/stop"},
     }
-    response = client.post(
+    return client.post(
         "/hooks/telegram/",
         json.dumps(update),
         content_type="application/json",
         headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-webhook-value"},
     )
-    assert response.status_code == 200
+
+
+def test_webhook_handles_update(telegram, client, agent, settings):
+    TelegramLink.objects.create(user=agent, telegram_chat_id=77)
+    assert _stop_pushed(client, settings, chat_id=77).status_code == 200
     assert not TelegramLink.objects.exists()
 
 
@@ -105,3 +109,17 @@ def test_token_never_logged(telegram, caplog, agent):
         telegram_link_token_create(user=agent)
     assert telegram.token not in caplog.text
     assert "AAH-test-token" not in caplog.text
+
+
+def test_webhook_confirms_an_update_that_breaks_its_handler(telegram, client, agent, settings, monkeypatch):
+    """A 500 makes Telegram send the update again and again, with every later update queued behind it."""
+    from django.db import OperationalError
+
+    from notify.services import updates
+
+    def database_locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(updates, "telegram_unlink", database_locked)
+    TelegramLink.objects.create(user=agent, telegram_chat_id=77)
+    assert _stop_pushed(client, settings, chat_id=77).status_code == 200

@@ -1,8 +1,10 @@
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
 from inbox.models import Chat, Message
-from notify.models import TelegramLink
+from notify.models import NotifyState, TelegramLink
+from notify.services import updates
 from notify.tasks import notifications_tick, telegram_poll_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -88,3 +90,23 @@ def test_take_it_refused_for_foreign_chat(telegram, linked, make_account, make_c
     telegram_poll_once(timeout=0)
     assert Chat.objects.get(pk=foreign.pk).assignee is None
     assert telegram.callback_answers[-1]["text"] == "У вас нет доступа к этому чату."
+
+
+def test_an_update_that_breaks_its_handler_holds_back_no_other(
+    telegram, linked, make_account, make_chat, monkeypatch, caplog
+):
+    chat, alert = _alert_for(telegram, linked, make_account, make_chat)
+
+    def database_locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(updates, "chat_assign", database_locked)
+    pressed = telegram.user_presses(chat_id=PHONE, message_id=alert["message_id"], data=f"take:{chat.pk}")
+    stop = telegram.user_says(chat_id=PHONE, text="/stop")
+    with caplog.at_level("INFO"):
+        assert telegram_poll_once(timeout=0) == 2
+    assert not TelegramLink.objects.exists()  # the update after the broken one was handled
+    assert NotifyState.objects.get(pk=1).telegram_update_offset == stop["update_id"] + 1
+    assert f"Telegram update {pressed['update_id']} not handled" in caplog.text
+    assert telegram.token not in caplog.text
+    assert telegram_poll_once(timeout=0) == 0  # confirmed: Telegram sends neither again

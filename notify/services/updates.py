@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -146,34 +147,37 @@ def _reply(message: dict[str, Any], *, update_id: int, bot: TelegramBot, chat_id
     except Chat.DoesNotExist:
         _say(bot, chat_id, _("You no longer have access to this chat."), reply_to=message.get("message_id"))
         return
-    record, created = TelegramReply.objects.get_or_create(
-        update_id=update_id,
-        defaults={
-            "user": link.user,
-            "telegram_chat_id": chat_id,
-            "telegram_message_id": message.get("message_id") or 0,
-        },
-    )
-    if not created:
-        return
-    try:
-        outgoing, _created = message_send_once(
-            chat=chat,
-            user=link.user,
-            text=text,
-            idempotency_key=uuid.uuid5(REPLY_NAMESPACE, f"telegram-update:{update_id}"),
+    refusal: ValidationError | None = None
+    # The record and the queued reply commit together: a worker that died between the two left a record
+    # without a reply, and the update Telegram then sent again was taken for one already handled.
+    with transaction.atomic():
+        record, created = TelegramReply.objects.get_or_create(
+            update_id=update_id,
+            defaults={
+                "user": link.user,
+                "telegram_chat_id": chat_id,
+                "telegram_message_id": message.get("message_id") or 0,
+            },
         )
-    except ValidationError as refusal:
-        TelegramReply.objects.filter(pk=record.pk).update(outcome_told=True)
-        _say(
-            bot,
-            chat_id,
-            _("Not sent: %(reason)s") % {"reason": _refusal_text(refusal)},
-            reply_to=record.telegram_message_id,
-        )
-        return
-    TelegramReply.objects.filter(pk=record.pk).update(message=outgoing)
-    _say(bot, chat_id, _("Accepted, sending to the buyer…"), reply_to=record.telegram_message_id)
+        if not created:
+            return
+        try:
+            outgoing, _created = message_send_once(
+                chat=chat,
+                user=link.user,
+                text=text,
+                idempotency_key=uuid.uuid5(REPLY_NAMESPACE, f"telegram-update:{update_id}"),
+            )
+        except ValidationError as refused:
+            refusal = refused
+            TelegramReply.objects.filter(pk=record.pk).update(outcome_told=True)
+        else:
+            TelegramReply.objects.filter(pk=record.pk).update(message=outgoing)
+    if refusal is not None:
+        answer = _("Not sent: %(reason)s") % {"reason": _refusal_text(refusal)}
+    else:
+        answer = _("Accepted, sending to the buyer…")
+    _say(bot, chat_id, answer, reply_to=record.telegram_message_id)
 
 
 def _refusal_text(refusal: ValidationError) -> str:

@@ -3,7 +3,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from inbox.models import Chat, Message
-from notify.models import NotifyState, TelegramLink
+from notify.models import NotifyState, TelegramLink, TelegramReply
 from notify.services import updates
 from notify.tasks import notifications_tick, telegram_poll_once
 
@@ -110,3 +110,37 @@ def test_an_update_that_breaks_its_handler_holds_back_no_other(
     assert f"Telegram update {pressed['update_id']} not handled" in caplog.text
     assert telegram.token not in caplog.text
     assert telegram_poll_once(timeout=0) == 0  # confirmed: Telegram sends neither again
+
+
+class _WorkerKilled(BaseException):
+    """The worker process dies here (killed, out of memory): nothing after this line runs."""
+
+
+def _bot_texts(telegram) -> list[str]:
+    return [m["text"] for m in telegram.chats[PHONE] if m["from"].get("is_bot")]
+
+
+def test_a_reply_cut_short_by_a_dying_worker_is_sent_once_when_telegram_redelivers(
+    telegram, linked, make_account, make_chat, monkeypatch
+):
+    chat, alert = _alert_for(telegram, linked, make_account, make_chat)
+    update = telegram.user_says(chat_id=PHONE, text="Заказ приедет завтра.", reply_to=alert["message_id"])
+
+    def killed(**kwargs):
+        raise _WorkerKilled
+
+    with monkeypatch.context() as patch:
+        patch.setattr(updates, "message_send_once", killed)
+        with pytest.raises(_WorkerKilled):
+            telegram_poll_once(timeout=0)
+    # The offset was never confirmed, so Telegram sends the update again.
+    assert telegram_poll_once(timeout=0) == 1
+    reply = Message.objects.get(chat=chat, direction="out")
+    assert reply.text == "Заказ приедет завтра." and reply.sent_by == linked
+    assert TelegramReply.objects.get(update_id=update["update_id"]).message == reply
+    # Once more (our offset write lost): still one reply and one "accepted".
+    telegram.updates.append(update)
+    NotifyState.objects.update(telegram_update_offset=update["update_id"])
+    telegram_poll_once(timeout=0)
+    assert Message.objects.filter(chat=chat, direction="out").count() == 1
+    assert sum("отправляем покупателю" in text for text in _bot_texts(telegram)) == 1

@@ -21,6 +21,8 @@ from marketplaces.ratelimit import BucketSpec, RateLimiter
 GLOBAL_LIMIT = BucketSpec.per_period(name="telegram-bot", requests=25, seconds=1, burst=25)
 PER_CHAT_LIMIT = BucketSpec.per_period(name="telegram-chat", requests=1, seconds=1, burst=1)
 LONG_POLL_SECONDS = 25
+# sendMessage and editMessageText take "1-4096 characters after entities parsing".
+MESSAGE_TEXT_LIMIT = 4096
 
 
 class TelegramBlockedError(errors.RequestRejectedError):
@@ -68,6 +70,20 @@ DIALECT = Dialect(label="Telegram", error_text=_error_text, retry_after=_retry_a
 class SentMessage:
     chat_id: int
     message_id: int
+
+
+def _text_within_limit(text: str) -> str:
+    """The text cut to Telegram's limit, counted in UTF-16 code units (the stricter way to count: a
+    character outside the Basic Multilingual Plane, such as an emoji, is two)."""
+    units = [2 if ord(character) > 0xFFFF else 1 for character in text]
+    if sum(units) <= MESSAGE_TEXT_LIMIT:
+        return text
+    total = 0
+    for index, size in enumerate(units):
+        total += size
+        if total > MESSAGE_TEXT_LIMIT - 1:
+            return text[:index] + "…"
+    return text
 
 
 def telegram_configured() -> bool:
@@ -136,7 +152,7 @@ class TelegramBot:
     ) -> SentMessage:
         body: dict[str, Any] = {
             "chat_id": chat_id,
-            "text": text,
+            "text": _text_within_limit(text),
             "link_preview_options": {"is_disabled": True},
         }
         if buttons:
@@ -155,7 +171,7 @@ class TelegramBot:
         body: dict[str, Any] = {
             "chat_id": chat_id,
             "message_id": message_id,
-            "text": text,
+            "text": _text_within_limit(text),
             "link_preview_options": {"is_disabled": True},
         }
         if buttons:

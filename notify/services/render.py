@@ -24,7 +24,8 @@ class Rendered:
     buttons: list[list[dict[str, str]]]
 
 
-def _trim(text: str, limit: int = TEXT_LIMIT) -> str:
+def text_shorten(text: str, limit: int = TEXT_LIMIT) -> str:
+    """One line of at most `limit` characters, an ellipsis where it was cut."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -45,7 +46,8 @@ def _chat_lines(chat: Chat) -> list[str]:
     if chat.order_number:
         lines.append(_("Order: %(number)s") % {"number": chat.order_number})
     if chat.product_title or chat.product_sku:
-        lines.append(_("Product: %(title)s") % {"title": _trim(chat.product_title or chat.product_sku, 120)})
+        title = text_shorten(chat.product_title or chat.product_sku, 120)
+        lines.append(_("Product: %(title)s") % {"title": title})
     return lines
 
 
@@ -60,7 +62,7 @@ def _message_text(message: Message | None) -> str:
     if message is None:
         return ""
     if message.text:
-        return _trim(message.text)
+        return text_shorten(message.text)
     return _("(attachment)") if message.attachments else ""
 
 
@@ -105,7 +107,7 @@ def _render(notification: Notification, coalesced: int) -> Rendered:
         reason = message.last_error if message is not None else ""
         lines = [head, *_chat_lines(chat), "", f"«{_message_text(message)}»"]
         if reason:
-            lines.append(_("Reason: %(reason)s") % {"reason": _trim(reason, 300)})
+            lines.append(_("Reason: %(reason)s") % {"reason": text_shorten(reason, 300)})
         return Rendered(
             subject=head,
             text="\n".join(lines),
@@ -116,7 +118,7 @@ def _render(notification: Notification, coalesced: int) -> Rendered:
         head = _("Cabinet sync has been failing for 15 minutes")
         lines = [head, f"{_marketplace_label(account.marketplace)} · {account.name}"]
         if notification.text:
-            lines.append(_("Last error: %(error)s") % {"error": _trim(notification.text, 300)})
+            lines.append(_("Last error: %(error)s") % {"error": text_shorten(notification.text, 300)})
         return Rendered(subject=head, text="\n".join(lines), buttons=[])
     if event == Event.REPLY_OUTCOME:
         return Rendered(subject=notification.text, text=notification.text, buttons=[])

@@ -17,13 +17,15 @@ from inbox.services import chat_assign, message_send_once
 from marketplaces import errors
 from notify.models import Event, Notification, TelegramLink, TelegramReply
 from notify.services.linking import LinkRefused, telegram_link_redeem, telegram_unlink
-from notify.services.render import TAKE_PREFIX
+from notify.services.render import TAKE_PREFIX, text_shorten
 from notify.telegram import TelegramBot
 
 logger = logging.getLogger("notify.updates")
 
 # Idempotency keys of replies typed in Telegram: the same update always maps to the same key.
 REPLY_NAMESPACE = uuid.UUID("6f1f3f9e-5d0c-4d7e-9a57-0c2f1f8b7a10")
+# A reason in the bot's answer: enough to act on, far within Telegram's 4096 characters.
+REASON_LIMIT = 500
 
 
 def _say(bot: TelegramBot, chat_id: int, text: str, *, reply_to: int | None = None) -> None:
@@ -183,10 +185,13 @@ def _reply(message: dict[str, Any], *, update_id: int, bot: TelegramBot, chat_id
 def _refusal_text(refusal: ValidationError) -> str:
     violations = getattr(refusal, "violations", None)
     if violations:
-        return "; ".join(str(getattr(violation, "message", violation)) for violation in violations)
-    if hasattr(refusal, "message_dict"):
-        return "; ".join(" ".join(messages) for messages in refusal.message_dict.values())
-    return " ".join(refusal.messages)
+        reasons = [str(getattr(violation, "message", violation)) for violation in violations]
+    elif hasattr(refusal, "message_dict"):
+        reasons = [" ".join(messages) for messages in refusal.message_dict.values()]
+    else:
+        reasons = [" ".join(refusal.messages)]
+    # A reply with 150 phone numbers has 150 findings of one kind: each is said once.
+    return text_shorten("; ".join(dict.fromkeys(reasons)), REASON_LIMIT)
 
 
 def _callback(query: dict[str, Any], *, bot: TelegramBot) -> None:
@@ -232,7 +237,8 @@ def reply_outcomes_scan(*, now: datetime | None = None) -> int:
             text = (
                 _("Delivered to the buyer.")
                 if status == "sent"
-                else _("Not delivered: %(reason)s") % {"reason": record.message.last_error or "—"}
+                else _("Not delivered: %(reason)s")
+                % {"reason": text_shorten(record.message.last_error, REASON_LIMIT) or "—"}
             )
         Notification.objects.get_or_create(
             event_key=f"reply_outcome:{record.message_id}",

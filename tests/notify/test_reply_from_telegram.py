@@ -144,3 +144,34 @@ def test_a_reply_cut_short_by_a_dying_worker_is_sent_once_when_telegram_redelive
     telegram_poll_once(timeout=0)
     assert Message.objects.filter(chat=chat, direction="out").count() == 1
     assert sum("отправляем покупателю" in text for text in _bot_texts(telegram)) == 1
+
+
+def test_a_long_failure_reason_still_reaches_the_user(telegram, linked, make_account, make_chat):
+    chat, alert = _alert_for(telegram, linked, make_account, make_chat)
+    telegram.user_says(chat_id=PHONE, text="Ответ покупателю", reply_to=alert["message_id"])
+    telegram_poll_once(timeout=0)
+    # A marketplace's error page kept whole as the reason (Message.last_error has no length limit).
+    Message.objects.filter(chat=chat, direction="out").update(
+        delivery_status="failed", last_error="Ошибка сервера. " * 1000
+    )
+    notifications_tick()
+    last = _bot_texts(telegram)[-1]
+    assert last.startswith("Не доставлено: Ошибка сервера.") and len(last) <= 4096
+
+
+def test_a_refusal_with_many_findings_still_reaches_the_user(telegram, linked, make_account, make_chat):
+    chat, alert = _alert_for(telegram, linked, make_account, make_chat)
+    numbers = " ".join(f"+7 900 {index:03d}-45-67" for index in range(150))
+    telegram.user_says(chat_id=PHONE, text=f"Звоните: {numbers}", reply_to=alert["message_id"])
+    telegram_poll_once(timeout=0)
+    assert not Message.objects.filter(chat=chat, direction="out").exists()
+    last = _bot_texts(telegram)[-1]
+    assert last.startswith("Не отправлено:") and "телефон" in last.lower() and len(last) <= 4096
+
+
+@pytest.mark.parametrize("character", ["я", "😀"])
+def test_a_text_over_telegrams_limit_is_cut_to_fit(telegram, bot, character):
+    bot.send_message(chat_id=PHONE, text=character * 5000)
+    [sent] = _bot_texts(telegram)
+    assert sent.endswith("…") and sent.startswith(character * 100)
+    assert len(sent.encode("utf-16-le")) // 2 <= 4096

@@ -10,13 +10,20 @@ import threading
 from django.db import close_old_connections
 
 from marketplaces import errors
-from notify.tasks import notifications_tick, telegram_poll_once, telegram_webhook_ensure
-from notify.telegram import telegram_configured
+from notify.tasks import notifications_tick, telegram_poll, telegram_webhook_ensure
+from notify.telegram import telegram_configured, telegram_webhook_mode
 
 logger = logging.getLogger("notify.runner")
 
 TICK_SECONDS = 1.0
+POLL_TIMEOUT_SECONDS = 20
 POLL_ERROR_PAUSE = 5.0
+# A round that made no long poll (another process polls, or Telegram answered 409) waits this long.
+POLL_IDLE_PAUSE = 5.0
+# In webhook mode the thread only checks that Telegram has our URL and secret, and tries again this
+# long after setWebhook failed.
+WEBHOOK_CHECK_SECONDS = 60.0
+WEBHOOK_RETRY_SECONDS = 30.0
 
 
 class NotifyLoop:
@@ -49,19 +56,27 @@ class NotifyLoop:
         close_old_connections()
 
     def _poll_loop(self) -> None:
+        while not self._stopping.is_set():
+            pause = self._telegram_round()
+            if pause > 0:
+                self._stopping.wait(pause)
+        close_old_connections()
+
+    def _telegram_round(self) -> float:
+        """One long poll, or in webhook mode one check of the registration; returns the pause before
+        the next round (none after a long poll: it did its waiting at Telegram)."""
+        webhook = telegram_webhook_mode()
         try:
             close_old_connections()
-            telegram_webhook_ensure()
+            if webhook:
+                telegram_webhook_ensure()
+                return WEBHOOK_CHECK_SECONDS
+            return 0.0 if telegram_poll(timeout=POLL_TIMEOUT_SECONDS) is not None else POLL_IDLE_PAUSE
+        except errors.RateLimitedError as exc:
+            logger.warning("Telegram: %s", exc.message)
+            return max(exc.retry_after, 1.0)
         except errors.MarketplaceError as exc:
-            logger.warning("Telegram webhook not registered: %s", exc.message)
-        while not self._stopping.is_set():
-            try:
-                close_old_connections()
-                telegram_poll_once(timeout=5 if self._stopping.is_set() else 20)
-            except errors.MarketplaceError as exc:
-                logger.warning("Telegram polling: %s", exc.message)
-                self._stopping.wait(POLL_ERROR_PAUSE)
-            except Exception:
-                logger.exception("Telegram polling failed")
-                self._stopping.wait(POLL_ERROR_PAUSE)
-        close_old_connections()
+            logger.warning("Telegram %s: %s", "webhook not registered" if webhook else "polling", exc)
+        except Exception:
+            logger.exception("Telegram %s failed", "webhook registration" if webhook else "polling")
+        return WEBHOOK_RETRY_SECONDS if webhook else POLL_ERROR_PAUSE

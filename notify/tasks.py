@@ -1,6 +1,5 @@
 """Background entry points: the notification tick, Telegram long polling, webhook registration."""
 
-import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,9 +11,13 @@ from notify.models import NotifyState
 from notify.services.delivery import notifications_deliver
 from notify.services.events import new_messages_scan, reply_failures_scan, sync_failures_scan
 from notify.services.updates import reply_outcomes_scan, telegram_update_process
-from notify.telegram import LONG_POLL_SECONDS, TelegramBot, TelegramConflictError, telegram_configured
-
-logger = logging.getLogger("notify.tasks")
+from notify.telegram import (
+    LONG_POLL_SECONDS,
+    TelegramBot,
+    TelegramConflictError,
+    telegram_configured,
+    telegram_webhook_mode,
+)
 
 POLL_CLAIM_MARGIN_SECONDS = 15
 
@@ -40,7 +43,7 @@ def telegram_webhook_url() -> str:
 
 def telegram_webhook_ensure(*, bot: TelegramBot | None = None) -> bool:
     """In webhook mode, register our URL with Telegram once per URL; returns whether it did."""
-    if not telegram_configured() or not settings.TELEGRAM_WEBHOOK_SECRET:
+    if not telegram_webhook_mode():
         return False
     url = telegram_webhook_url()
     state, _created = NotifyState.objects.get_or_create(pk=1)
@@ -53,8 +56,14 @@ def telegram_webhook_ensure(*, bot: TelegramBot | None = None) -> bool:
 
 def telegram_poll_once(*, bot: TelegramBot | None = None, timeout: int = LONG_POLL_SECONDS) -> int:
     """One long-poll of getUpdates (polling mode only); returns how many updates were handled."""
-    if not telegram_configured() or settings.TELEGRAM_WEBHOOK_SECRET:
-        return 0
+    return telegram_poll(bot=bot, timeout=timeout) or 0
+
+
+def telegram_poll(*, bot: TelegramBot | None = None, timeout: int = LONG_POLL_SECONDS) -> int | None:
+    """As telegram_poll_once, but None when no long poll took place (webhook mode, another process holds
+    the poll, or Telegram answered 409): a caller in a loop then waits before it asks again."""
+    if not telegram_configured() or telegram_webhook_mode():
+        return None
     bot = bot or TelegramBot()
     NotifyState.objects.get_or_create(pk=1)
     now = timezone.now()
@@ -64,14 +73,14 @@ def telegram_poll_once(*, bot: TelegramBot | None = None, timeout: int = LONG_PO
         .update(telegram_poller_until=now + timedelta(seconds=timeout + POLL_CLAIM_MARGIN_SECONDS))
     )
     if not claimed:
-        return 0
+        return None
     try:
         return _poll(bot=bot, timeout=timeout)
     finally:
         NotifyState.objects.filter(pk=1).update(telegram_poller_until=None)
 
 
-def _poll(*, bot: TelegramBot, timeout: int) -> int:
+def _poll(*, bot: TelegramBot, timeout: int) -> int | None:
     state = NotifyState.objects.get(pk=1)
     try:
         updates = bot.get_updates(offset=state.telegram_update_offset, timeout=timeout)
@@ -80,7 +89,8 @@ def _poll(*, bot: TelegramBot, timeout: int) -> int:
             # A webhook is still registered (e.g. the mode was switched): polling needs it gone.
             bot.delete_webhook()
             NotifyState.objects.filter(pk=1).update(telegram_webhook_url="")
-        return 0
+        # Otherwise another bot instance polls with our token ("terminated by other getUpdates request").
+        return None
     handled = 0
     for update in sorted(updates, key=lambda item: int(item.get("update_id") or 0)):
         update_id = int(update.get("update_id") or 0)

@@ -90,6 +90,11 @@ def telegram_configured() -> bool:
     return bool(settings.TELEGRAM_BOT_TOKEN)
 
 
+def telegram_webhook_mode() -> bool:
+    """Telegram pushes updates to our webhook (a secret is set) instead of our polling getUpdates."""
+    return telegram_configured() and bool(settings.TELEGRAM_WEBHOOK_SECRET)
+
+
 class TelegramBot:
     def __init__(self, *, token: str | None = None, api_url: str | None = None) -> None:
         self._token = token if token is not None else settings.TELEGRAM_BOT_TOKEN

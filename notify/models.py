@@ -179,7 +179,9 @@ class NotifyState(models.Model):
     telegram_paused_until = models.DateTimeField(null=True, blank=True)
     # One getUpdates at a time across processes (Telegram answers 409 to a second concurrent poller).
     telegram_poller_until = models.DateTimeField(null=True, blank=True)
+    # What setWebhook was last given: the URL, and a keyed hash of the secret (never the secret itself).
     telegram_webhook_url = models.CharField(max_length=500, blank=True, default="")
+    telegram_webhook_secret_hash = models.CharField(max_length=64, blank=True, default="")
     bot_username = models.CharField(max_length=100, blank=True, default="")
 
     def __str__(self) -> str:

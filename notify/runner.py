@@ -7,6 +7,7 @@ HTTP request open for up to 25 s, so it gets a thread of its own instead of a dj
 import logging
 import threading
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import close_old_connections
 
 from marketplaces import errors
@@ -75,7 +76,7 @@ class NotifyLoop:
         except errors.RateLimitedError as exc:
             logger.warning("Telegram: %s", exc.message)
             return max(exc.retry_after, 1.0)
-        except errors.MarketplaceError as exc:
+        except (errors.MarketplaceError, ImproperlyConfigured) as exc:
             logger.warning("Telegram %s: %s", "webhook not registered" if webhook else "polling", exc)
         except Exception:
             logger.exception("Telegram %s failed", "webhook registration" if webhook else "polling")

@@ -1,11 +1,14 @@
 """Background entry points: the notification tick, Telegram long polling, webhook registration."""
 
+import re
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from notify.models import NotifyState
 from notify.services.delivery import notifications_deliver
@@ -20,6 +23,10 @@ from notify.telegram import (
 )
 
 POLL_CLAIM_MARGIN_SECONDS = 15
+# setWebhook's secret_token: "1-256 characters. Only characters A-Z, a-z, 0-9, _ and - are allowed"
+# (https://core.telegram.org/bots/api#setwebhook).
+WEBHOOK_SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")
+WEBHOOK_SECRET_SALT = "notify.telegram-webhook-secret"  # noqa: S105 - a key salt, not a secret
 
 
 def telegram_poll_quick() -> int:
@@ -42,15 +49,24 @@ def telegram_webhook_url() -> str:
 
 
 def telegram_webhook_ensure(*, bot: TelegramBot | None = None) -> bool:
-    """In webhook mode, register our URL with Telegram once per URL; returns whether it did."""
+    """In webhook mode, give Telegram our URL and secret unless it has these already; returns whether
+    it called setWebhook. Raises ImproperlyConfigured for a secret Telegram would refuse."""
     if not telegram_webhook_mode():
         return False
+    secret = settings.TELEGRAM_WEBHOOK_SECRET
+    if not WEBHOOK_SECRET_FORMAT.fullmatch(secret):
+        raise ImproperlyConfigured(
+            "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters, only A-Z, a-z, 0-9, _ and - "
+            "(Telegram's rule for setWebhook's secret_token); the webhook is not registered"
+        )
     url = telegram_webhook_url()
+    secret_hash = salted_hmac(WEBHOOK_SECRET_SALT, secret, algorithm="sha256").hexdigest()
     state, _created = NotifyState.objects.get_or_create(pk=1)
-    if state.telegram_webhook_url == url:
+    if state.telegram_webhook_url == url and state.telegram_webhook_secret_hash == secret_hash:
         return False
-    (bot or TelegramBot()).set_webhook(url=url, secret_token=settings.TELEGRAM_WEBHOOK_SECRET)
-    NotifyState.objects.filter(pk=1).update(telegram_webhook_url=url)
+    (bot or TelegramBot()).set_webhook(url=url, secret_token=secret)
+    state_fields = {"telegram_webhook_url": url, "telegram_webhook_secret_hash": secret_hash}
+    NotifyState.objects.filter(pk=1).update(**state_fields)
     return True
 
 
@@ -88,7 +104,7 @@ def _poll(*, bot: TelegramBot, timeout: int) -> int | None:
         if "webhook" in conflict.message.lower():
             # A webhook is still registered (e.g. the mode was switched): polling needs it gone.
             bot.delete_webhook()
-            NotifyState.objects.filter(pk=1).update(telegram_webhook_url="")
+            NotifyState.objects.filter(pk=1).update(telegram_webhook_url="", telegram_webhook_secret_hash="")
         # Otherwise another bot instance polls with our token ("terminated by other getUpdates request").
         return None
     handled = 0

@@ -3,11 +3,13 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from notify.models import NotifyState, TelegramLink
 from notify.runner import NotifyLoop
 from notify.services.linking import telegram_link_token_create
+from notify.tasks import telegram_webhook_ensure
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PHONE = 5550001
@@ -95,3 +97,25 @@ def test_webhook_registration_is_tried_again_after_a_failure(telegram, settings)
     assert telegram.calls.count("setWebhook") == 2
     assert telegram.webhook_url == WEBHOOK_URL and telegram.webhook_secret == SECRET
     assert len(pauses) == 2 and min(pauses) >= 5
+
+
+def test_a_changed_secret_is_registered_again(telegram, settings):
+    settings.TELEGRAM_WEBHOOK_SECRET = SECRET
+    assert telegram_webhook_ensure() is True
+    assert telegram_webhook_ensure() is False  # nothing changed: no call
+    settings.TELEGRAM_WEBHOOK_SECRET = "a-new-secret_2"
+    assert telegram_webhook_ensure() is True
+    assert telegram.webhook_secret == "a-new-secret_2"
+    assert telegram.calls.count("setWebhook") == 2
+    # What we remember of it is a keyed hash, never the secret.
+    stored = " ".join(str(value) for value in NotifyState.objects.values().get().values())
+    assert SECRET not in stored and "a-new-secret_2" not in stored
+
+
+@pytest.mark.parametrize("secret", ["has spaces", "ключ", "x" * 257, "semi;colon"])
+def test_a_secret_telegram_would_refuse_is_reported_clearly(telegram, settings, secret):
+    settings.TELEGRAM_WEBHOOK_SECRET = secret
+    with pytest.raises(ImproperlyConfigured, match="1-256 characters") as refused:
+        telegram_webhook_ensure()
+    assert secret not in str(refused.value)
+    assert "setWebhook" not in telegram.calls

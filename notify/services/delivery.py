@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from marketplaces import errors
 from notify.models import Channel, Event, Notification, NotificationSettings, NotifyState, TelegramLink
+from notify.services.pause import telegram_pause
 from notify.services.preferences import quiet_hours_end
 from notify.services.render import notification_render
 from notify.telegram import TelegramBlockedError, TelegramBot, telegram_configured
@@ -101,8 +102,7 @@ def _deliver_telegram(notification: Notification, *, bot: TelegramBot, now: date
         _finish(notification, status=Notification.Status.SKIPPED, error=exc.message)
         return
     except errors.RateLimitedError as exc:
-        until = now + timedelta(seconds=exc.retry_after)
-        NotifyState.objects.filter(pk=1).update(telegram_paused_until=until)
+        until = telegram_pause(now=now, seconds=exc.retry_after)
         _postpone(notification, until=until, error="Telegram 429")
         return
     except errors.DeliveryUnknownError:

@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,8 +16,9 @@ from inbox.models import Chat
 from inbox.selectors import chat_get_for_user
 from inbox.services import chat_assign, message_send_once
 from marketplaces import errors
-from notify.models import Event, Notification, TelegramLink, TelegramReply
+from notify.models import Channel, Event, Notification, TelegramLink, TelegramReply
 from notify.services.linking import LinkRefused, telegram_link_redeem, telegram_unlink
+from notify.services.pause import telegram_pause, telegram_paused
 from notify.services.render import TAKE_PREFIX, text_shorten
 from notify.telegram import TelegramBot
 
@@ -28,11 +30,30 @@ REPLY_NAMESPACE = uuid.UUID("6f1f3f9e-5d0c-4d7e-9a57-0c2f1f8b7a10")
 REASON_LIMIT = 500
 
 
-def _say(bot: TelegramBot, chat_id: int, text: str, *, reply_to: int | None = None) -> None:
+def _say(bot: TelegramBot, chat_id: int, text: str, *, reply_to: int | None = None) -> bool:
+    """Answer in the chat; returns False when the bot's pause after a 429 held the answer back."""
+    return _unless_paused(
+        lambda: bot.send_message(chat_id=chat_id, text=text, reply_to_message_id=reply_to),
+        what="Telegram answer",
+    )
+
+
+def _unless_paused(call: Callable[[], object], *, what: str) -> bool:
+    """Make a call that writes to a user unless the bot waits out a 429 (a new 429 starts that wait);
+    returns False when the pause held it back. Other failures are logged: the update is still handled."""
+    now = timezone.now()
+    if telegram_paused(now=now):
+        logger.info("%s held back: the bot waits out a Telegram 429", what)
+        return False
     try:
-        bot.send_message(chat_id=chat_id, text=text, reply_to_message_id=reply_to)
+        call()
+    except errors.RateLimitedError as exc:
+        telegram_pause(now=now, seconds=exc.retry_after)
+        logger.warning("%s held back: %s", what, exc.message)
+        return False
     except errors.MarketplaceError as exc:
-        logger.warning("Telegram answer not sent: %s", exc.message)
+        logger.warning("%s not sent: %s", what, exc.message)
+    return True
 
 
 def telegram_update_process(*, update: dict[str, Any], bot: TelegramBot) -> None:
@@ -175,11 +196,25 @@ def _reply(message: dict[str, Any], *, update_id: int, bot: TelegramBot, chat_id
             TelegramReply.objects.filter(pk=record.pk).update(outcome_told=True)
         else:
             TelegramReply.objects.filter(pk=record.pk).update(message=outgoing)
-    if refusal is not None:
-        answer = _("Not sent: %(reason)s") % {"reason": _refusal_text(refusal)}
-    else:
-        answer = _("Accepted, sending to the buyer…")
-    _say(bot, chat_id, answer, reply_to=record.telegram_message_id)
+    if refusal is None:
+        _say(bot, chat_id, _("Accepted, sending to the buyer…"), reply_to=record.telegram_message_id)
+        return
+    answer = _("Not sent: %(reason)s") % {"reason": _refusal_text(refusal)}
+    if not _say(bot, chat_id, answer, reply_to=record.telegram_message_id):
+        # The user must learn their reply did not go: the outbox says it once the pause is over.
+        Notification.objects.get_or_create(
+            event_key=f"reply_refused:{update_id}",
+            recipient=link.user,
+            channel=Channel.TELEGRAM,
+            defaults={
+                "event": Event.REPLY_OUTCOME,
+                "chat": chat,
+                "text": answer,
+                "telegram_chat_id": chat_id,
+                "telegram_message_id": record.telegram_message_id,
+                "next_attempt_at": timezone.now(),
+            },
+        )
 
 
 def _refusal_text(refusal: ValidationError) -> str:
@@ -216,10 +251,10 @@ def _callback(query: dict[str, Any], *, bot: TelegramBot) -> None:
                 answer = _("The chat is yours now.")
             except ValidationError:
                 answer = _("Only members of the cabinet can take this chat.")
-    try:
-        bot.answer_callback_query(callback_query_id=query_id, text=answer)
-    except errors.MarketplaceError as exc:
-        logger.warning("Telegram callback not answered: %s", exc.message)
+    _unless_paused(
+        lambda: bot.answer_callback_query(callback_query_id=query_id, text=answer),
+        what="Telegram callback answer",
+    )
 
 
 def reply_outcomes_scan(*, now: datetime | None = None) -> int:

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.db import OperationalError
 from django.utils import timezone
@@ -175,3 +177,36 @@ def test_a_text_over_telegrams_limit_is_cut_to_fit(telegram, bot, character):
     [sent] = _bot_texts(telegram)
     assert sent.endswith("…") and sent.startswith(character * 100)
     assert len(sent.encode("utf-16-le")) // 2 <= 4096
+
+
+def test_the_bot_answers_nothing_while_it_waits_out_a_429(telegram, linked, make_account, make_chat):
+    from notify.services.delivery import notifications_deliver
+
+    chat, alert = _alert_for(telegram, linked, make_account, make_chat)
+    now = timezone.now()
+    NotifyState.objects.filter(pk=1).update(telegram_paused_until=now + timedelta(seconds=30))
+    sends_before = telegram.calls.count("sendMessage")
+    telegram.user_says(chat_id=PHONE, text="х" * 1001, reply_to=alert["message_id"])  # refused: too long
+    telegram.user_presses(chat_id=PHONE, message_id=alert["message_id"], data=f"take:{chat.pk}")
+    telegram_poll_once(timeout=0)
+    assert telegram.calls.count("sendMessage") == sends_before
+    assert "answerCallbackQuery" not in telegram.calls
+    assert Chat.objects.get(pk=chat.pk).assignee == linked  # what was asked is done all the same
+    # The refusal waits in the outbox and goes out once the pause is over.
+    notifications_deliver(now=now + timedelta(seconds=31))
+    last = [m for m in telegram.chats[PHONE] if m["from"].get("is_bot")][-1]
+    assert last["text"].startswith("Не отправлено:") and "длиннее" in last["text"]
+
+
+def test_a_429_on_a_callback_answer_pauses_the_bot(telegram, linked, make_account, make_chat):
+    chat, alert = _alert_for(telegram, linked, make_account, make_chat)
+    telegram.fail_next(
+        "answerCallbackQuery", error_code=429, description="Too Many Requests: retry after 30", retry_after=30
+    )
+    before = timezone.now()
+    telegram.user_presses(chat_id=PHONE, message_id=alert["message_id"], data=f"take:{chat.pk}")
+    telegram.user_says(chat_id=PHONE, text="Привет")
+    sends_before = telegram.calls.count("sendMessage")
+    telegram_poll_once(timeout=0)
+    assert NotifyState.objects.get(pk=1).telegram_paused_until >= before + timedelta(seconds=29)
+    assert telegram.calls.count("sendMessage") == sends_before

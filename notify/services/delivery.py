@@ -18,6 +18,7 @@ from marketplaces import errors
 from notify.models import Channel, Event, Notification, NotificationSettings, NotifyState, TelegramLink
 from notify.services.pause import telegram_pause
 from notify.services.preferences import quiet_hours_end
+from notify.services.recipients import users_seeing_account
 from notify.services.render import notification_render
 from notify.telegram import TelegramBlockedError, TelegramBot, telegram_configured
 
@@ -179,6 +180,18 @@ def _deliver_email(notification: Notification) -> None:
     _finish(notification, status=Notification.Status.SENT)
 
 
+def _recipient_sees(notification: Notification, *, seen: dict[tuple[int, int], bool]) -> bool:
+    """Whether the recipient still sees the chat or account the notification is about: an alert can wait
+    for hours (quiet hours, a Telegram pause) and must not reach someone removed from the cabinet since."""
+    account_id = notification.chat.account_id if notification.chat_id else notification.account_id
+    if account_id is None:
+        return True
+    key = (notification.recipient_id, account_id)
+    if key not in seen:
+        seen[key] = users_seeing_account(account_id=account_id).filter(pk=notification.recipient_id).exists()
+    return seen[key]
+
+
 def notifications_deliver(
     *, now: datetime | None = None, bot: TelegramBot | None = None, limit: int = BATCH
 ) -> int:
@@ -194,12 +207,16 @@ def notifications_deliver(
         due = due.exclude(channel=Channel.TELEGRAM)
     handled = 0
     preferences: dict[int, NotificationSettings] = {}
+    seen: dict[tuple[int, int], bool] = {}
     # One Telegram message per person per pass: Telegram allows about one a second to a chat, and a
     # burst to one person must not hold everyone else's alerts back.
     telegram_recipients: set[int] = set()
     for notification in due.order_by("id")[:limit]:
         user_id = notification.recipient_id
         if notification.channel == Channel.TELEGRAM and user_id in telegram_recipients:
+            continue
+        if not _recipient_sees(notification, seen=seen):
+            _finish(notification, status=Notification.Status.SKIPPED, error="the recipient no longer sees it")
             continue
         if user_id not in preferences:
             preferences[user_id] = NotificationSettings.objects.filter(

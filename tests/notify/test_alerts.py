@@ -156,6 +156,48 @@ def test_quiet_hours_postpone(telegram, linked, make_account, make_chat):
     assert isinstance(start, time)
 
 
+def test_an_alert_held_by_quiet_hours_is_dropped_once_its_recipient_left_the_account(
+    telegram, linked, make_account, make_chat
+):
+    now = timezone.now()
+    local = timezone.localtime(now)
+    start = (local - timedelta(hours=1)).time().replace(second=0, microsecond=0)
+    end = (local + timedelta(hours=1)).time().replace(second=0, microsecond=0)
+    NotificationSettings.objects.create(user=linked, quiet_hours_start=start, quiet_hours_end=end)
+    account = make_account("ozon", members=[linked])
+    _buyer_message(make_chat(account, buyer_name="Анна"), text="Верните деньги за разбитый чайник")
+    new_messages_scan(now=now)
+    notifications_deliver(now=now)
+    held = Notification.objects.get()
+    # Removed from the cabinet while the alert waited: the buyer's name and words are no longer theirs.
+    account.members.remove(linked)
+    notifications_deliver(now=held.next_attempt_at + timedelta(seconds=1))
+    assert _bot_messages(telegram) == []
+    held.refresh_from_db()
+    assert held.status == "skipped"
+
+
+def test_a_failed_reply_alert_reaches_only_people_who_still_see_the_chat(
+    telegram, linked, make_account, make_chat
+):
+    account = make_account("ozon", members=[linked])
+    chat = make_chat(account)
+    reply = Message.objects.create(
+        chat=chat,
+        direction="out",
+        author="seller",
+        text="Ответ",
+        created_at=timezone.now(),
+        delivery_status="failed",
+        last_error="marketplace refused",
+        sent_by=linked,
+    )
+    account.members.remove(linked)
+    reply_failed_notifications_create(message=reply)
+    notifications_deliver()
+    assert _bot_messages(telegram) == []
+
+
 def test_sla_and_reply_failed_go_to_the_right_people(telegram, linked, other_agent, make_account, make_chat):
     from django.contrib.auth.models import User
 

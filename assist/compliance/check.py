@@ -72,7 +72,7 @@ def _content_spans(text: str, *, allowed_domains: tuple[str, ...]) -> list[Span]
     contacts += handle_spans(prepared, taken=contacts)
     contacts += messenger_word_spans(prepared, taken=contacts)
     phones = [span for span in phone_spans(prepared) if not _inside_link(span, links)]
-    return [
+    spans = [
         *contacts,
         *phones,
         *cancel_spans(prepared),
@@ -80,6 +80,7 @@ def _content_spans(text: str, *, allowed_domains: tuple[str, ...]) -> list[Span]
         *profanity_spans(prepared),
         *disparagement_spans(prepared),
     ]
+    return [Span(span.rule, *prepared.original(span.start, span.end)) for span in spans]
 
 
 def _inside_link(span: Span, links: list[Span]) -> bool:

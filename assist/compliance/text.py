@@ -1,7 +1,10 @@
-"""Text preparation shared by the detectors: length-preserving folding, tokens with offsets, lemmas.
+"""Text preparation shared by the detectors: a readable view, length-preserving folding, tokens, lemmas.
 
-Every folded form has exactly one character per character of the original, so an offset found in a folded
-form is an offset into the text as given (code points; Python strings index code points).
+The detectors read a view of the text without format characters (soft hyphens, zero-width spaces and
+joiners hide nothing) and with compatibility characters read as the one character they stand for
+(full-width, mathematical, circled and subscript forms). Every folded form of the view has exactly one
+character per character of the view; `Prepared.original` maps a view span back to code-point offsets into
+the text as given.
 """
 
 import logging
@@ -18,6 +21,11 @@ _LATIN_TO_CYRILLIC = str.maketrans("acekmnopxyhtbr", "асекмпорхунтв
 _CYRILLIC_TO_LATIN = str.maketrans("асеорхукмнтіјѕ", "aceopxykmhtijs")
 
 _WORD = re.compile(r"[^\W_]+")
+# Read as they are: ASCII, Cyrillic and the punctuation Russian replies use; any other character is looked at.
+_UNUSUAL = re.compile(r"[^\x00-\x7f\u0400-\u04ff\xa0\xab\xbb\u2010-\u201f\u2026\u2116\u20bd]")
+# Small capitals are no compatibility characters, but read as Latin letters all the same ("ᴛᴇʟᴇɢʀᴀᴍ"); NFKC
+# keeps the ideographic full stops, which are dots all the same ("shop。ru").
+_READ_AS = str.maketrans("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ\u3002\uff61", "abcdefghijklmnoprstuvwyz..")
 _CYRILLIC = re.compile(r"[а-яё]")
 _LATIN = re.compile(r"[a-z]")
 
@@ -40,13 +48,55 @@ class Token:
     imperative: bool
 
 
+def _read_char(char: str) -> str:
+    """The character a detector reads: none for a format character, else its one-character NFKC form."""
+    if unicodedata.category(char) == "Cf":
+        return ""
+    read = char.translate(_READ_AS)
+    if read != char:
+        return read
+    normal = unicodedata.normalize("NFKC", char)
+    return normal if len(normal) == 1 else char
+
+
+def readable_view(text: str) -> tuple[str, list[int] | None]:
+    """(view, offset in `text` of each view character); None when the view is the text itself."""
+    if _UNUSUAL.search(text) is None:
+        return text, None
+    parts: list[str] = []
+    origins: list[int] = []
+    position = 0
+    for match in _UNUSUAL.finditer(text):
+        start = match.start()
+        parts.append(text[position:start])
+        origins.extend(range(position, start))
+        read = _read_char(match.group())
+        if read:
+            parts.append(read)
+            origins.append(start)
+        position = start + 1
+    parts.append(text[position:])
+    origins.extend(range(position, len(text)))
+    return "".join(parts), origins
+
+
 @dataclass
 class Prepared:
+    # The text as given.
     text: str
+    # The readable view, folded; detectors' offsets are offsets into it.
     folded: str
     tokens: tuple[Token, ...]
     # The tokens again, grouped by sentence (split at . ! ? ; and line breaks).
     sentences: tuple[tuple[Token, ...], ...]
+    # Offset in `text` of each character of the view; None when the view is the text itself.
+    origins: list[int] | None = None
+
+    def original(self, start: int, end: int) -> tuple[int, int]:
+        """A view span as offsets into the text as given (format characters inside it included)."""
+        if self.origins is None or start >= end:
+            return start, end
+        return self.origins[start], self.origins[end - 1] + 1
 
     @cached_property
     def cyrillic(self) -> str:
@@ -111,7 +161,8 @@ def _read_word(word: str) -> str:
 
 
 def prepare(text: str) -> Prepared:
-    folded = fold_case(text)
+    view, origins = readable_view(text)
+    folded = fold_case(view)
     tokens = []
     for match in _WORD.finditer(folded):
         word, lemma, imperative = analyse(match.group())
@@ -121,6 +172,7 @@ def prepare(text: str) -> Prepared:
         folded=folded,
         tokens=tuple(tokens),
         sentences=_sentences(folded, tokens),
+        origins=origins,
     )
 
 

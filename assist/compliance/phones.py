@@ -76,12 +76,27 @@ _ATOM = re.compile(r"\d+|[^\W\d_]+")
 _MAXIMUM_GAP = 6
 
 # Labels that make a number an order/posting/track/barcode (never a phone) or an article (not a phone unless
-# it is a bare 11-digit number starting with 7 or 8, DESIGN.md §14).
-_LABEL = re.compile(
-    r"(?P<hard>заказ|отправлени|постинг|posting|order|трек|track|штрих|баркод|barcode|шк|rid|srid)"
-    r"|(?P<article>артикул|арт|nm ?id|nmid|номенклатур|sku|ску|код товар|id товар|id)"
+# it is a bare 11-digit number starting with 7 or 8, DESIGN.md §14). A label counts as a whole word directly
+# before the number ("заказ № 123…", "трек-номер: 800…", "артикул WB 123…", "заказы 123… и 124…"), never
+# as part of a word ("картой", "мышка") or in an earlier clause ("Заказ получили? Если что — 345-67-89").
+_HARD_LABELS = (
+    r"заказ(?:а|у|ом|е|ы|ов|ам|ах)?|отправлени[еяюий]|отправлением|постинг(?:а|у|ом|и|ов)?|posting|order"
+    r"|трек(?:а|у|ом|и|ов)?|track(?:ing)?|штрих-?код(?:а|у|ом|ы|ов)?|баркод(?:а|у|ом|ы|ов)?|barcode|шк|s?rid"
 )
-_LABEL_WINDOW = 40
+_ARTICLE_LABELS = (
+    r"артикул(?:а|у|ом|ы|ов)?|арт\.?|nm ?id|номенклатур[аыеу]|sku|ску|код(?:а|ом)? товар(?:а|ов)?"
+    r"|id(?: товар(?:а|ов)?)?"
+)
+_MARKETPLACE_NAMES = r"wb|вб|wildberries|вайлдберриз|ozon|озон|яндекс|yandex|маркет|market|ям"
+_LABEL = re.compile(
+    rf"(?<!\w)(?:(?P<hard>{_HARD_LABELS})|(?P<article>{_ARTICLE_LABELS}))"
+    r"(?:[ -]?(?:номер|номера|код|no\.?))?"
+    rf"(?:\s+(?:{_MARKETPLACE_NAMES}))*"
+    r"[\s:№#—–-]*"
+    # Earlier numbers of the same list.
+    r"(?:\d[\d-]*(?:\s*,\s*|\s+и\s+))*$"
+)
+_LABEL_WINDOW = 80
 _OZON_POSTING = re.compile(r"\d{5,12}-\d{4}(?:-\d{1,3})?")
 
 
@@ -177,13 +192,10 @@ def _is_valid(number: str) -> bool:
 
 
 def _label(folded: str, start: int) -> str:
-    window = folded[max(0, start - _LABEL_WINDOW) : start]
-    found = ""
-    for match in _LABEL.finditer(window):
-        tail = window[match.end() :]
-        if not any(char.isdecimal() for char in tail):
-            found = "hard" if match.group("hard") else "article"
-    return found
+    match = _LABEL.search(folded, max(0, start - _LABEL_WINDOW), start)
+    if match is None:
+        return ""
+    return "hard" if match.group("hard") else "article"
 
 
 def _phone_kind(digits: str, *, plus: bool, formatted: bool) -> str:

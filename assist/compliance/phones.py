@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-from assist.compliance.text import Prepared, is_separator
+from assist.compliance.text import Prepared, is_separator, read_word
 from assist.compliance.types import CONTACT_PHONE, Span
 
 
@@ -69,8 +69,9 @@ _NUMBER_WORDS = {
     **{word: (value, 3) for word, value in _HUNDREDS.items()},
 }
 _PLUS_WORDS = {"плюс", "plus"}
-# Letters that stand for digits inside a digit run ("8 9l6 123 45 6o").
-_DIGIT_LOOKALIKES = re.compile(r"(?<=\d)[oоliз](?=[oоliз]?[ .()-]?\d)")
+# Letters that stand for digits in a digit run ("8 9l6 123 45 6o", "8 (912) З45-67-89"): one or two next to a
+# digit, not part of a word ("320i", "5l" too, but those make no phone).
+_DIGIT_LOOKALIKES = re.compile(r"(?<=\d)[oоliз]{1,2}(?![^\W\d_])|(?<![^\W\d_])[oоliз]{1,2}(?=\d)")
 _LOOKALIKE_DIGITS = str.maketrans("oоliз", "00113")
 _ATOM = re.compile(r"\d+|[^\W\d_]+")
 _MAXIMUM_GAP = 6
@@ -97,6 +98,8 @@ _LABEL = re.compile(
     r"(?:\d[\d-]*(?:\s*,\s*|\s+и\s+))*$"
 )
 _LABEL_WINDOW = 80
+# Digit-group lengths of a phone written with commas between its groups; other comma-joined digits are a list.
+_COMMA_LAYOUTS = {(1, 3, 3, 2, 2), (3, 3, 2, 2), (1, 3, 3, 4), (3, 3, 4), (1, 3, 7), (3, 7)}
 _OZON_POSTING = re.compile(r"\d{5,12}-\d{4}(?:-\d{1,3})?")
 
 
@@ -107,12 +110,20 @@ class _Group:
     end: int
     # The separator text before this group (to recognise "123-45-67").
     gap: str = ""
+    # Joined to the digits before it by a comma: a phone only in a phone's layout ("8, 912, 345, 67, 89").
+    comma: bool = False
 
 
 def _digits_of(text: str) -> str:
     if text.isascii():
         return text
     return "".join(str(unicodedata.decimal(char)) for char in text)
+
+
+@lru_cache(maxsize=20_000)
+def _number_word(atom: str) -> tuple[int, int] | None:
+    # "вoсемь" with a Latin "o" is read as the Russian word.
+    return _NUMBER_WORDS.get(atom) or _NUMBER_WORDS.get(read_word(atom))
 
 
 def _runs(view: str) -> list[tuple[list[_Group], bool]]:
@@ -141,7 +152,7 @@ def _runs(view: str) -> list[tuple[list[_Group], bool]]:
     for match in _ATOM.finditer(view):
         atom = match.group()
         is_digit = atom[0].isdecimal()
-        number_word = None if is_digit else _NUMBER_WORDS.get(atom)
+        number_word = None if is_digit else _number_word(atom)
         if not is_digit and number_word is None:
             close()
             plus = atom in _PLUS_WORDS
@@ -151,9 +162,7 @@ def _runs(view: str) -> list[tuple[list[_Group], bool]]:
         gap = view[previous_end : match.start()]
         joined = bool(groups or spoken is not None) and len(gap) <= _MAXIMUM_GAP
         if joined:
-            joined = all(
-                is_separator(char) or (char == "," and (previous_was_word or not is_digit)) for char in gap
-            )
+            joined = all(is_separator(char) or char == "," for char in gap)
         if not joined:
             close()
             plus = previous_was_word and plus and all(is_separator(char) for char in gap)
@@ -169,7 +178,8 @@ def _runs(view: str) -> list[tuple[list[_Group], bool]]:
                 flush_spoken()
             else:
                 flush_spoken()
-                groups.append(_Group(digits, match.start(), match.end(), gap))
+                comma = joined and "," in gap and not previous_was_word
+                groups.append(_Group(digits, match.start(), match.end(), gap, comma))
         else:
             value, level = number_word
             if spoken is not None and level < spoken[1] and not (level == 0 and spoken[1] != 3) and value:
@@ -220,7 +230,7 @@ def phone_spans(prepared: Prepared) -> list[Span]:
         return []
     view = _DIGIT_LOOKALIKES.sub(lambda match: match.group().translate(_LOOKALIKE_DIGITS), prepared.folded)
     spans = []
-    for groups, plus in _runs(view):
+    for groups, plus in (part for run in _runs(view) for part in _comma_parts(*run)):
         digits = "".join(group.digits for group in groups)
         start, end = groups[0].start, groups[-1].end
         if plus:
@@ -243,6 +253,22 @@ def phone_spans(prepared: Prepared) -> list[Span]:
             continue
         spans.extend(_phones_inside(groups))
     return spans
+
+
+def _comma_parts(groups: list[_Group], plus: bool) -> list[tuple[list[_Group], bool]]:
+    """A run joined by commas is one number in a phone's layout, else a list whose parts are read apart."""
+    if (
+        not any(group.comma for group in groups)
+        or tuple(len(group.digits) for group in groups) in _COMMA_LAYOUTS
+    ):
+        return [(groups, plus)]
+    parts = [([groups[0]], plus)]
+    for group in groups[1:]:
+        if group.comma:
+            parts.append(([group], False))
+        else:
+            parts[-1][0].append(group)
+    return parts
 
 
 def _phones_inside(groups: list[_Group]) -> list[Span]:

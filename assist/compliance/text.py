@@ -137,7 +137,7 @@ def _morphology() -> pymorphy3.MorphAnalyzer:
 @lru_cache(maxsize=100_000)
 def analyse(raw: str) -> tuple[str, str, bool]:
     """(word as read, lemma, imperative?) of a lower-case word; Latin and digit words are their own lemma."""
-    word = _read_word(raw)
+    word = read_word(raw)
     if not _CYRILLIC.search(word):
         return word, word, False
     parses = _morphology().parse(word)
@@ -147,7 +147,7 @@ def analyse(raw: str) -> tuple[str, str, bool]:
     return word, parses[0].normal_form.replace("ё", "е"), imperative
 
 
-def _read_word(word: str) -> str:
+def read_word(word: str) -> str:
     """A mixed-script word is read in the script most of its letters use."""
     has_cyrillic = _CYRILLIC.search(word) is not None
     has_latin = _LATIN.search(word) is not None
@@ -178,7 +178,7 @@ def prepare(text: str) -> Prepared:
 
 def is_separator(char: str) -> bool:
     """Characters that may split a disguised number: spaces, dots, dashes, brackets, emoji and the like."""
-    if char in " \t\n\r\xa0.-‐‑‒–—―()[]{}_*/\\|+~'\"«»":
+    if char in " \t\n\r\xa0.-‐‑‒–—―()[]{}_*/\\|+~'\"«»·•∙⋅‧":
         return True
     category = unicodedata.category(char)
     # So: emoji and pictographs; Mn/Me/Cf: variation selectors, keycap marks, zero-width joiners; Zs: spaces.

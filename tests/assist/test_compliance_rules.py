@@ -465,10 +465,33 @@ LABELLED_NUMBERS = [
     ("Код товара 7123456789", []),
 ]
 
+PHONE_DIGITS_IN_DISGUISE = [
+    # Number words written with a Latin look-alike letter.
+    (
+        "вoсемь девять oдин два три четыре пять шесть семь вoсемь девять",
+        [("contact_phone", "вoсемь девять oдин два три четыре пять шесть семь вoсемь девять")],
+    ),
+    # A look-alike letter for a digit at the edge of a digit group, not only between digits.
+    ("Звоните 8 912 345 67 8О", [("contact_phone", "8 912 345 67 8О")]),
+    ("Звоните 8 (912) З45-67-89", [("contact_phone", "8 (912) З45-67-89")]),
+    ("Наберите 8-912-345-67-8o", [("contact_phone", "8-912-345-67-8o")]),
+    # Middle dots, bullets and commas between the groups.
+    ("Звоните 8·912·345·67·89", [("contact_phone", "8·912·345·67·89")]),
+    ("Звоните 8•912•345•67•89", [("contact_phone", "8•912•345•67•89")]),
+    ("Позвоните: 8, 912, 345, 67, 89", [("contact_phone", "8, 912, 345, 67, 89")]),
+    ("Позвоните: 912, 345, 67, 89", [("contact_phone", "912, 345, 67, 89")]),
+    # Lists of sizes, positions and prices are not phones; nor are letters in words next to digits.
+    ("Размеры 48, 50, 52, 54, 56 в наличии", []),
+    ("Позиция 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 в наличии", []),
+    ("Цены: 990, 890, 790, 690 ₽", []),
+    ("Объём 1.5l, 2l и 3l, модели 2020, 2021", []),
+    ("BMW 320i 2019 года, пробег 45 000", []),
+]
+
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [*INVISIBLE_AND_COMPATIBILITY_CHARACTERS, *LABELLED_NUMBERS],
+    [*INVISIBLE_AND_COMPATIBILITY_CHARACTERS, *LABELLED_NUMBERS, *PHONE_DIGITS_IN_DISGUISE],
 )
 def test_disguises_are_found_and_look_alikes_pass(text: str, expected: list[tuple[str, str]]) -> None:
     assert found(text) == expected

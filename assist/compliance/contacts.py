@@ -28,14 +28,15 @@ _HOST = re.compile(
     rf"(?P<host>(?:{_LABEL}{_DOT}){{1,10}}(?P<tld>[a-zа-я]{{2,24}}))(?![\w-])(?P<path>[/?#][^\s]*)?"
 )
 _URL_WITH_SCHEME = re.compile(r"(?:https?|hxxps?|ftp)\s*:\s*/\s*/\s*\S+")
+_DOG = r"собака|собаки|собачка|собачкой|собаку"
 # Written without overlapping whitespace runs so that a long text of "x собака x собака …" cannot backtrack.
-_AT = (
-    r"(?:[ \t]?(?:@|\(\s*at\s*\)|\[\s*at\s*\]|\{\s*at\s*\})[ \t]?"
-    r"|[ \t]+(?:at|собака|собаки|собачка|собачкой|собаку)[ \t]+)"
-)
+# An "@" or a bracketed "at"/"собака" joins any local part ("иван@почта.рф", "ivan(собака)gmail"); a spelled
+# word between spaces only a Latin one ("ivan собака mail.ru", not "ваша собака …").
+_AT_SIGN = rf"[ \t]?(?:@|\(\s*(?:at|{_DOG})\s*\)|\[\s*(?:at|{_DOG})\s*\]|\{{\s*(?:at|{_DOG})\s*\}})[ \t]?"
+_AT_WORD = rf"[ \t]+(?:at|{_DOG})[ \t]+"
 _MAIL_PROVIDERS = r"gmail|mail|yandex|ya|bk|inbox|list|rambler|outlook|icloud|hotmail|proton|protonmail"
 _EMAIL = re.compile(
-    rf"(?<![\w.+-])[a-z0-9](?:[a-z0-9._%+-]{{0,63}})(?:{_AT})"
+    rf"(?<![\w.+-])(?:[a-zа-я0-9][a-zа-я0-9._%+-]{{0,63}}(?:{_AT_SIGN})|[a-z0-9][a-z0-9._%+-]{{0,63}}{_AT_WORD})"
     rf"(?:(?:{_LABEL}{_DOT}){{1,6}}[a-zа-я]{{2,10}}(?![\w-])|(?:{_MAIL_PROVIDERS})\b)"
 )
 _HANDLE = re.compile(r"(?<![\w@.])@[a-z0-9_](?:[a-z0-9_.]{2,31})")

@@ -488,10 +488,28 @@ PHONE_DIGITS_IN_DISGUISE = [
     ("BMW 320i 2019 года, пробег 45 000", []),
 ]
 
+EMAILS_IN_DISGUISE = [
+    # Cyrillic local parts, and "собака" in brackets as an "@" like "(at)".
+    ("Пишите иван@mail.ru", [("contact_email", "иван@mail.ru")]),
+    ("Пишите: иван.петров@почта.рф", [("contact_email", "иван.петров@почта.рф")]),
+    ("Пишите ivan(собака)gmail", [("contact_email", "ivan(собака)gmail")]),
+    ("Пишите ivan(собака)mail.ru", [("contact_email", "ivan(собака)mail.ru")]),
+    ("Пишите ivan [собака] gmail.com", [("contact_email", "ivan [собака] gmail.com")]),
+    ("Пишите ivan {собачка} yandex.ru", [("contact_email", "ivan {собачка} yandex.ru")]),
+    # A dog is no "@", nor is "@" between words.
+    ("Лежанка (собака до 20 кг) в наличии", []),
+    ("С уважением, Магазин @ Озон", []),
+]
+
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [*INVISIBLE_AND_COMPATIBILITY_CHARACTERS, *LABELLED_NUMBERS, *PHONE_DIGITS_IN_DISGUISE],
+    [
+        *INVISIBLE_AND_COMPATIBILITY_CHARACTERS,
+        *LABELLED_NUMBERS,
+        *PHONE_DIGITS_IN_DISGUISE,
+        *EMAILS_IN_DISGUISE,
+    ],
 )
 def test_disguises_are_found_and_look_alikes_pass(text: str, expected: list[tuple[str, str]]) -> None:
     assert found(text) == expected

@@ -23,9 +23,11 @@ _extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 _SPELLED_DOT = r"\s*\[\s*(?:\.|dot|точка)\s*\]\s*|\s*\(\s*(?:\.|dot|точка)\s*\)\s*|\s+(?:dot|точка|тчк)\s+"
 _DOT = rf"(?:\.|{_SPELLED_DOT}|\s+\.\s*|\s*\.\s+)"
 _LABEL = r"[a-zа-я0-9](?:[a-zа-я0-9-]{0,61}[a-zа-я0-9])?"
+# Punycode top-level domains ("xn--p1ai" is .рф) as well as letters.
+_TLD = r"xn--[a-z0-9-]{1,59}|[a-zа-я]{2,24}"
 _HOST = re.compile(
     rf"(?<![\w@.-])(?P<scheme>(?:https?|hxxps?)\s*:\s*/\s*/\s*)?"
-    rf"(?P<host>(?:{_LABEL}{_DOT}){{1,10}}(?P<tld>[a-zа-я]{{2,24}}))(?![\w-])(?P<path>[/?#][^\s]*)?"
+    rf"(?P<host>(?:{_LABEL}{_DOT}){{1,10}}(?P<tld>{_TLD}))(?![\w-])(?P<path>[/?#][^\s]*)?"
 )
 _URL_WITH_SCHEME = re.compile(r"(?:https?|hxxps?|ftp)\s*:\s*/\s*/\s*\S+")
 _DOG = r"собака|собаки|собачка|собачкой|собаку"
@@ -121,19 +123,23 @@ _MAX_BEFORE = _words(
 
 
 _CANDIDATES = _MESSENGER_WORDS | _CONTEXT_ONLY | _MAX_WORDS | {"макс"}
+_CYRILLIC_TO_LATIN = str.maketrans("асеорхукмнтіјѕ", "aceopxykmhtijs")
+_LOOK_ALIKE_HOST = re.compile(r"[асеорхукмнтіјѕ]+(?:\.[асеорхукмнтіјѕ]+)+")
 
 
-def _host_reading(host: str) -> str:
-    """Spelled dots as dots, Cyrillic look-alikes in a mostly-Latin host as Latin, TLD spellings as TLDs."""
+def _host_reading(host: str) -> tuple[str, bool]:
+    """(reading, all look-alikes?): spelled dots as dots, TLD spellings as TLDs, Cyrillic look-alikes as Latin
+    in a host with a Latin letter or in one made of look-alikes only ("т.ме"; the second value says so)."""
     host = re.sub(_SPELLED_DOT, ".", host)
     host = re.sub(r"\s*\.\s*", ".", host)
     labels = host.split(".")
     if labels[-1] in _TLD_SPELLINGS:
         labels[-1] = _TLD_SPELLINGS[labels[-1]]
     reading = ".".join(labels)
-    if re.search(r"[a-z]", reading):
-        reading = reading.translate(str.maketrans("асеорхукмнтіјѕ", "aceopxykmhtijs"))
-    return reading
+    look_alikes = _LOOK_ALIKE_HOST.fullmatch(reading) is not None
+    if look_alikes or re.search(r"[a-z]", reading):
+        reading = reading.translate(_CYRILLIC_TO_LATIN)
+    return reading, look_alikes
 
 
 @lru_cache(maxsize=20_000)
@@ -171,7 +177,7 @@ def link_spans(prepared: Prepared, *, allowed_domains: tuple[str, ...], taken: l
             continue
         spelled_dot = re.search(_SPELLED_DOT, raw_host) is not None
         spaced_dot = re.search(r"\s\.|\.\s", raw_host) is not None
-        host = _host_reading(raw_host)
+        host, look_alikes = _host_reading(raw_host)
         tld = host.rsplit(".", 1)[-1]
         first_label = host.split(".", 1)[0]
         has_scheme = match.group("scheme") is not None
@@ -182,16 +188,13 @@ def link_spans(prepared: Prepared, *, allowed_domains: tuple[str, ...], taken: l
                 continue
             if spaced_dot and tld not in _SPACED_TLDS:
                 continue
-            cyrillic_word = re.fullmatch(r"[а-я]+", first_label) is not None
-            if (
-                cyrillic_word
-                and re.fullmatch(r"[a-z]+", tld)
-                and not raw_host.endswith(tuple(_TLD_SPELLINGS))
-            ):
-                # "Заказ.Ok" or a sentence run into the next: a Cyrillic word before a Latin suffix.
+            if _runs_on(prepared, match):
                 continue
         fqdn, _suffix = _registered(host)
         if not fqdn:
+            continue
+        if look_alikes and not (has_scheme or match.group("path") or _is_within(fqdn, MESSENGER_DOMAINS)):
+            # Russian words that happen to be look-alikes ("так.То есть") are a link only in a link's shape.
             continue
         end = match.end()
         seen.append(Span(CONTACT_LINK, match.start(), end))
@@ -204,6 +207,24 @@ def link_spans(prepared: Prepared, *, allowed_domains: tuple[str, ...], taken: l
         if not _overlaps(match.start(), match.end(), taken + seen):
             spans.append(Span(CONTACT_LINK, match.start(), match.end()))
     return spans
+
+
+def _runs_on(prepared: Prepared, match: re.Match[str]) -> bool:
+    """ "Заказ.Apple", "в наличии.Com": a sentence run into the next, a Cyrillic word before a Latin word.
+
+    Read on the host as typed (its look-alikes not yet converted); "мойбренд.com", a lower-case common
+    top-level domain, stays a link.
+    """
+    first_label = re.match(_LABEL, match.group("host"))
+    raw_tld = match.group("tld")
+    if (
+        first_label is None
+        or not re.fullmatch(r"[а-я]+", first_label.group())
+        or not re.fullmatch(r"[a-z]+", raw_tld)
+    ):
+        return False
+    typed_tld = prepared.view[match.start("tld") : match.end("tld")]
+    return not (typed_tld.islower() and raw_tld in _SPACED_TLDS)
 
 
 def handle_spans(prepared: Prepared, *, taken: list[Span]) -> list[Span]:

@@ -84,6 +84,8 @@ def readable_view(text: str) -> tuple[str, list[int] | None]:
 class Prepared:
     # The text as given.
     text: str
+    # What the detectors read (see the module's docstring), before folding.
+    view: str
     # The readable view, folded; detectors' offsets are offsets into it.
     folded: str
     tokens: tuple[Token, ...]
@@ -169,6 +171,7 @@ def prepare(text: str) -> Prepared:
         tokens.append(Token(word, lemma, match.start(), match.end(), imperative))
     return Prepared(
         text=text,
+        view=view,
         folded=folded,
         tokens=tuple(tokens),
         sentences=_sentences(folded, tokens),

@@ -501,6 +501,21 @@ EMAILS_IN_DISGUISE = [
     ("С уважением, Магазин @ Озон", []),
 ]
 
+LINKS_IN_DISGUISE = [
+    # Punycode, and a messenger's domain written all in Cyrillic look-alikes.
+    ("Наш сайт xn--80aswg.xn--p1ai", [("contact_link", "xn--80aswg.xn--p1ai")]),
+    ("Пишите т.ме/ivan", [("contact_messenger", "т.ме/ivan")]),
+    ("Канал https://т.ме/ivan_shop", [("contact_messenger", "https://т.ме/ivan_shop")]),
+    # A Cyrillic label before a lower-case common top-level domain is still a link.
+    ("Заходите на мойбренд.com", [("contact_link", "мойбренд.com")]),
+    # A sentence run into the next one after a full stop is no link.
+    ("Спасибо за заказ.Apple Watch в наличии", []),
+    ("Часы оригинал.Apple даёт гарантию", []),
+    ("Товар в наличии.Com", []),
+    ("Доставка по РФ.Ru", []),
+    ("Сделаем так.То есть завтра", []),
+]
+
 
 @pytest.mark.parametrize(
     ("text", "expected"),
@@ -509,6 +524,7 @@ EMAILS_IN_DISGUISE = [
         *LABELLED_NUMBERS,
         *PHONE_DIGITS_IN_DISGUISE,
         *EMAILS_IN_DISGUISE,
+        *LINKS_IN_DISGUISE,
     ],
 )
 def test_disguises_are_found_and_look_alikes_pass(text: str, expected: list[tuple[str, str]]) -> None:

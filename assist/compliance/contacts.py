@@ -81,7 +81,7 @@ MESSENGER_DOMAINS = (
 
 _MESSENGER_WORDS = _words(
     """
-    тг tg телега телеграм телеграмм телеграмчик telegram tlgrm телеграме вотсап ватсап вацап вотсапп
+    тг tg телеграм телеграмм телеграмчик telegram tlgrm телеграме вотсап ватсап вацап вотсапп
     ватсапп вотс вотсапчик whatsapp whatsap watsapp watsap whats вайбер вибер viber вк vk вконтакте
     vkontakte контакт инста инсту инсты инстой инстаграм инстаграмм инсте instagram insta inst
     фейсбук facebook дискорд
@@ -104,10 +104,21 @@ _MESSENGER_PREFIXES = tuple(
         "фейсбук",
     ]
 )
-# "контакт" is a messenger only in "в контакте".
+# Messengers only in context: "в контакте" (not "в контакте с кожей"), "в телеге" or "телега: brandhelp"
+# (not a garden cart).
 _CONTEXT_ONLY = _words(
     """
-    контакт
+    контакт телега
+    """
+)
+_INTO = _words(
+    """
+    в во через
+    """
+)
+_POSSESSIVES = _words(
+    """
+    наш наша нашу нашей нашем мой моя мою моей моем
     """
 )
 _MAX_WORDS = _words(
@@ -244,6 +255,17 @@ def _is_messenger_word(token: Token) -> bool:
     ) and token.lemma not in _CONTEXT_ONLY
 
 
+def _named_as_a_place_to_write(prepared: Prepared, index: int) -> bool:
+    """ "в телегу", "на нашу телегу", "телега: brandhelp"."""
+    tokens = prepared.tokens
+    previous = tokens[index - 1].word if index else ""
+    if previous in _POSSESSIVES:
+        into = index >= 2 and tokens[index - 2].word in _INTO | {"на"}
+    else:
+        into = previous in _INTO
+    return into or prepared.folded[tokens[index].end :].lstrip()[:1] in {":", "@"}
+
+
 def messenger_word_spans(prepared: Prepared, *, taken: list[Span]) -> list[Span]:
     spans = []
     tokens = prepared.tokens
@@ -258,8 +280,12 @@ def messenger_word_spans(prepared: Prepared, *, taken: list[Span]) -> list[Span]
         following = tokens[index + 1].lemma if index + 1 < len(tokens) else ""
         if _is_messenger_word(token):
             hit = True
-        elif token.lemma in _CONTEXT_ONLY:
-            hit = previous in {"в", "вконтакте"} and token.word in {"контакте", "контакт"}
+        elif token.lemma == "контакт":
+            hit = (
+                previous in {"в", "вконтакте"} and token.word in {"контакте", "контакт"} and following != "с"
+            )
+        elif token.lemma == "телега":
+            hit = _named_as_a_place_to_write(prepared, index)
         elif token.word in _MAX_WORDS or token.lemma == "макс":
             hit = (previous in _MAX_BEFORE or following == "мессенджер") and previous not in {"pro", "про"}
         else:

@@ -516,6 +516,17 @@ LINKS_IN_DISGUISE = [
     ("Сделаем так.То есть завтра", []),
 ]
 
+MESSENGER_WORDS_IN_CONTEXT = [
+    # "Телега" is a garden cart unless named as a place to write; "в контакте с" is touching something.
+    ("Телега для сада, грузоподъёмность 100 кг", []),
+    ("Садовая телега на двух колёсах в наличии", []),
+    ("Это в контакте с кожей безопасно", []),
+    ("Материал безопасен при контакте с пищей", []),
+    ("Найдите нас в телеге по названию бренда", [("contact_messenger", "телеге")]),
+    ("Наша телега: brandhelp", [("contact_messenger", "телега")]),
+    ("Мы есть в контакте, ищите по названию", [("contact_messenger", "контакте")]),
+]
+
 
 @pytest.mark.parametrize(
     ("text", "expected"),
@@ -525,6 +536,7 @@ LINKS_IN_DISGUISE = [
         *PHONE_DIGITS_IN_DISGUISE,
         *EMAILS_IN_DISGUISE,
         *LINKS_IN_DISGUISE,
+        *MESSENGER_WORDS_IN_CONTEXT,
     ],
 )
 def test_disguises_are_found_and_look_alikes_pass(text: str, expected: list[tuple[str, str]]) -> None:

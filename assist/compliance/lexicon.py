@@ -30,6 +30,12 @@ _ADVICE = _words(
     быстрее удобнее желательно
     """
 )
+# Saying what the buyer can do, not recommending it: with "если передумаете" it is the platform's own flow.
+_POSSIBILITY = _words(
+    """
+    можно можете сможете
+    """
+)
 _CANCEL_VERBS = _words(
     """
     отменить отменять отказаться отказываться аннулировать
@@ -157,6 +163,11 @@ def _negated(sentence: tuple[Token, ...], index: int) -> bool:
     return any(sentence[position].word in {"не", "ни"} for position in range(max(0, index - 2), index))
 
 
+def _own_change_of_mind(before: tuple[Token, ...], advice: list[str]) -> bool:
+    """ "Если передумаете, заказ можно отменить": only a possibility, offered for the buyer's own decision."""
+    return all(word in _POSSIBILITY for word in advice) and any(word.lemma == "передумать" for word in before)
+
+
 def cancel_spans(prepared: Prepared) -> list[Span]:
     spans = []
     for sentence in prepared.sentences:
@@ -164,7 +175,8 @@ def cancel_spans(prepared: Prepared) -> list[Span]:
             if token.lemma not in _CANCEL_LEMMAS:
                 continue
             before = sentence[max(0, index - _WINDOW) : index]
-            advised = token.imperative or any(word.word in _ADVICE for word in before[-3:])
+            advice = [word.word for word in before[-3:] if word.word in _ADVICE]
+            advised = token.imperative or (bool(advice) and not _own_change_of_mind(before, advice))
             if token.lemma in _CANCEL_VERBS and advised and not _negated(sentence, index):
                 spans.append(Span(CANCEL_ORDER, token.start, token.end))
             elif token.lemma in _REFUSE_VERBS and token.imperative and _negated(sentence, index):

@@ -527,6 +527,16 @@ MESSENGER_WORDS_IN_CONTEXT = [
     ("Мы есть в контакте, ищите по названию", [("contact_messenger", "контакте")]),
 ]
 
+CANCELLING_ON_THE_BUYERS_OWN_MIND = [
+    # Saying the buyer may cancel if they change their mind is the platform's own flow, not advice.
+    ("Если передумаете, заказ можно отменить в приложении до отправки.", []),
+    ("Если вы передумали, вы можете отменить заказ в личном кабинете", []),
+    # Recommending it, asking for it, or offering it without the buyer's change of mind is advice.
+    ("Если передумаете, лучше отменить заказ", [("cancel_order", "отменить")]),
+    ("Если передумаете, отмените заказ в приложении", [("cancel_order", "отмените")]),
+    ("Заказ можно отменить в приложении, пришлём другой", [("cancel_order", "отменить")]),
+]
+
 
 @pytest.mark.parametrize(
     ("text", "expected"),
@@ -537,6 +547,7 @@ MESSENGER_WORDS_IN_CONTEXT = [
         *EMAILS_IN_DISGUISE,
         *LINKS_IN_DISGUISE,
         *MESSENGER_WORDS_IN_CONTEXT,
+        *CANCELLING_ON_THE_BUYERS_OWN_MIND,
     ],
 )
 def test_disguises_are_found_and_look_alikes_pass(text: str, expected: list[tuple[str, str]]) -> None:

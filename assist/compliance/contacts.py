@@ -187,7 +187,7 @@ def link_spans(prepared: Prepared, *, allowed_domains: tuple[str, ...], taken: l
         raw_host = match.group("host")
         raw_tld = match.group("tld")
         # Cheap exit first: "слово. Слово" (a sentence end) is the common non-link here.
-        known_tld = raw_tld in _SPACED_TLDS or raw_tld in _TLD_SPELLINGS
+        known_tld = raw_tld.translate(_CYRILLIC_TO_LATIN) in _SPACED_TLDS or raw_tld in _TLD_SPELLINGS
         if not known_tld and re.search(r"\s\.|\.\s", raw_host) and not re.search(_SPELLED_DOT, raw_host):
             continue
         spelled_dot = re.search(_SPELLED_DOT, raw_host) is not None

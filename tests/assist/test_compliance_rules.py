@@ -506,6 +506,7 @@ LINKS_IN_DISGUISE = [
     ("Наш сайт xn--80aswg.xn--p1ai", [("contact_link", "xn--80aswg.xn--p1ai")]),
     ("Пишите т.ме/ivan", [("contact_messenger", "т.ме/ivan")]),
     ("Канал https://т.ме/ivan_shop", [("contact_messenger", "https://т.ме/ivan_shop")]),
+    ("Пишите т . ме / ivan", [("contact_messenger", "т . ме")]),
     # A Cyrillic label before a lower-case common top-level domain is still a link.
     ("Заходите на мойбренд.com", [("contact_link", "мойбренд.com")]),
     # A sentence run into the next one after a full stop is no link.

@@ -47,7 +47,7 @@ run: $(STAMP) .env
 worker: $(STAMP) .env
 	$(BIN)/python manage.py qcluster
 
-messages: $(STAMP)
+messages: $(STAMP) .env
 	$(BIN)/python manage.py makemessages -l ru --ignore=.venv --ignore=tests
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 

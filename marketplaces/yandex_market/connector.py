@@ -133,12 +133,14 @@ class YandexMarketConnector:
                 % {"marketplace": LABEL}
             )
         if body["status"] == "ERROR":
+            # Outside the f-string: message extraction does not look inside one.
+            description = self.http.scrub(error_text(response)) or _("no description")
             raise errors.RequestRejectedError(
                 _("%(marketplace)s rejected %(action)s%(detail)s")
                 % {
                     "marketplace": LABEL,
                     "action": action or _("the request"),
-                    "detail": f": {self.http.scrub(error_text(response)) or _('no description')}",
+                    "detail": f": {description}",
                 },
                 status=response.status,
             )

@@ -32,7 +32,7 @@ def test_messages_follow_the_active_language(clock, language, empty, rejected) -
 
 @pytest.mark.parametrize(("language", "detail"), [("ru", ": без описания"), ("en", ": no description")])
 @responses.activate
-def test_an_error_answer_without_a_description_says_so_in_the_active_language(clock, language, detail) -> None:
+def test_an_error_without_a_description_says_so_in_the_active_language(clock, language, detail) -> None:
     responses.post(SEND, status=200, json={"status": "ERROR"})
     with translation.override(language), pytest.raises(errors.RequestRejectedError) as caught:
         connector(clock).send_text(chat=ChatRef(external_id="1001"), text="Здравствуйте")

@@ -68,3 +68,28 @@ def test_reports_page_draws_its_charts_and_the_list_shows_deadlines(
     assert page.locator(".report-table").count() == 2
     page.screenshot(path=str(artifacts / "reports.png"), full_page=True)
     assert errors == []
+
+
+def test_reports_fit_a_phone_screen_and_their_tables_scroll_inside(browser, live_server, report_data, artifacts):
+    from tests.browser.test_inbox_phone import NO_HORIZONTAL_SCROLL, PHONE
+
+    context = browser.new_context(viewport=PHONE, locale="ru-RU", is_mobile=True, has_touch=True)
+    context.set_default_timeout(8000)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/login/")
+        page.fill("input[name=username]", "agent")
+        page.fill("input[name=password]", "agent-password-123")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/inbox/")
+        page.goto(f"{live_server.url}/reports/")
+        page.wait_for_function("window.Chart.getChart('chart-times')")
+        page.screenshot(path=str(artifacts / "reports-phone.png"), full_page=True)
+        assert page.evaluate(NO_HORIZONTAL_SCROLL)
+        # A table wider than the screen scrolls in its own box, which a keyboard can reach and scroll too.
+        for table_box in page.locator(".table-scroll").all():
+            assert table_box.get_attribute("tabindex") == "0"
+            assert table_box.evaluate("box => box.scrollWidth > box.clientWidth")
+        assert page.locator(".table-scroll .report-table").count() == 2
+    finally:
+        context.close()

@@ -70,7 +70,9 @@ def test_reports_page_draws_its_charts_and_the_list_shows_deadlines(
     assert errors == []
 
 
-def test_reports_fit_a_phone_screen_and_their_tables_scroll_inside(browser, live_server, report_data, artifacts):
+def test_reports_fit_a_phone_screen_and_their_tables_scroll_inside(
+    browser, live_server, report_data, artifacts
+):
     from tests.browser.test_inbox_phone import NO_HORIZONTAL_SCROLL, PHONE
 
     context = browser.new_context(viewport=PHONE, locale="ru-RU", is_mobile=True, has_touch=True)

@@ -51,9 +51,10 @@ def deadline_badge(chat: Chat) -> str:
     if chat.reply_deadline is None:
         return ""
     return format_html(
-        '<span class="deadline sla-{}" data-deadline="{}" title="{}">{}</span>',
+        '<span class="deadline sla-{}" data-deadline="{}" data-time-zone="{}" title="{}">{}</span>',
         chat.sla_state,
         chat.reply_deadline.isoformat(),
+        timezone.get_current_timezone_name(),
         timezone.localtime(chat.reply_deadline).strftime("%d.%m.%Y %H:%M"),
         deadline_text(deadline=chat.reply_deadline, now=timezone.now()),
     )

@@ -95,3 +95,35 @@ def test_reports_fit_a_phone_screen_and_their_tables_scroll_inside(
         assert page.locator(".table-scroll .report-table").count() == 2
     finally:
         context.close()
+
+
+def test_a_badge_counts_in_the_pages_time_zone_not_the_browsers(
+    browser, live_server, make_account, make_chat, agent, transactional_db
+):
+    from django.utils import translation
+
+    from service.templatetags.service_deadlines import deadline_text
+
+    now = timezone.now()
+    deadline = (now + timedelta(hours=5)).replace(second=0, microsecond=0)
+    make_chat(
+        make_account("ozon", members=[agent]), reply_deadline=deadline, sla_state="ok", last_message_at=now
+    )
+    with translation.override("ru"):
+        expected = deadline_text(deadline=deadline, now=now)
+    # Novosibirsk is four hours ahead of Moscow, where the page's other times are shown.
+    context = browser.new_context(locale="ru-RU", timezone_id="Asia/Novosibirsk")
+    context.set_default_timeout(8000)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/login/")
+        page.fill("input[name=username]", "agent")
+        page.fill("input[name=password]", "agent-password-123")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/inbox/")
+        badge = page.locator(".chat-row .deadline[data-deadline]").first
+        # The page's script rewrites every badge once the document is loaded.
+        page.wait_for_load_state("load")
+        assert badge.inner_text() == expected
+    finally:
+        context.close()

@@ -19,9 +19,8 @@ def test_russian_catalogue_is_complete_and_compiled():
     assert untranslated == []
     compiled = gettext.GNUTranslations((LOCALE / "django.mo").open("rb"))
     assert compiled.gettext("Inbox") == "Входящие"
-    assert compiled.gettext("Reply to the buyer… Enter sends, Shift+Enter adds a line").startswith(
-        "Ответ покупателю"
-    )
+    placeholder = "Reply to the buyer… Enter sends, Shift+Enter adds a line, / opens templates"
+    assert compiled.gettext(placeholder).startswith("Ответ покупателю")
 
 
 @pytest.mark.django_db

@@ -3,12 +3,11 @@ from rest_framework import serializers
 
 from marketplaces.registry import marketplace_specs
 
-MAXIMUM_TEXT_LENGTH = 20_000
-
 
 class ComplianceCheckRequestSerializer(serializers.Serializer):
     # Whitespace is part of the text (offsets count it; "   " is the `empty` violation, not a 400).
-    text = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=MAXIMUM_TEXT_LENGTH)
+    # No length limit here: a text past every marketplace's limit is the check's `too_long` (DESIGN.md §14).
+    text = serializers.CharField(allow_blank=True, trim_whitespace=False)
     chat = serializers.IntegerField(required=False, min_value=1)
     marketplace = serializers.ChoiceField(
         required=False, choices=[(spec.name, spec.label) for spec in marketplace_specs()]

@@ -167,7 +167,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Stored attachments (files fetched once from the marketplaces): local disk under MEDIA_ROOT by default,
 # S3-compatible object storage when ATTACHMENTS_S3_BUCKET is set. Served only through our own view.
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 MEDIA_URL = "media/"
 ATTACHMENTS_S3_BUCKET = env.str("ATTACHMENTS_S3_BUCKET", default="")
 STORAGES = {
@@ -205,25 +205,18 @@ WILDBERRIES_FEEDBACKS_API_URL = env.str(
 OZON_API_URL = env.str("OZON_API_URL", default="https://api-seller.ozon.ru")
 YANDEX_MARKET_API_URL = env.str("YANDEX_MARKET_API_URL", default="https://api.partner.market.yandex.ru")
 
-# An OpenAI-compatible chat-completions endpoint (empty URL: no LLM; the offline models are used).
-LLM_API_URL = env.str("LLM_API_URL", default="")
-LLM_API_KEY = env.str("LLM_API_KEY", default="")
-LLM_MODEL = env.str("LLM_MODEL", default="")
-LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=20.0)
-
 # Public base URL of this installation, used to show full push URLs to paste into marketplace cabinets.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8000")
 # Optional source-IP allow-list for push receivers (comma-separated CIDRs); empty means off.
 WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
 
-# AI drafts (DESIGN.md §16): an OpenAI-compatible chat-completions endpoint; empty LLM_API_URL = off.
+# AI drafts and classification (DESIGN.md §16): an OpenAI-compatible chat-completions endpoint; empty
+# LLM_API_URL = off (the offline models are used). Set but empty, the timeout takes its default.
 LLM_API_URL = env.str("LLM_API_URL", default="")
 LLM_API_KEY = env.str("LLM_API_KEY", default="")
 LLM_MODEL = env.str("LLM_MODEL", default="")
-LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=20.0)
+LLM_TIMEOUT_SECONDS = float(env.str("LLM_TIMEOUT_SECONDS", default="") or 20.0)
 
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
-MEDIA_URL = "media/"
 # Telegram bot (DESIGN.md §15): empty token = Telegram off; a webhook secret switches from long polling
 # (getUpdates in the background work) to the webhook at PUBLIC_BASE_URL/hooks/telegram/.
 TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
@@ -231,7 +224,7 @@ TELEGRAM_API_URL = env.str("TELEGRAM_API_URL", default="https://api.telegram.org
 TELEGRAM_WEBHOOK_SECRET = env.str("TELEGRAM_WEBHOOK_SECRET", default="")
 # Email: django-environ's EMAIL_URL form (smtp://user:password@host:587/?tls=True, consolemail://,
 # filemail:///path); empty means the console backend.
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_CONFIG = environ.Env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://")
 EMAIL_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
 EMAIL_HOST = EMAIL_CONFIG.get("EMAIL_HOST") or "localhost"
 EMAIL_PORT = EMAIL_CONFIG.get("EMAIL_PORT") or 25

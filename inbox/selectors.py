@@ -32,6 +32,9 @@ ASSIGNED_MINE = "mine"
 ASSIGNED_NOBODY = "unassigned"
 MAXIMUM_PAGE_SIZE = 200
 
+# The largest id a database column holds (64-bit signed integers).
+LARGEST_ID = 2**63 - 1
+
 
 def chat_queryset_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Chat]:
     if not user.is_authenticated or not user.is_active:
@@ -128,7 +131,10 @@ def chat_filtered_for_user(*, user: AbstractBaseUser | AnonymousUser, filters: C
     if filters.marketplace:
         chats = chats.filter(account__marketplace=filters.marketplace)
     if filters.account_id is not None:
-        chats = chats.filter(account_id=filters.account_id)
+        # An id past the database's integers names no account (and would be a driver error as a parameter).
+        if filters.account_id > LARGEST_ID:
+            chats = chats.none()
+        chats = chats.filter(account_id=min(filters.account_id, LARGEST_ID))
     if filters.status and filters.status != STATUS_ALL:
         chats = chats.filter(chat_status_condition(status=filters.status, now=timezone.now()))
     if filters.unread_only:

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from inbox.selectors import LARGEST_ID
 from marketplaces.registry import marketplace_specs
 from service.reports import GROUP_KEYS, ReportQuery
 
@@ -12,8 +13,6 @@ from service.reports import GROUP_KEYS, ReportQuery
 MAXIMUM_DAYS = 366
 DATE_FORMAT = "%Y-%m-%d"
 DATE_ERRORS = {"invalid": _("Use the YYYY-MM-DD format.")}
-# No stored id is larger (a signed 64-bit integer); a larger one overflows the database's parameter.
-LARGEST_ID = 2**63 - 1
 
 
 class ReportForm(forms.Form):

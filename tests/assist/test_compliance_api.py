@@ -126,3 +126,12 @@ def test_endpoint_is_in_the_openapi_schema(api: APIClient) -> None:
     assert operation["operationId"] == "compliance_check"
     schema = response.json()["components"]["schemas"]["ComplianceCheckResponse"]
     assert set(schema["properties"]) == {"allowed", "violations"}
+
+
+def test_a_text_far_over_every_limit_is_answered_too_long_not_refused(api: APIClient) -> None:
+    text = "Здравствуйте! " * 3_000  # 42,000 characters
+    response = api.post(URL, {"text": text, "marketplace": "ozon"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["allowed"] is False
+    assert [violation["rule"] for violation in response.json()["violations"]] == ["too_long"]
+    assert response.json()["violations"][0]["end"] == len(text)

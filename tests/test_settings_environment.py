@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+from cryptography.fernet import Fernet
 from django.conf import settings
 
 
@@ -14,8 +15,9 @@ def _setting_values(environment: dict[str, str], names: list[str]) -> list[str]:
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=settings.BASE_DIR,
+        # Everything production settings require, as a fresh clone has no .env.
         env={"DJANGO_SETTINGS_MODULE": "chatcenter.settings", "DJANGO_SECRET_KEY": "x" * 50}
-        | {"PATH": "/usr/bin"}
+        | {"FERNET_KEYS": Fernet.generate_key().decode(), "PATH": "/usr/bin"}
         | environment,
         capture_output=True,
         text=True,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, DateTimeField, Max, Q, QuerySet, Value
+from django.db.models import Case, Count, DateTimeField, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -187,9 +187,14 @@ def chat_page_for_user(
                 Q(awaiting_reply_since__gt=moment) | Q(awaiting_reply_since=moment, id__gt=row_id)
             )
     elif filters.sort == SORT_DEADLINE:
-        # Chats without a deadline (no open turn, or not computed yet) come last.
+        # Chats without a deadline (no open turn, or not computed yet) come last, and so do chats whose
+        # reply window closed: their deadline passed, but nobody can answer them any more.
+        no_deadline = Value(NO_DEADLINE, output_field=DateTimeField())
         chats = chats.annotate(
-            deadline_order=Coalesce("reply_deadline", Value(NO_DEADLINE, output_field=DateTimeField()))
+            deadline_order=Case(
+                When(sla_state=Chat.SlaState.CLOSED, then=no_deadline),
+                default=Coalesce("reply_deadline", no_deadline),
+            )
         ).order_by("deadline_order", "id")
         if position:
             moment, row_id = position

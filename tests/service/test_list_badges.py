@@ -99,3 +99,17 @@ def test_deadline_sort_pages_with_a_cursor_and_keeps_chats_without_a_deadline(
         undated.pk,
     ]
     assert second.next_cursor == ""
+
+
+def test_deadline_sort_puts_chats_nobody_can_answer_after_those_that_can_be(make_account, make_chat, agent):
+    from inbox.selectors import SORT_DEADLINE, ChatFilters, chat_page_for_user
+
+    account = make_account("ozon", members=[agent])
+    # The closed window's deadline passed long ago, but no reply can be sent there any more.
+    closed = chat_with_deadline(make_chat, account, minutes=-600, state="closed", can_reply=False)
+    late = chat_with_deadline(make_chat, account, minutes=-5, state="breached")
+    soon = chat_with_deadline(make_chat, account, minutes=20, state="ok")
+    filters = ChatFilters(awaiting_only=True, sort=SORT_DEADLINE)
+    first = chat_page_for_user(user=agent, filters=filters, limit=2)
+    second = chat_page_for_user(user=agent, filters=filters, limit=2, cursor=first.next_cursor)
+    assert [chat.pk for chat in first.items + second.items] == [late.pk, soon.pk, closed.pk]

@@ -197,6 +197,12 @@ def reply_create(
     With a file, the returned message is the one carrying it (see reply_queue). Raises ValidationError
     keyed "text", "file" or "idempotency_key", or ComplianceRefusedError (keyed "compliance").
     """
+    # A retry of a request that was taken gets its reply back before any check: the chat may refuse a
+    # new reply by now (its window closed), and a refusal would tell the client the reply was not sent.
+    if idempotency_key is not None:
+        existing = Message.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _existing_for_chat(chat=chat, message=existing), False
     _reply_window_enforce(chat=chat)
     file = reply_files_validate(chat=chat, uploads=files)
     # A reply that is only a file has no text to check; any other text is checked as it was given.
@@ -206,10 +212,6 @@ def reply_create(
     else:
         overridden = []
     cleaned = reply_text_validate(chat=chat, text=text, allow_empty=file is not None)
-    if idempotency_key is not None:
-        existing = Message.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return _existing_for_chat(chat=chat, message=existing), False
     try:
         with transaction.atomic():
             message = reply_queue(chat=chat, user=user, text=cleaned, file=file)

@@ -169,3 +169,22 @@ def test_a_reply_is_kept_when_the_broker_is_down_at_commit(
         message = create.message_send(chat=chats["ozon"], user=None, text="Здравствуйте! Отправим сегодня.")
     message.refresh_from_db()
     assert message.delivery_status == Message.DeliveryStatus.PENDING
+
+
+def test_a_retried_request_gets_its_reply_back_after_the_window_closed(chats, enqueued):
+    """A client whose request timed out retries with the same key; the reply was taken the first time, so
+    the retry answers with it, even though the chat would refuse a new reply by now."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    key = uuid.uuid4()
+    message, created = reply(chats["ozon"], "Отправим замену завтра", key=key)
+    assert created
+    chats["ozon"].can_reply = False
+    chats["ozon"].reply_window_closes_at = timezone.now() - timedelta(minutes=1)
+    chats["ozon"].save(update_fields=["can_reply", "reply_window_closes_at"])
+    again, created_again = reply(chats["ozon"], "Отправим замену завтра", key=key)
+    assert (again.pk, created_again) == (message.pk, False)
+    # A new reply is still refused.
+    assert "text" in refusal(chats["ozon"], "Отправим замену завтра")

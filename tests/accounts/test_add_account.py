@@ -25,7 +25,7 @@ def run_add_account(stdin_text: str, *args: str) -> tuple[str, str]:
 @pytest.mark.django_db
 @pytest.mark.parametrize("marketplace", ["wildberries", "ozon", "yandex_market"])
 def test_add_account_happy_path_per_marketplace(marketplace, agent):
-    output, _errors = run_add_account(
+    output, errors = run_add_account(
         json.dumps(CREDENTIALS[marketplace]),
         "--marketplace",
         marketplace,
@@ -37,7 +37,9 @@ def test_add_account_happy_path_per_marketplace(marketplace, agent):
     )
     account = MarketplaceAccount.objects.get()
     label = {"wildberries": "Wildberries", "ozon": "Ozon", "yandex_market": "Яндекс Маркет"}[marketplace]
-    assert output.splitlines()[:4] == [
+    # Standard output is the id alone (DESIGN.md §9: "prints the new id"), for scripts.
+    assert output == f"{account.pk}\n"
+    assert errors.splitlines()[:4] == [
         "Кабинет подключён.",
         f"ID: {account.pk}",
         "Название: Основной кабинет",
@@ -50,7 +52,7 @@ def test_add_account_happy_path_per_marketplace(marketplace, agent):
     assert SyncState.objects.filter(account=account).exists()
     for secret in CREDENTIALS[marketplace].values():
         if len(secret) > 10:
-            assert secret not in output
+            assert secret not in output + errors
 
 
 @pytest.mark.django_db

@@ -19,11 +19,12 @@ OZON_CHAT_LIST = "https://api-seller.ozon.ru/v3/chat/list"
 @pytest.mark.django_db
 @override_settings(PUBLIC_BASE_URL="http://127.0.0.1:18642/")
 def test_success_prints_labelled_lines_with_the_push_url_from_public_base_url():
-    output, _errors = run_add_account(
+    output, errors = run_add_account(
         json.dumps(CREDENTIALS["ozon"]), "--marketplace", "ozon", "--name", "Озон", "--no-check"
     )
     account = MarketplaceAccount.objects.get()
-    assert output.splitlines() == [
+    assert output == f"{account.pk}\n"
+    assert errors.splitlines() == [
         "Кабинет подключён.",
         f"ID: {account.pk}",
         "Название: Озон",
@@ -34,22 +35,22 @@ def test_success_prints_labelled_lines_with_the_push_url_from_public_base_url():
 
 @pytest.mark.django_db
 def test_a_marketplace_without_pushes_prints_no_push_line():
-    output, _errors = run_add_account(
+    _output, errors = run_add_account(
         json.dumps(CREDENTIALS["wildberries"]), "--marketplace", "wildberries", "--name", "WB", "--no-check"
     )
-    assert [line for line in output.splitlines() if "push" in line] == []
-    assert len(output.splitlines()) == 4
+    assert [line for line in errors.splitlines() if "push" in line] == []
+    assert len(errors.splitlines()) == 4
 
 
 @pytest.mark.django_db
 def test_english_locale_prints_english_only():
     with translation.override("en"):
-        output, _errors = run_add_account(
+        _output, errors = run_add_account(
             json.dumps(CREDENTIALS["ozon"]), "--marketplace", "ozon", "--name", "O", "--no-check"
         )
         with pytest.raises(CommandError) as raised:
             run_add_account('{"client_id": "123"}', "--marketplace", "ozon", "--name", "X", "--no-check")
-    assert output.splitlines()[0] == "Account connected."
+    assert errors.splitlines()[0] == "Account connected."
     assert str(raised.value) == "The credentials are invalid:\n  Api-Key (api_key): This field is required."
 
 

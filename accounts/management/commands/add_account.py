@@ -78,6 +78,9 @@ class Command(BaseCommand):
                 )
                 % {"reason": error.message}
             ) from None
+        # Standard output is the new id alone (DESIGN.md §9), so a script can take it as it is
+        # (`ID=$(manage.py add_account …)`); what a person reads goes to standard error.
+        self.stdout.write(str(account.pk))
         lines = [
             _("Account connected."),
             _("ID: %(id)s") % {"id": account.pk},
@@ -87,7 +90,8 @@ class Command(BaseCommand):
         push_url = account_push_url(account=account)
         if push_url:
             lines.append(_("Push URL: %(url)s") % {"url": push_url})
-        self.stdout.write("\n".join(lines))
+        # Plain: standard error is coloured as an error by default, and this is a success.
+        self.stderr.write("\n".join(lines), style_func=str)
         notes = account.sync_state.capability_notes
         if notes:
             self.stderr.write(notes)

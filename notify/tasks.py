@@ -65,8 +65,9 @@ def telegram_webhook_ensure(*, bot: TelegramBot | None = None) -> bool:
     if state.telegram_webhook_url == url and state.telegram_webhook_secret_hash == secret_hash:
         return False
     (bot or TelegramBot()).set_webhook(url=url, secret_token=secret)
-    state_fields = {"telegram_webhook_url": url, "telegram_webhook_secret_hash": secret_hash}
-    NotifyState.objects.filter(pk=1).update(**state_fields)
+    NotifyState.objects.filter(pk=1).update(
+        telegram_webhook_url=url, telegram_webhook_secret_hash=secret_hash
+    )
     return True
 
 

@@ -75,13 +75,12 @@ class SentMessage:
 def _text_within_limit(text: str) -> str:
     """The text cut to Telegram's limit, counted in UTF-16 code units (the stricter way to count: a
     character outside the Basic Multilingual Plane, such as an emoji, is two)."""
-    units = [2 if ord(character) > 0xFFFF else 1 for character in text]
-    if sum(units) <= MESSAGE_TEXT_LIMIT:
+    if len(text.encode("utf-16-le")) <= 2 * MESSAGE_TEXT_LIMIT:
         return text
     total = 0
-    for index, size in enumerate(units):
-        total += size
-        if total > MESSAGE_TEXT_LIMIT - 1:
+    for index, character in enumerate(text):
+        total += 2 if ord(character) > 0xFFFF else 1
+        if total > MESSAGE_TEXT_LIMIT - 1:  # one unit is kept for the "…"
             return text[:index] + "…"
     return text
 

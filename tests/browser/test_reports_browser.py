@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from inbox.models import Message
 from service.deadlines import chat_deadlines_refresh
+from tests.browser.test_inbox_browser import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -51,11 +52,7 @@ def test_reports_page_draws_its_charts_and_the_list_shows_deadlines(
 ):
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "agent")
-    page.fill("input[name=password]", "agent-password-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/inbox/")
+    log_in(page, live_server)
 
     page.goto(f"{live_server.url}/inbox/?sort=deadline")
     page.wait_for_selector(".deadline.sla-breached")
@@ -79,11 +76,7 @@ def test_reports_fit_a_phone_screen_and_their_tables_scroll_inside(
     context.set_default_timeout(8000)
     page = context.new_page()
     try:
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", "agent")
-        page.fill("input[name=password]", "agent-password-123")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/inbox/")
+        log_in(page, live_server)
         page.goto(f"{live_server.url}/reports/")
         page.wait_for_function("window.Chart.getChart('chart-times')")
         page.screenshot(path=str(artifacts / "reports-phone.png"), full_page=True)
@@ -116,11 +109,7 @@ def test_a_badge_counts_in_the_pages_time_zone_not_the_browsers(
     context.set_default_timeout(8000)
     page = context.new_page()
     try:
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", "agent")
-        page.fill("input[name=password]", "agent-password-123")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/inbox/")
+        log_in(page, live_server)
         badge = page.locator(".chat-row .deadline[data-deadline]").first
         # The page's script rewrites every badge once the document is loaded.
         page.wait_for_load_state("load")

@@ -139,12 +139,18 @@ def test_blocked_bot_stops_messages(telegram, linked, make_account, make_chat):
     assert telegram.calls.count("sendMessage") == 1
 
 
-def test_quiet_hours_postpone(telegram, linked, make_account, make_chat):
-    now = timezone.now()
+def _quiet_hours_now(user, now) -> time:
+    """Quiet hours from an hour before `now` to an hour after it; returns their start."""
     local = timezone.localtime(now)
     start = (local - timedelta(hours=1)).time().replace(second=0, microsecond=0)
     end = (local + timedelta(hours=1)).time().replace(second=0, microsecond=0)
-    NotificationSettings.objects.create(user=linked, quiet_hours_start=start, quiet_hours_end=end)
+    NotificationSettings.objects.create(user=user, quiet_hours_start=start, quiet_hours_end=end)
+    return start
+
+
+def test_quiet_hours_postpone(telegram, linked, make_account, make_chat):
+    now = timezone.now()
+    start = _quiet_hours_now(linked, now)
     _buyer_message(make_chat(make_account("ozon", members=[linked])))
     new_messages_scan(now=now)
     notifications_deliver(now=now)
@@ -160,10 +166,7 @@ def test_an_alert_held_by_quiet_hours_is_dropped_once_its_recipient_left_the_acc
     telegram, linked, make_account, make_chat
 ):
     now = timezone.now()
-    local = timezone.localtime(now)
-    start = (local - timedelta(hours=1)).time().replace(second=0, microsecond=0)
-    end = (local + timedelta(hours=1)).time().replace(second=0, microsecond=0)
-    NotificationSettings.objects.create(user=linked, quiet_hours_start=start, quiet_hours_end=end)
+    _quiet_hours_now(linked, now)
     account = make_account("ozon", members=[linked])
     _buyer_message(make_chat(account, buyer_name="Анна"), text="Верните деньги за разбитый чайник")
     new_messages_scan(now=now)

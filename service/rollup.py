@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 
@@ -24,8 +24,7 @@ PROGRESS_EVERY = 10_000
 Key = tuple[date, int, str, int, bool]
 
 
-@dataclass(frozen=True)
-class TurnFact:
+class TurnFact(NamedTuple):
     """What one turn adds to its row."""
 
     start_day: date
@@ -88,7 +87,12 @@ def _deltas(*, removed: Iterable[TurnFact], added: Iterable[TurnFact]) -> dict[K
     deltas: dict[Key, _Delta] = {}
     for sign, facts in ((-1, removed), (1, added)):
         for fact in facts:
-            deltas.setdefault(fact.key, _Delta()).count(fact=fact, sign=sign)
+            key = fact.key
+            delta = deltas.get(key)
+            if delta is None:
+                # Not setdefault: that would build a _Delta for every turn, used or not.
+                delta = deltas[key] = _Delta()
+            delta.count(fact=fact, sign=sign)
     # A turn rewritten unchanged (another turn of its chat moved) cancels out: no write for it.
     for delta in deltas.values():
         if delta.added and delta.removed:

@@ -10,7 +10,7 @@ failed replies count not at all; marketplace and support messages neither start 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -36,8 +36,9 @@ class TurnFacts:
     last_buyer_message_at: datetime | None = None
 
 
-@dataclass(frozen=True)
-class TurnRow:
+class TurnRow(NamedTuple):
+    """A tuple, so that it compares equal to the stored row it would be written as."""
+
     sequence: int
     started_at: datetime
     answered_at: datetime | None
@@ -63,9 +64,8 @@ def turns_compute(*, events: Iterable[Event]) -> tuple[list[TurnRow], TurnFacts]
     turns: list[TurnRow] = []
     open_start: datetime | None = None
     last_buyer: datetime | None = None
-    for created_at, _message_id, author, sent_by_id, answered_at in sorted(
-        events, key=lambda event: (event[0], event[1])
-    ):
+    # Plain tuple order is (created_at, id) order: no two events of a chat share an id.
+    for created_at, _message_id, author, sent_by_id, answered_at in sorted(events):
         if author == Message.Author.BUYER:
             last_buyer = created_at
             if open_start is None:
@@ -117,15 +117,16 @@ def new_chat_events(*, chat_ids: Iterable[int], rows: Iterable[dict[str, Any]]) 
     have no delivery status, so every seller row counts, from its `created_at`.
     """
     events: dict[int, list[Event]] = {chat_id: [] for chat_id in chat_ids}
-    authors_at: dict[tuple[int, datetime], set[str]] = {}
+    author_at: dict[tuple[int, datetime], str] = {}
+    tied: set[int] = set()
     for index, row in enumerate(rows):
         author = row["author"]
         if author not in COUNTED_AUTHORS:
             continue
         chat_id, created_at = row["chat_id"], row["created_at"]
         events[chat_id].append((created_at, index, author, None, created_at))
-        authors_at.setdefault((chat_id, created_at), set()).add(author)
-    tied = {chat_id for (chat_id, _created_at), authors in authors_at.items() if len(authors) > 1}
+        if author_at.setdefault((chat_id, created_at), author) != author:
+            tied.add(chat_id)
     return {chat_id: chat_events for chat_id, chat_events in events.items() if chat_id not in tied}
 
 
@@ -211,8 +212,7 @@ def _turns_write(
     changed: dict[int, list[TurnRow]] = {}
     for chat_id in chats:
         turns, facts[chat_id] = turns_compute(events=events[chat_id])
-        rows = [(turn.sequence, turn.started_at, turn.answered_at, turn.answered_by_id) for turn in turns]
-        if rows != stored[chat_id]:
+        if turns != stored[chat_id]:
             changed[chat_id] = turns
     if changed:
         # One transaction: the old turns, the new ones and the rollup move together.

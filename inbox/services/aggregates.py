@@ -145,12 +145,13 @@ def chat_aggregates_refresh(
     now = now or timezone.now()
     counts = dict(known_counts or {})
     counts.update(_counts_query(chat_ids={chat_id for chat_id in chats if chat_id not in counts}))
-    newest: dict[int, RemoteMessage] = {}
+    newest_keyed: dict[int, tuple[tuple[datetime, str], RemoteMessage]] = {}
     for chat, remote in page_messages:
-        current = newest.get(chat.pk)
+        current = newest_keyed.get(chat.pk)
         key = order_key(created_at=remote.created_at, external_id=remote.external_id)
-        if current is None or key > order_key(created_at=current.created_at, external_id=current.external_id):
-            newest[chat.pk] = remote
+        if current is None or key > current[0]:
+            newest_keyed[chat.pk] = (key, remote)
+    newest = {chat_id: remote for chat_id, (_key, remote) in newest_keyed.items()}
     reopen_after = reopen_after or {}
 
     changed: list[Chat] = []

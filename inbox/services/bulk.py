@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date
 from enum import Enum
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -303,7 +304,7 @@ def _sqlite_insert(
                 f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_placeholder] * len(chunk))}"  # noqa: S608
                 + (" ON CONFLICT DO NOTHING" if skip_conflicts else "")
             )
-            cursor.execute(sql, [value for row in chunk for value in row])
+            cursor.execute(sql, list(chain.from_iterable(chunk)))
             inserted += _reported(cursor.rowcount, fallback=len(chunk))
     return inserted
 

@@ -138,7 +138,6 @@
     if (window.ResizeObserver) {
       new ResizeObserver(function () { box.copyLayout(); }).observe(this.textarea);
     }
-    this.form.addEventListener("submit", function (event) { box.onSubmit(event); });
   };
 
   ComplianceBox.prototype.schedule = function (delay) {
@@ -162,6 +161,15 @@
     var text = this.textarea.value;
     var sequence = ++this.sequence;
     if (this.controller) { this.controller.abort(); }
+    if (!text.trim()) {
+      // Whether nothing may be sent (a file alone may) is the reply form's business; "the text is
+      // empty" under a box the agent just cleared would only shout.
+      this.controller = null;
+      this.result = null;
+      this.checkedText = text;
+      this.render();
+      return Promise.resolve(null);
+    }
     this.controller = window.AbortController ? new AbortController() : null;
     return fetch(this.url, {
       method: "POST",
@@ -231,8 +239,18 @@
     this.mirror.scrollTop = this.textarea.scrollTop;
     var blocked = Boolean(result && result.allowed === false);
     this.textarea.classList.toggle("compliance-blocked", blocked);
+    // Only a button this check turned off is turned on again: the form may have its own reasons (an
+    // empty box, a file of the wrong type).
     this.form.querySelectorAll("button[type=submit], input[type=submit], button:not([type])").forEach(
-      function (button) { button.disabled = blocked; }
+      function (button) {
+        if (blocked) {
+          button.disabled = true;
+          button.dataset.complianceDisabled = "1";
+        } else if (button.dataset.complianceDisabled) {
+          button.disabled = false;
+          delete button.dataset.complianceDisabled;
+        }
+      }
     );
   };
 
@@ -280,6 +298,14 @@
       textarea.complianceBox = new ComplianceBox(textarea);
     });
   }
+
+  // Caught on the way down, before the form's own listeners: htmx sends the form from its submit
+  // listener, so a check that ran after it would ask "send anyway?" about a request already sent
+  // without the agent's answer (and stop nothing).
+  document.addEventListener("submit", function (event) {
+    var textarea = event.target.querySelector && event.target.querySelector("textarea[data-compliance-ready]");
+    if (textarea && textarea.complianceBox) { textarea.complianceBox.onSubmit(event); }
+  }, true);
 
   window.ChatCenterCompliance = { initialise: initialise, segmentsOf: segmentsOf };
   if (document.readyState === "loading") {

@@ -58,11 +58,20 @@
     return ready;
   }
 
+  // The server's refusal was about the text and file as sent: once either changes it no longer applies.
+  function serverErrorClear() {
+    var error = document.getElementById("reply-error");
+    if (error && !error.dataset.shownTooLong) error.textContent = "";
+  }
+
   document.addEventListener("input", function (event) {
-    if (event.target.id === "reply-text") updateCounter();
+    if (event.target.id !== "reply-text") return;
+    serverErrorClear();
+    updateCounter();
   });
   document.addEventListener("change", function (event) {
     if (event.target.id !== "reply-file") return;
+    serverErrorClear();
     var name = document.getElementById("reply-file-name");
     var file = chosenFile();
     if (name) name.textContent = file ? file.name : "";

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
@@ -54,8 +54,11 @@ def _chat_lines(chat: Chat) -> list[str]:
 def _deadline_line(chat: Chat) -> list[str]:
     if not chat.reply_deadline:
         return []
-    local = chat.reply_deadline.astimezone(ZoneInfo(settings.TIME_ZONE))
-    return [_("Answer by %(time)s") % {"time": local.strftime("%d.%m %H:%M")}]
+    moment = chat.reply_deadline.astimezone(ZoneInfo(settings.TIME_ZONE)).strftime("%d.%m %H:%M")
+    if chat.reply_deadline <= timezone.now():
+        # A new message in a chat that has waited for days: "answer by" a day long gone reads as a typo.
+        return [_("Deadline passed at %(time)s") % {"time": moment}]
+    return [_("Answer by %(time)s") % {"time": moment}]
 
 
 def _message_text(message: Message | None) -> str:

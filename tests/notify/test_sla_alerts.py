@@ -53,3 +53,39 @@ def test_a_chat_imported_already_late_stays_quiet(
     chat.refresh_from_db()
     assert chat.sla_state == "breached"
     assert not Notification.objects.exists()
+
+
+def test_an_alert_says_a_deadline_already_gone_has_passed(agent, make_account, make_chat):
+    """A new message in a chat that has waited for days: its alert must not ask for an answer by a day
+    long gone."""
+    from notify.models import Event
+    from notify.services.render import notification_render
+
+    chat = make_chat(make_account("ozon", members=[agent]))
+    now = timezone.now()
+    for external_id, minutes_ago in (("b1", 3 * 24 * 60), ("b2", 1)):
+        Message.objects.create(
+            chat=chat,
+            external_id=external_id,
+            direction="in",
+            author="buyer",
+            text="Уже несколько дней жду ответа",
+            created_at=now - timedelta(minutes=minutes_ago),
+        )
+    chat_deadlines_refresh(chat_ids=[chat.pk], now=now)
+    chat.refresh_from_db()
+    late = Notification(recipient=agent, chat=chat, event=Event.NEW_MESSAGE, message=chat.messages.last())
+    moment = chat.reply_deadline.astimezone(timezone.get_default_timezone()).strftime("%d.%m %H:%M")
+    assert f"Срок ответа прошёл {moment}" in notification_render(notification=late).text
+
+    fresh = make_chat(make_account("ozon", members=[agent]))
+    Message.objects.create(
+        chat=fresh, external_id="b3", direction="in", author="buyer", text="Где заказ?", created_at=now
+    )
+    chat_deadlines_refresh(chat_ids=[fresh.pk], now=now)
+    fresh.refresh_from_db()
+    on_time = Notification(
+        recipient=agent, chat=fresh, event=Event.NEW_MESSAGE, message=fresh.messages.last()
+    )
+    moment = fresh.reply_deadline.astimezone(timezone.get_default_timezone()).strftime("%d.%m %H:%M")
+    assert f"Ответить до {moment}" in notification_render(notification=on_time).text

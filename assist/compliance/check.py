@@ -75,10 +75,15 @@ def _content_spans(text: str, *, allowed_domains: tuple[str, ...]) -> list[Span]
     prepared = prepare(text)
     emails = email_spans(prepared)
     links = link_spans(prepared, allowed_domains=allowed_domains, taken=emails)
-    contacts = emails + links
+    contacts = emails + links.spans
     contacts += handle_spans(prepared, taken=contacts)
     contacts += messenger_word_spans(prepared, taken=contacts)
-    phones = [span for span in phone_spans(prepared) if not _inside_link(span, links)]
+    reported_links = [(link.start, link.end) for link in links.spans]
+    phones = [
+        span
+        for span in phone_spans(prepared)
+        if not _inside(span, reported_links) and not _inside(span, links.id_paths)
+    ]
     spans = [
         *contacts,
         *phones,
@@ -90,6 +95,7 @@ def _content_spans(text: str, *, allowed_domains: tuple[str, ...]) -> list[Span]
     return [Span(span.rule, *prepared.original(span.start, span.end)) for span in spans]
 
 
-def _inside_link(span: Span, links: list[Span]) -> bool:
-    # A number inside a link ("wa.me/79161234567") is reported with the link, once.
-    return any(link.start <= span.start and span.end <= link.end for link in links)
+def _inside(span: Span, regions: list[tuple[int, int]]) -> bool:
+    # A number inside a reported link ("wa.me/79161234567") is reported with the link, once; one in the id
+    # path of the marketplace's own link ("ozon.ru/product/89161234567") is the marketplace's id.
+    return any(start <= span.start and span.end <= end for start, end in regions)

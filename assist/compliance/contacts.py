@@ -7,6 +7,7 @@ so "сайт.рф" and "shop.store" are links while "т.е.", "42.5" and "фот
 
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 import tldextract
 
@@ -29,6 +30,8 @@ _HOST = re.compile(
     rf"(?<![\w@.-])(?P<scheme>(?:https?|hxxps?)\s*:\s*/\s*/\s*)?"
     rf"(?P<host>(?:{_LABEL}{_DOT}){{1,10}}(?P<tld>{_TLD}))(?![\w-])(?P<path>[/?#][^\s]*)?"
 )
+# The characters of the marketplaces' product paths: transliterated slugs, ids, "detail.aspx".
+_ID_PATH = re.compile(r"[a-z0-9/._~%+-]*")
 _URL_WITH_SCHEME = re.compile(r"(?:https?|hxxps?|ftp)\s*:\s*/\s*/\s*\S+")
 _DOG = r"собака|собаки|собачка|собачкой|собаку"
 # Written without overlapping whitespace runs so that a long text of "x собака x собака …" cannot backtrack.
@@ -178,9 +181,17 @@ def email_spans(prepared: Prepared) -> list[Span]:
     return [Span(CONTACT_EMAIL, match.start(), match.end()) for match in _EMAIL.finditer(prepared.folded)]
 
 
-def link_spans(prepared: Prepared, *, allowed_domains: tuple[str, ...], taken: list[Span]) -> list[Span]:
+class Links(NamedTuple):
+    # Links to report: other sites, messengers.
+    spans: list[Span]
+    # Where the marketplace's own links keep their ids (see `_id_path`); numbers there are no phones.
+    id_paths: list[tuple[int, int]]
+
+
+def link_spans(prepared: Prepared, *, allowed_domains: tuple[str, ...], taken: list[Span]) -> Links:
     spans: list[Span] = []
     seen: list[Span] = []
+    id_paths: list[tuple[int, int]] = []
     for match in _HOST.finditer(prepared.folded):
         if _overlaps(match.start(), match.end(), taken):
             continue
@@ -217,11 +228,30 @@ def link_spans(prepared: Prepared, *, allowed_domains: tuple[str, ...], taken: l
             spans.append(Span(CONTACT_MESSENGER, match.start(), end))
         elif not _is_within(fqdn, allowed_domains):
             spans.append(Span(CONTACT_LINK, match.start(), end))
+        elif match.group("path"):
+            id_paths.extend(_id_path(match))
     for match in _URL_WITH_SCHEME.finditer(prepared.folded):
         # Any other URL with a scheme ("https://192.168.0.1/x") is a link too, unless already judged above.
         if not _overlaps(match.start(), match.end(), taken + seen):
             spans.append(Span(CONTACT_LINK, match.start(), match.end()))
-    return spans
+    return Links(spans, id_paths)
+
+
+def _id_path(match: re.Match[str]) -> list[tuple[int, int]]:
+    """The part of a marketplace link's path below its first segment, up to any query, fragment or text.
+
+    That is where the marketplaces put product, SKU and order ids ("/product/chekhol-1487236590/",
+    "/catalog/12345678/detail.aspx", "/product--name/123"). A query or fragment takes any text ("?phone=…"),
+    no page sits directly under the domain ("ozon.ru/89161234567"), and words run on after the path
+    ("/product/1,звоните-8916…") are no path: numbers there are read as anywhere else.
+    """
+    path = match.group("path")
+    below_first_segment = path.find("/", 1)
+    if not path.startswith("/") or below_first_segment == -1:
+        return []
+    stop = _ID_PATH.match(path, below_first_segment).end()
+    offset = match.start("path")
+    return [(offset + below_first_segment, offset + stop)]
 
 
 def _runs_on(prepared: Prepared, match: re.Match[str]) -> bool:

@@ -131,6 +131,38 @@ def test_another_marketplaces_domain_is_a_link() -> None:
 
 
 @pytest.mark.parametrize(
+    ("marketplace", "text"),
+    [
+        (OZON, "Товар: https://www.ozon.ru/product/89161234567"),
+        (OZON, "Товар: https://www.ozon.ru/product/chekhol-89161234567/"),
+        (OZON, "Ссылка на товар ozon.ru/t/89161234567, ждём отзыв"),
+        (WILDBERRIES, "Карточка: https://www.wildberries.ru/catalog/89161234567/detail.aspx"),
+        (YANDEX_MARKET, "Товар: https://market.yandex.ru/product--chekhol/89161234567"),
+    ],
+)
+def test_an_id_in_the_path_of_the_marketplaces_own_link_is_no_phone(marketplace: str, text: str) -> None:
+    assert found(text, marketplace) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        # A query or fragment takes any text: a phone there is a phone.
+        ("Пишите: ozon.ru/?phone=+79161234567", "+79161234567"),
+        ("Товар https://www.ozon.ru/product/1487236590/?tel=89161234567", "89161234567"),
+        ("Товар ozon.ru/product/1487236590#call=9161234567", "9161234567"),
+        # No marketplace page sits directly under the domain: the number is the whole point of the link.
+        ("Звоните: ozon.ru/89161234567", "89161234567"),
+        ("Звоните: https://www.ozon.ru/89161234567/", "89161234567"),
+        # Words run on after the path are no path.
+        ("Товар ozon.ru/product/1487236590/,звоните:89161234567", "89161234567"),
+    ],
+)
+def test_a_phone_in_the_marketplaces_own_link_outside_its_id_path_is_a_phone(text: str, span: str) -> None:
+    assert found(text) == [("contact_phone", span)]
+
+
+@pytest.mark.parametrize(
     ("text", "spans"),
     [
         ("Пишите в телегу @shop_help", ["телегу", "@shop_help"]),

@@ -533,6 +533,31 @@ EMAILS_IN_DISGUISE = [
     ("С уважением, Магазин @ Озон", []),
 ]
 
+EMAILS_TOLD_IN_WORDS = [
+    # A Latin login and the mail service named: "ivan на gmail", "gmail: ivan", "почта: ivan_shop".
+    ("Пишите ivan на gmail", [("contact_email", "ivan на gmail")]),
+    ("Пишите на gmail: ivan", [("contact_email", "gmail: ivan")]),
+    ("Пишите ivan.petrov на яндекс почту", [("contact_email", "ivan.petrov на яндекс почту")]),
+    ("Наш ящик shop_help на mail.ru", [("contact_email", "shop_help на mail.ru")]),
+    ("Мы на мейл ру — brandshop2024", [("contact_email", "мейл ру — brandshop2024")]),
+    ("Почта: ivan_shop, пишите", [("contact_email", "Почта: ivan_shop")]),
+    ("E-mail — ivan.petrov", [("contact_email", "E-mail — ivan.petrov")]),
+    ("Пишите на почту ivan.petrov", [("contact_email", "почту ivan.petrov")]),
+    ("Почта: ivan_shop на яндекс почте, пишите", [("contact_email", "Почта: ivan_shop на яндекс почте")]),
+    # Without a colon or dash, a word after the service is a login only in a login's shape.
+    ("Пишите на gmail ivan.petrov", [("contact_email", "gmail ivan.petrov")]),
+    # The mail the marketplace sends, the buyer's own mailbox, and services that are no mailbox pass.
+    ("Мы отправили на почту уведомление", []),
+    ("Проверьте почту, пожалуйста", []),
+    ("Письмо придёт на вашу почту от Ozon", []),
+    ("Чек придёт на почту: Ozon отправляет его сам", []),
+    ("Инструкцию в PDF пришлём на почту.", []),
+    ("Заказали AirPods на Yandex Market?", []),
+    ("Купили iPhone на Яндекс Маркете, он пришёл", []),
+    ("Сохраните фото в iCloud Drive или Google Photos", []),
+    ("Почта России доставит заказ за 5 дней", []),
+]
+
 LINKS_IN_DISGUISE = [
     # Punycode, and a messenger's domain written all in Cyrillic look-alikes.
     ("Наш сайт xn--80aswg.xn--p1ai", [("contact_link", "xn--80aswg.xn--p1ai")]),
@@ -578,6 +603,7 @@ CANCELLING_ON_THE_BUYERS_OWN_MIND = [
         *LABELLED_NUMBERS,
         *PHONE_DIGITS_IN_DISGUISE,
         *EMAILS_IN_DISGUISE,
+        *EMAILS_TOLD_IN_WORDS,
         *LINKS_IN_DISGUISE,
         *MESSENGER_WORDS_IN_CONTEXT,
         *CANCELLING_ON_THE_BUYERS_OWN_MIND,

@@ -583,6 +583,12 @@ MESSENGER_WORDS_IN_CONTEXT = [
     ("Найдите нас в телеге по названию бренда", [("contact_messenger", "телеге")]),
     ("Наша телега: brandhelp", [("contact_messenger", "телега")]),
     ("Мы есть в контакте, ищите по названию", [("contact_messenger", "контакте")]),
+    # Slang for Telegram as a place to write or send to; the cart's wheels and a cart in stock pass.
+    ("Положите в телегу", [("contact_messenger", "телегу")]),
+    ("Скину в телегу ссылку на инструкцию", [("contact_messenger", "телегу")]),
+    ("Пишите в телегу, ответим", [("contact_messenger", "телегу")]),
+    ("Колёса для телеги продаются отдельно", []),
+    ("Садовая телега в наличии", []),
 ]
 
 CANCELLING_ON_THE_BUYERS_OWN_MIND = [

@@ -49,7 +49,10 @@ _EMAIL = re.compile(
 # must look like one ("gmail ivan.petrov", not "iCloud Drive"). "Яндекс" is a mail service only as "яндекс
 # почта" (else it is the market), and "на почту …" with an ordinary word after it is the buyer's own mailbox.
 _NOT_LOGINS = r"(?:ozon|wildberries|yandex|market|ru|com|net|org)(?![a-z0-9_+-])"
-_LOGIN = rf"(?!{_NOT_LOGINS})[a-z][a-z0-9._+-]{{2,63}}(?<![._+-])"
+# Nor a Russian Post tracking number ("Почта: RA644000001RU") or a site ("почта - lk.ozon.ru": the links
+# are judged as links).
+_NOT_LOGIN_SHAPES = r"(?:[a-z]{2}\d{9}[a-z]{2}|[a-z0-9.-]*\.(?:ru|com|net|org|su|info|biz))(?![a-z0-9._+-])"
+_LOGIN = rf"(?!{_NOT_LOGINS})(?!{_NOT_LOGIN_SHAPES})[a-z][a-z0-9._+-]{{2,63}}(?<![._+-])"
 _LOGIN_SHAPED = r"(?=[a-z0-9+-]*(?:[._][a-z0-9]|\d))"
 _MAIL_SERVICE = (
     r"(?:g-?mail|джимейл|гмейл|гмаил|(?:google|гугл)[ .-]?(?:mail|почт[а-я]*)"

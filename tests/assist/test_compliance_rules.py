@@ -556,6 +556,10 @@ EMAILS_TOLD_IN_WORDS = [
     ("Купили iPhone на Яндекс Маркете, он пришёл", []),
     ("Сохраните фото в iCloud Drive или Google Photos", []),
     ("Почта России доставит заказ за 5 дней", []),
+    # A Russian Post tracking number is no login; a site after "почта" is judged as a link.
+    ("Почта: RA644000001RU — трек-номер посылки", []),
+    ("Почта - lk.ozon.ru", []),
+    ("Почта: ivan.petrov.ru", [("contact_link", "ivan.petrov.ru")]),
 ]
 
 LINKS_IN_DISGUISE = [

@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,3 +15,10 @@ class AccessConfig(AppConfig):
         # django-otp names its model in English without gettext; the admin shows it in Russian.
         TOTPDevice._meta.verbose_name = _("TOTP device")
         TOTPDevice._meta.verbose_name_plural = _("TOTP devices")
+        # So do the admin's sections of the third-party apps ("OTP_TOTP", "AXES", "DJANGO Q").
+        for label, name in (
+            ("otp_totp", _("Two-factor authentication")),
+            ("axes", _("Login attempts")),
+            ("django_q", _("Background tasks")),
+        ):
+            apps.get_app_config(label).verbose_name = name

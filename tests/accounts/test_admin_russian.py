@@ -281,3 +281,11 @@ def test_bulk_delete_reports_the_count_in_the_right_plural_form(root_client, mak
         "Удалено: 3 кабинета маркетплейсов."
     ]
     assert MarketplaceAccount.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_third_party_sections_of_the_admin_have_russian_names(root_client):
+    html = root_client.get(reverse("admin:index")).content.decode()
+    sections = re.findall(r'<a href="/admin/[a-z_]+/" class="section"[^>]*>([^<]+)</a>', html)
+    assert {"Фоновые задачи", "Попытки входа", "Двухфакторная аутентификация"} <= set(sections)
+    assert not {"Django Q", "Axes", "Otp_Totp", "OTP_TOTP"} & set(sections)

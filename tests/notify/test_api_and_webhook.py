@@ -102,6 +102,15 @@ def test_profile_page_shows_link_state(telegram, client, agent):
     assert "https://t.me/chatcenter_sandbox_bot?start=" in linked.content.decode()
 
 
+def test_profile_page_tells_a_user_without_email_whom_to_ask(client, agent):
+    client.force_login(agent)
+    hint = "Попросите администратора указать адрес в вашей учётной записи."
+    assert hint in client.get("/profile/").content.decode()
+    agent.email = "agent@example.com"
+    agent.save(update_fields=["email"])
+    assert hint not in client.get("/profile/").content.decode()
+
+
 def test_token_never_logged(telegram, caplog, agent):
     from notify.services.linking import telegram_link_token_create
 

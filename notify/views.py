@@ -6,6 +6,7 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,7 +17,11 @@ from marketplaces import errors
 from notify.forms import NotificationSettingsForm
 from notify.models import TelegramLink
 from notify.services.linking import telegram_link_token_create
-from notify.services.preferences import notification_settings_get
+from notify.services.preferences import (
+    EDITABLE_FIELDS,
+    notification_settings_get,
+    notification_settings_update,
+)
 from notify.services.updates import telegram_update_process
 from notify.telegram import TelegramBot, telegram_configured
 
@@ -45,9 +50,15 @@ def profile(request: HttpRequest) -> HttpResponse:
     current = notification_settings_get(user=request.user)
     form = NotificationSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Notification settings saved."))
-        return redirect("notify:profile")
+        try:
+            notification_settings_update(
+                user=request.user, changes={name: form.cleaned_data[name] for name in EDITABLE_FIELDS}
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Notification settings saved."))
+            return redirect("notify:profile")
     link = TelegramLink.objects.filter(user=request.user).first()
     return render(
         request,

@@ -4,7 +4,7 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from notify.models import TelegramLink
+from notify.models import NotificationSettings, TelegramLink
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -132,3 +132,16 @@ def test_webhook_confirms_an_update_that_breaks_its_handler(telegram, client, ag
     monkeypatch.setattr(updates, "telegram_unlink", database_locked)
     TelegramLink.objects.create(user=agent, telegram_chat_id=77)
     assert _stop_pushed(client, settings, chat_id=77).status_code == 200
+
+
+def test_profile_refuses_an_unknown_time_zone(client, agent):
+    """Saved, it would break every later alert of the user's quiet hours (ZoneInfo raises)."""
+    client.force_login(agent)
+    form = client.get("/profile/").context["form"]
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(timezone="Mars/Olympus_Mons", quiet_hours_start="22:00", quiet_hours_end="08:00")
+    data = {name: value for name, value in data.items() if value is not False}
+    page = client.post("/profile/", data)
+    assert page.status_code == 200
+    assert "Неизвестный часовой пояс." in page.content.decode()
+    assert not NotificationSettings.objects.filter(user=agent).exclude(timezone="Europe/Moscow").exists()

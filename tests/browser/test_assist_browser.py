@@ -92,3 +92,16 @@ def test_templates_open_when_the_box_is_left_and_entered_again_at_once(page, liv
     page.wait_for_selector(".template-row:has-text('Инструкция по возврату')")
     page.wait_for_timeout(400)  # past the blur's 150 ms: the list stays
     assert page.locator(".template-popup").is_visible()
+
+
+def test_the_draft_button_looks_like_the_chat_headers_buttons(page, live_server, questions):
+    """'Черновик' was a grey native button: its class had no rule."""
+    _open(page, live_server, questions["asking"])
+    looks = page.evaluate(
+        """() => ['button[data-suggestions-url]', '.snooze-menu summary.action'].map((selector) => {
+            const style = getComputedStyle(document.querySelector(selector));
+            return [style.backgroundColor, style.borderTopColor, style.borderTopLeftRadius];
+        })"""
+    )
+    assert looks[0] == looks[1]
+    assert looks[0][0] == "rgb(255, 255, 255)"

@@ -88,6 +88,9 @@ def reports_page(request: HttpRequest) -> HttpResponse:
         "labels": {
             "median": _("Median response, min"),
             "p90": _("90th percentile, min"),
+            "medianHours": _("Median response, h"),
+            "p90Hours": _("90th percentile, h"),
+            "hours": _("hours"),
             "within24h": _("Answered within 24 h, %"),
             "slaMet": _("SLA met, %"),
             "minutes": _("minutes"),

@@ -7,6 +7,7 @@
   var data = JSON.parse(node.textContent);
   var labels = data.labels;
   var toMinutes = function (values) { return values.map(function (v) { return v === null ? null : Math.round(v / 6) / 10; }); };
+  var toHours = function (values) { return values.map(function (v) { return v === null ? null : Math.round(v / 360) / 10; }); };
   var toPercent = function (values) { return values.map(function (v) { return v === null ? null : Math.round(v * 1000) / 10; }); };
   var styles = [
     { borderColor: "#1f5fbf", borderDash: [], pointStyle: "circle" },
@@ -17,10 +18,20 @@
     return Object.assign({ label: label, data: values, spanGaps: true, borderWidth: 2, pointRadius: 3, fill: false }, styles[index % styles.length]);
   };
   var common = { responsive: true, interaction: { mode: "index", intersect: false }, plugins: { legend: { labels: { usePointStyle: true } } } };
+  // Past three hours a day's times read in hours: an axis of "8 000 минут" has to be divided in the head.
+  var longest = Math.max.apply(null, data.median.concat(data.p90).filter(function (v) { return v !== null; }).concat([0]));
+  var inHours = longest > 3 * 3600;
+  var toTime = inHours ? toHours : toMinutes;
   new window.Chart(document.getElementById("chart-times"), {
     type: "line",
-    data: { labels: data.days, datasets: [line(labels.median, toMinutes(data.median), 0), line(labels.p90, toMinutes(data.p90), 1)] },
-    options: Object.assign({}, common, { scales: { y: { beginAtZero: true, title: { display: true, text: labels.minutes } } } }),
+    data: {
+      labels: data.days,
+      datasets: [
+        line(inHours ? labels.medianHours : labels.median, toTime(data.median), 0),
+        line(inHours ? labels.p90Hours : labels.p90, toTime(data.p90), 1),
+      ],
+    },
+    options: Object.assign({}, common, { scales: { y: { beginAtZero: true, title: { display: true, text: inHours ? labels.hours : labels.minutes } } } }),
   });
   new window.Chart(document.getElementById("chart-volume"), {
     type: "bar",

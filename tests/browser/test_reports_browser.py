@@ -116,3 +116,47 @@ def test_a_badge_counts_in_the_pages_time_zone_not_the_browsers(
         assert badge.inner_text() == expected
     finally:
         context.close()
+
+
+def _response_time_axis(page, live_server) -> dict:
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/reports/")
+    page.wait_for_function("window.Chart.getChart('chart-times')")
+    return page.evaluate(
+        """() => {
+            const chart = window.Chart.getChart('chart-times');
+            return {title: chart.options.scales.y.title.text, legend: chart.data.datasets[0].label,
+                    values: chart.data.datasets[0].data.filter((value) => value !== null)};
+        }"""
+    )
+
+
+def test_response_times_read_in_minutes_while_short(page, live_server, report_data):
+    axis = _response_time_axis(page, live_server)
+    assert (axis["title"], axis["legend"]) == ("минуты", "Медиана ответа, мин")
+    assert max(axis["values"]) < 180
+
+
+def test_response_times_read_in_hours_once_a_day_runs_long(
+    page, live_server, make_account, make_chat, agent, transactional_db
+):
+    """An axis of "8 000 минут" (seen on the demo, whose buyers wait for days) has to be divided in the
+    head: past three hours the chart counts in hours."""
+    chat = make_chat(make_account("ozon", members=[agent]), last_message_at=timezone.now())
+    start = timezone.now() - timedelta(hours=30)
+    for external_id, author, direction, created_at in (
+        ("b1", "buyer", "in", start),
+        ("s1", "seller", "out", start + timedelta(hours=10, minutes=30)),
+    ):
+        Message.objects.create(
+            chat=chat,
+            external_id=external_id,
+            direction=direction,
+            author=author,
+            text="Где заказ?",
+            created_at=created_at,
+        )
+    chat_deadlines_refresh(chat_ids=[chat.pk])
+    axis = _response_time_axis(page, live_server)
+    assert (axis["title"], axis["legend"]) == ("часы", "Медиана ответа, ч")
+    assert axis["values"] == [10.5]

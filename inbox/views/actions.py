@@ -91,7 +91,8 @@ def chat_read(request: HttpRequest, chat_id: int) -> HttpResponse:
 @require_POST
 def chat_reply(request: HttpRequest, chat_id: int) -> HttpResponse:
     chat = chat_for_request(request=request, chat_id=chat_id)
-    text = request.POST.get("text", "")
+    # A form sends each line break as CRLF; the reply box, the live check and the limits count one character.
+    text = request.POST.get("text", "").replace("\r\n", "\n")
     blocked = chat_reply_block(chat=chat)
     if blocked is not None:
         return _reply_refused(request, chat, text=text, error=ValidationError({"text": [blocked]}))

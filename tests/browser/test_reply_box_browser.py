@@ -1,0 +1,41 @@
+"""The reply box in headless Chromium where its scripts meet: line breaks counted as the server counts
+them, the templates list and the keyboard shortcuts sharing keys, a draft replacing a template's text,
+and a blocked reply that stays blocked when the list refreshes."""
+
+import pytest
+from django.utils import timezone
+
+from inbox.models import Message
+from tests.browser.test_inbox_browser import account_create, chat_create, log_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def chat(transactional_db, django_user_model):
+    agent = django_user_model.objects.create_user("agent", password="agent-password-123", first_name="Мария")
+    ozon = account_create("ozon", "Ozon · Дом и сад", agent, last_success_at=timezone.now())
+    return chat_create(ozon, "Анна", ["Где мой заказ?"], 3)
+
+
+def _open(page, live_server, chat) -> None:
+    log_in(page, live_server)
+    page.click(f"#chat-row-{chat.pk}")
+    page.wait_for_selector("#reply-text.compliance-input")
+
+
+def _replies(chat) -> list[str]:
+    return list(Message.objects.filter(chat=chat, direction="out").values_list("text", flat=True))
+
+
+def test_a_reply_with_line_breaks_is_as_long_as_the_counter_says(page, live_server, chat):
+    # 995 characters with 34 line breaks: within Ozon's 1000 as typed, 1029 if each break counted twice.
+    text = "\n".join(f"Строка {index:02} ответа покупателю." for index in range(35))[:995]
+    _open(page, live_server, chat)
+    page.fill("#reply-text", text)
+    page.wait_for_timeout(400)  # the live check answered
+    assert page.locator("#reply-counter").inner_text() == "995 / 1000"
+    page.click("#reply-form button[type=submit]")
+    page.wait_for_selector(".message.author-seller .delivery, #reply-error:not(:empty)")
+    assert page.locator("#reply-error").inner_text() == ""
+    assert _replies(chat) == [text]

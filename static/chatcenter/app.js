@@ -139,7 +139,8 @@
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (isTyping(event.target)) {
-      if (event.key === "Escape") event.target.blur();
+      // An Escape that closed something inside the field (the templates list) leaves the caret there.
+      if (event.key === "Escape" && !event.defaultPrevented) event.target.blur();
       return;
     }
     if (event.key === "j") { moveSelection(1); }

@@ -5,7 +5,8 @@ and a blocked reply that stays blocked when the list refreshes."""
 import pytest
 from django.utils import timezone
 
-from inbox.models import Message
+from assist.models import ReplyTemplate
+from inbox.models import Chat, Message
 from tests.browser.test_inbox_browser import account_create, chat_create, log_in
 
 pytestmark = pytest.mark.browser
@@ -15,6 +16,7 @@ pytestmark = pytest.mark.browser
 def chat(transactional_db, django_user_model):
     agent = django_user_model.objects.create_user("agent", password="agent-password-123", first_name="Мария")
     ozon = account_create("ozon", "Ozon · Дом и сад", agent, last_success_at=timezone.now())
+    ReplyTemplate.objects.create(title="Где заказ", shortcut="dostavka", text="Заказ уже в пути.")
     return chat_create(ozon, "Анна", ["Где мой заказ?"], 3)
 
 
@@ -39,3 +41,19 @@ def test_a_reply_with_line_breaks_is_as_long_as_the_counter_says(page, live_serv
     page.wait_for_selector(".message.author-seller .delivery, #reply-error:not(:empty)")
     assert page.locator("#reply-error").inner_text() == ""
     assert _replies(chat) == [text]
+
+
+def test_escape_closes_the_templates_list_and_leaves_the_caret_in_the_reply(page, live_server, chat):
+    _open(page, live_server, chat)
+    page.click("#reply-text")
+    page.keyboard.type("Добрый день! /dost")
+    page.wait_for_selector(".template-row:has-text('Где заказ')")
+    page.keyboard.press("Escape")
+    assert page.locator(".template-popup").is_hidden()
+    assert page.evaluate("document.activeElement.id") == "reply-text"
+    # Typing goes on in the reply: "e" is a letter here, not the resolve key.
+    page.keyboard.type("e")
+    assert page.locator("#reply-text").input_value() == "Добрый день! /doste"
+    page.wait_for_timeout(300)
+    chat.refresh_from_db()
+    assert chat.status == Chat.Status.OPEN

@@ -128,7 +128,11 @@
       if (popup.hidden) return;
       if (event.key === "ArrowDown") { active = Math.min(active + 1, items.length - 1); highlight(); event.preventDefault(); }
       else if (event.key === "ArrowUp") { active = Math.max(active - 1, 0); highlight(); event.preventDefault(); }
-      else if (event.key === "Enter" || event.key === "Tab") { if (items.length) { insert(); event.preventDefault(); event.stopPropagation(); } }
+      else if (event.key === "Enter" || event.key === "Tab") {
+        if (items.length) { insert(); event.preventDefault(); event.stopPropagation(); }
+        // "/возрат" with no template found is a search, not a reply to the buyer: Enter does not send it.
+        else if (event.key === "Enter") { event.preventDefault(); event.stopPropagation(); }
+      }
       else if (event.key === "Escape") { close(); event.preventDefault(); }
     }, true);
     // Closed a moment after the box loses focus (a click on a row keeps it anyway); coming back before

@@ -57,3 +57,19 @@ def test_escape_closes_the_templates_list_and_leaves_the_caret_in_the_reply(page
     page.wait_for_timeout(300)
     chat.refresh_from_db()
     assert chat.status == Chat.Status.OPEN
+
+
+def test_enter_under_a_templates_search_that_found_nothing_sends_nothing(page, live_server, chat):
+    _open(page, live_server, chat)
+    page.click("#reply-text")
+    page.keyboard.type("/vozrat")
+    page.wait_for_selector(".template-popup .template-empty")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(500)
+    assert _replies(chat) == []
+    assert page.locator("#reply-text").input_value() == "/vozrat"
+    # Closed, the list no longer stands in the way: Enter sends what the box holds.
+    page.keyboard.press("Escape")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".message.author-seller:has-text('/vozrat')")
+    assert _replies(chat) == ["/vozrat"]

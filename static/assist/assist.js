@@ -47,6 +47,13 @@
     var active = 0;
     var slashAt = -1;
     var timer = null;
+    // "the template's file will be attached": shown for as long as that file travels with the reply.
+    var fileNote = null;
+
+    function clearNotes() {
+      notes.textContent = "";
+      if (fileNote) notes.appendChild(fileNote);
+    }
 
     function close() { popup.hidden = true; items = []; slashAt = -1; }
 
@@ -97,6 +104,7 @@
         textarea.focus();
         textarea.setSelectionRange(start + text.length, start + text.length);
         notes.textContent = "";
+        fileNote = null;
         var templateInput = form.querySelector("input[data-template-file]");
         if (templateInput) templateInput.value = template.file ? String(template.id) : "";
         if (template.file) {
@@ -105,6 +113,7 @@
           var paperclip = form.querySelector(".reply-file-button svg");
           if (paperclip) note.insertBefore(paperclip.cloneNode(true), note.firstChild);
           notes.appendChild(note);
+          fileNote = note;
         }
         if (answer.status === 400 && answer.data.variables) {
           answer.data.variables.forEach(function (problem) { notes.appendChild(element("p", "assist-problem", problem.message)); });
@@ -145,10 +154,11 @@
     if (draftButton) {
       draftButton.addEventListener("click", function () {
         draftButton.disabled = true;
-        notes.textContent = draftButton.dataset.waiting || "…";
+        clearNotes();
+        notes.insertBefore(document.createTextNode(draftButton.dataset.waiting || "…"), notes.firstChild);
         api(draftButton.dataset.suggestionsUrl, {}).then(function (answer) {
           draftButton.disabled = false;
-          notes.textContent = "";
+          clearNotes();
           var labels = { llm: draftButton.dataset.labelLlm, history: draftButton.dataset.labelHistory, template: draftButton.dataset.labelTemplate };
           var status = answer.data.llm_status;
           if (status && status !== "ok" && status !== "not_configured") {
@@ -163,13 +173,18 @@
             if (!suggestion.compliance.allowed) card.appendChild(element("span", "suggestion-warning", "⚠ " + suggestion.compliance.violations.map(function (v) { return v.message; }).join("; ")));
             card.appendChild(element("span", "suggestion-text", suggestion.text));
             card.addEventListener("click", function () {
+              // The suggestion replaces the text, and a template's file goes with the template's text.
+              var templateInput = form.querySelector("input[data-template-file]");
+              if (templateInput) templateInput.value = "";
+              if (fileNote) fileNote.remove();
+              fileNote = null;
               textarea.value = suggestion.text;
               textarea.focus();
               textarea.dispatchEvent(new Event("input", { bubbles: true }));
             });
             notes.appendChild(card);
           });
-        }, function () { draftButton.disabled = false; notes.textContent = ""; });
+        }, function () { draftButton.disabled = false; clearNotes(); });
       });
     }
   }

@@ -3,6 +3,7 @@ them, the templates list and the keyboard shortcuts sharing keys, a draft replac
 and a blocked reply that stays blocked when the list refreshes."""
 
 import pytest
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from assist.models import ReplyTemplate
@@ -73,3 +74,39 @@ def test_enter_under_a_templates_search_that_found_nothing_sends_nothing(page, l
     page.keyboard.press("Enter")
     page.wait_for_selector(".message.author-seller:has-text('/vozrat')")
     assert _replies(chat) == ["/vozrat"]
+
+
+@pytest.fixture
+def template_with_a_file(chat):
+    template = ReplyTemplate.objects.create(
+        title="Инструкция", shortcut="instr", text="Инструкция во вложении."
+    )
+    template.file.save("instrukciya.pdf", ContentFile(b"%PDF-1.4 test"), save=False)
+    template.file_name = "инструкция.pdf"
+    template.file_content_type = "application/pdf"
+    template.save()
+    return template
+
+
+def test_a_suggestion_chosen_over_a_templates_text_leaves_the_templates_file_behind(
+    page, live_server, chat, template_with_a_file
+):
+    _open(page, live_server, chat)
+    page.click("#reply-text")
+    page.keyboard.type("/instr")
+    page.wait_for_selector(".template-row:has-text('Инструкция')")
+    page.keyboard.press("Enter")
+    note = page.locator(".assist-notes p.muted:has-text('инструкция.pdf')")
+    note.wait_for()
+    # Asking for suggestions does not hide that the template's file is still attached.
+    page.click("button[data-suggestions-url]")
+    page.wait_for_selector(".suggestion")
+    assert note.is_visible()
+    card = page.locator(".suggestion").first  # the other template, "Где заказ"
+    chosen = card.locator(".suggestion-text").inner_text()
+    card.click()
+    assert note.count() == 0
+    page.press("#reply-text", "Enter")
+    page.wait_for_selector(".message.author-seller .delivery")
+    sent = Message.objects.get(chat=chat, direction="out")
+    assert (sent.text, sent.attachments) == (chosen, [])

@@ -54,7 +54,8 @@
     // A file alone is a reply too.
     var ready = !tooLong && !problem && (length > 0 || !!chosenFile());
     var button = form && form.querySelector("button[type=submit]");
-    if (button) button.disabled = !ready;
+    // The pre-send check's own block stays until the check lifts it.
+    if (button) button.disabled = !ready || !!button.dataset.complianceDisabled;
     return ready;
   }
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from assist.models import ReplyTemplate
 from inbox.models import Chat, Message
+from inbox.services.aggregates import chat_aggregates_refresh
 from tests.browser.test_inbox_browser import account_create, chat_create, log_in
 
 pytestmark = pytest.mark.browser
@@ -110,3 +111,23 @@ def test_a_suggestion_chosen_over_a_templates_text_leaves_the_templates_file_beh
     page.wait_for_selector(".message.author-seller .delivery")
     sent = Message.objects.get(chat=chat, direction="out")
     assert (sent.text, sent.attachments) == (chosen, [])
+
+
+def test_a_blocked_reply_stays_unsendable_when_the_list_refreshes(page, live_server, chat):
+    other = chat_create(chat.account, "Борис", ["Здравствуйте"], 30)
+    _open(page, live_server, chat)
+    page.fill("#reply-text", "Позвоните нам: +7 916 123-45-67")
+    page.wait_for_selector(".compliance-reason.compliance-block")
+    assert page.locator("#reply-form button[type=submit]").is_disabled()
+    # Another buyer writes: the list refreshes while the reply box still holds the blocked text.
+    Message.objects.create(
+        chat=other, external_id="new", direction="in", author="buyer", text="Ау?", created_at=timezone.now()
+    )
+    chat_aggregates_refresh(chats=[other])
+    page.wait_for_selector(f"#chat-row-{other.pk} .unread-badge:text-is('2')")
+    page.wait_for_timeout(100)
+    assert page.locator(".compliance-reason.compliance-block").count() == 1
+    assert page.locator("#reply-form button[type=submit]").is_disabled()
+    page.fill("#reply-text", "Напишите нам здесь, в чате")
+    page.wait_for_timeout(500)  # past the check's debounce
+    assert page.locator("#reply-form button[type=submit]").is_enabled()

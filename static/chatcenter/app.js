@@ -137,6 +137,15 @@
     rows[next].scrollIntoView({ block: "nearest" });
   }
 
+  // A shortcut by its key's place when the layout prints something else: with the Russian layout on
+  // (the agents' usual one), j arrives as "о" and / as "." (codes KeyJ and Slash).
+  var SHORTCUTS_BY_CODE = { KeyJ: "j", KeyK: "k", KeyR: "r", KeyE: "e", KeyS: "s", Slash: "/" };
+
+  function shortcutKey(event) {
+    if (/^[a-z/]$/.test(event.key)) return event.key;
+    return SHORTCUTS_BY_CODE[event.code] || event.key;
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (isTyping(event.target)) {
@@ -144,19 +153,20 @@
       if (event.key === "Escape" && !event.defaultPrevented) event.target.blur();
       return;
     }
-    if (event.key === "j") { moveSelection(1); }
-    else if (event.key === "k") { moveSelection(-1); }
-    else if (event.key === "/") {
+    var key = shortcutKey(event);
+    if (key === "j") { moveSelection(1); }
+    else if (key === "k") { moveSelection(-1); }
+    else if (key === "/") {
       var search = document.getElementById("search");
       if (search) { event.preventDefault(); search.focus(); search.select(); }
-    } else if (event.key === "r") {
+    } else if (key === "r") {
       var textarea = replyText();
       if (textarea) { event.preventDefault(); textarea.focus(); }
-    } else if (event.key === "e") {
+    } else if (key === "e") {
       var resolve = document.getElementById("resolve-button");
       // The next chat opens in its place; keep the keyboard on the list (e, j, k keep working).
       if (resolve) { openedByKeyboard = true; resolve.click(); }
-    } else if (event.key === "s") {
+    } else if (key === "s") {
       var menu = document.getElementById("snooze-menu");
       if (menu) {
         event.preventDefault();

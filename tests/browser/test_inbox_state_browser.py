@@ -1,0 +1,57 @@
+"""The inbox keeps its state in headless Chromium: shortcuts whatever the keyboard layout, the open chat
+across list filters, what the agent is using across live refreshes, the page across a language switch."""
+
+import pytest
+from django.utils import timezone
+
+from inbox.models import Chat
+from tests.browser.test_inbox_browser import account_create, chat_create, log_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def chats(transactional_db, django_user_model):
+    agent = django_user_model.objects.create_user("agent", password="agent-password-123", first_name="Мария")
+    ozon = account_create("ozon", "Ozon · Дом и сад", agent, last_success_at=timezone.now())
+    market = account_create("yandex_market", "Маркет · Электроника", agent, last_success_at=timezone.now())
+    return {
+        "anna": chat_create(ozon, "Анна", ["Где мой заказ?"], 2),
+        "igor": chat_create(ozon, "Игорь", ["Размер M маломерит"], 20),
+        "olga": chat_create(market, "Ольга", ["Есть гарантия?"], 90),
+    }
+
+
+def _press_in_russian_layout(page, key: str, code: str) -> None:
+    """What a keyboard with the Russian layout on sends: the Cyrillic letter, at the Latin key's place."""
+    page.evaluate(
+        "([key, code]) => document.activeElement.dispatchEvent("
+        "new KeyboardEvent('keydown', {key, code, bubbles: true, cancelable: true}))",
+        [key, code],
+    )
+
+
+def test_shortcuts_work_with_the_russian_layout_on(page, live_server, chats):
+    log_in(page, live_server)
+    _press_in_russian_layout(page, "о", "KeyJ")
+    page.wait_for_url(f"**/inbox/chats/{chats['anna'].pk}/")
+    page.wait_for_selector("#reply-text.compliance-input")
+    page.locator("#thread").focus()
+    _press_in_russian_layout(page, "о", "KeyJ")
+    page.wait_for_url(f"**/inbox/chats/{chats['igor'].pk}/")
+    page.wait_for_selector(".chat-header h1:has-text('Игорь')")
+    _press_in_russian_layout(page, "л", "KeyK")
+    page.wait_for_url(f"**/inbox/chats/{chats['anna'].pk}/")
+    page.wait_for_selector(".chat-header h1:has-text('Анна')")
+    _press_in_russian_layout(page, "к", "KeyR")
+    assert page.evaluate("document.activeElement.id") == "reply-text"
+    page.keyboard.press("Escape")
+    _press_in_russian_layout(page, "ы", "KeyS")
+    assert page.locator("#snooze-menu[open]").count() == 1
+    page.keyboard.press("Escape")
+    _press_in_russian_layout(page, "у", "KeyE")
+    page.wait_for_url(f"**/inbox/chats/{chats['igor'].pk}/")
+    chats["anna"].refresh_from_db()
+    assert chats["anna"].status == Chat.Status.RESOLVED
+    _press_in_russian_layout(page, ".", "Slash")
+    assert page.evaluate("document.activeElement.id") == "search"

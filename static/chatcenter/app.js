@@ -253,6 +253,17 @@
     }
   });
 
+  // Tabs, filters and search change the list, not the open chat: the address keeps naming the chat, so
+  // its row stays highlighted, j / k go on from it and a reload shows it again.
+  document.addEventListener("htmx:beforeHistoryUpdate", function (event) {
+    var live = document.getElementById("chat-live");
+    var target = event.detail.target;
+    if (!live || !target || target.id !== "chat-list-region") return;
+    var url = new URL(event.detail.history.path, window.location.href);
+    if (!/\/$/.test(url.pathname)) return;
+    event.detail.history.path = url.pathname + "chats/" + live.dataset.chatId + "/" + url.search;
+  });
+
   window.addEventListener("popstate", function () {
     requestedChatId = null;
     setTimeout(markActiveRow, 0);

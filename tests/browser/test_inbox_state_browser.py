@@ -55,3 +55,24 @@ def test_shortcuts_work_with_the_russian_layout_on(page, live_server, chats):
     assert chats["anna"].status == Chat.Status.RESOLVED
     _press_in_russian_layout(page, ".", "Slash")
     assert page.evaluate("document.activeElement.id") == "search"
+
+
+def test_a_list_filter_keeps_the_open_chat_in_the_address_and_the_highlight(page, live_server, chats):
+    igor = chats["igor"]
+    log_in(page, live_server)
+    page.click(f"#chat-row-{igor.pk}")
+    page.wait_for_selector(".chat-header h1:has-text('Игорь')")
+    page.select_option("select[name=sort]", "waiting")  # Ольга (90 min), Игорь (20), Анна (2)
+    page.wait_for_url("**sort=waiting**")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.chat-row .buyer')].map(buyer => buyer.textContent).join()"
+        " === 'Ольга,Игорь,Анна'"
+    )
+    assert f"/inbox/chats/{igor.pk}/?" in page.url
+    assert page.locator(".chat-row.active .buyer").inner_text() == "Игорь"
+    page.locator("#thread").focus()
+    page.keyboard.press("j")  # the chat below Игорь, not the top of the list
+    page.wait_for_selector(".chat-header h1:has-text('Анна')")
+    page.reload()
+    page.wait_for_selector(".chat-header h1:has-text('Анна')")
+    assert page.locator("select[name=sort]").input_value() == "waiting"

@@ -219,6 +219,44 @@
     });
   });
 
+  // --- Live refreshes: the list and the open chat are replaced while the agent works in them; keep the
+  // focus, and an open snooze menu with the time typed into it ------------------------------------
+  var kept = null;
+
+  function focusSelector(element) {
+    if (element.id) return "#" + CSS.escape(element.id);
+    if (!element.name) return null;
+    var selector = element.tagName.toLowerCase() + "[name=" + CSS.escape(element.name) + "]";
+    return element.tagName === "BUTTON" ? selector + "[value=" + CSS.escape(element.value) + "]" : selector;
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    kept = null;
+    if (!target || (target.id !== "chat-list-region" && target.id !== "chat-live")) return;
+    var active = document.activeElement;
+    var until = target.querySelector("#snooze-menu[open] #snooze-until");
+    kept = {
+      focus: active && target.contains(active) ? focusSelector(active) : null,
+      // A refresh keeps the menu open; an action's answer (snoozed, or refused) says itself how it is.
+      snoozeUntil: until && event.detail.elt === target ? until.value : null,
+    };
+  });
+
+  document.addEventListener("htmx:afterSwap", function () {
+    var state = kept;
+    kept = null;
+    if (!state) return;
+    var menu = document.getElementById("snooze-menu");
+    var until = document.getElementById("snooze-until");
+    if (state.snoozeUntil !== null && menu && until) {
+      menu.open = true;
+      until.value = state.snoozeUntil;
+    }
+    var element = state.focus && document.querySelector(state.focus);
+    if (element && element !== document.activeElement) element.focus({ preventScroll: true });
+  });
+
   // --- Thread: stay at the bottom unless the agent scrolled up to read -----------------------------
   var stickToBottom = true;
 

@@ -4,7 +4,8 @@ across list filters, what the agent is using across live refreshes, the page acr
 import pytest
 from django.utils import timezone
 
-from inbox.models import Chat
+from inbox.models import Chat, Message
+from inbox.services.aggregates import chat_aggregates_refresh
 from tests.browser.test_inbox_browser import account_create, chat_create, log_in
 
 pytestmark = pytest.mark.browser
@@ -76,3 +77,37 @@ def test_a_list_filter_keeps_the_open_chat_in_the_address_and_the_highlight(page
     page.reload()
     page.wait_for_selector(".chat-header h1:has-text('Анна')")
     assert page.locator("select[name=sort]").input_value() == "waiting"
+
+
+def _buyer_writes(chat, text: str) -> None:
+    Message.objects.create(
+        chat=chat,
+        external_id=f"live-{text}",
+        direction="in",
+        author="buyer",
+        text=text,
+        created_at=timezone.now(),
+    )
+    chat_aggregates_refresh(chats=[chat])
+
+
+def test_a_buyer_writing_does_not_close_the_snooze_time_the_agent_is_typing(page, live_server, chats):
+    anna = chats["anna"]
+    log_in(page, live_server)
+    page.click(f"#chat-row-{anna.pk}")
+    page.wait_for_selector("#reply-text.compliance-input")
+    page.click("#snooze-menu summary")
+    page.fill("#snooze-until", "2030-01-02T15:45")
+    _buyer_writes(anna, "Алло, вы тут?")
+    page.wait_for_selector(".thread:has-text('Алло, вы тут?')")
+    assert page.locator("#snooze-menu[open]").count() == 1
+    assert page.locator("#snooze-until").input_value() == "2030-01-02T15:45"
+    assert page.evaluate("document.activeElement.id") == "snooze-until"
+
+
+def test_a_list_refresh_leaves_the_keyboard_on_the_filter_it_was_on(page, live_server, chats):
+    log_in(page, live_server)
+    page.locator(".filters select[name=status]").focus()
+    _buyer_writes(chats["olga"], "Ау?")
+    page.wait_for_selector(f"#chat-row-{chats['olga'].pk} .unread-badge:text-is('2')")
+    assert page.evaluate("document.activeElement.name") == "status"

@@ -319,6 +319,10 @@
   document.addEventListener("change", function (event) {
     var target = event.target;
     if (target && target.matches && target.matches("select[data-submit-on-change]") && target.form) {
+      // The language switch returns to the page as it is now, not as it loaded: htmx has pushed every
+      // chat and filter opened since.
+      var next = target.form.querySelector("input[name=next]");
+      if (next) next.value = window.location.pathname + window.location.search;
       target.form.submit();
     }
   });

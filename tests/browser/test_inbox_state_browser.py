@@ -111,3 +111,19 @@ def test_a_list_refresh_leaves_the_keyboard_on_the_filter_it_was_on(page, live_s
     _buyer_writes(chats["olga"], "Ау?")
     page.wait_for_selector(f"#chat-row-{chats['olga'].pk} .unread-badge:text-is('2')")
     assert page.evaluate("document.activeElement.name") == "status"
+
+
+def test_the_language_switch_comes_back_to_the_chat_opened_since_the_page_loaded(page, live_server, chats):
+    olga = chats["olga"]
+    log_in(page, live_server)
+    page.click(".tab[data-marketplace=yandex_market]")
+    page.wait_for_url("**/inbox/?tab=yandex_market")
+    page.click(f"#chat-row-{olga.pk}")
+    page.wait_for_selector(".chat-header h1:has-text('Ольга')")
+    page.select_option(".lang select", "en")
+    page.wait_for_selector("#resolve-button:has-text('Resolve')")
+    assert page.url.endswith(f"/inbox/chats/{olga.pk}/?tab=yandex_market")
+    assert page.locator(".chat-header h1").inner_text() == "Ольга"
+    page.select_option(".lang select", "ru")
+    page.wait_for_selector("#resolve-button:has-text('Решить')")
+    assert page.url.endswith(f"/inbox/chats/{olga.pk}/?tab=yandex_market")

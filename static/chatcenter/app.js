@@ -126,11 +126,26 @@
     document.title = (unread > 0 ? "(" + unread + ") " : "") + inbox.dataset.baseTitle;
   }
 
+  // Where the open chat's row was before a list refresh: once it has left the list (read under "Unread",
+  // answered under "Awaiting reply"), j opens the chat that took its place and k the one above it.
+  var leftRow = null;
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "chat-list-region") return;
+    var rows = Array.prototype.slice.call(document.querySelectorAll(".chat-row"));
+    var index = rows.findIndex(function (row) { return row.classList.contains("active"); });
+    if (index !== -1) leftRow = { chatId: rows[index].dataset.chatId, index: index };
+  });
+
   function moveSelection(step) {
     var rows = Array.prototype.slice.call(document.querySelectorAll(".chat-row"));
     if (!rows.length) return;
     var index = rows.findIndex(function (row) { return row.classList.contains("active"); });
-    var next = index === -1 ? 0 : Math.min(rows.length - 1, Math.max(0, index + step));
+    var next = 0;
+    if (index !== -1) next = index + step;
+    else if (leftRow && leftRow.chatId === openChatId()) next = step > 0 ? leftRow.index : leftRow.index - 1;
+    next = Math.min(rows.length - 1, Math.max(0, next));
     if (next === index) return;
     openedByKeyboard = true;
     rows[next].click();

@@ -127,3 +127,16 @@ def test_the_language_switch_comes_back_to_the_chat_opened_since_the_page_loaded
     page.select_option(".lang select", "ru")
     page.wait_for_selector("#resolve-button:has-text('Решить')")
     assert page.url.endswith(f"/inbox/chats/{olga.pk}/?tab=yandex_market")
+
+
+def test_j_under_unread_goes_on_from_the_chat_that_was_read_and_left_the_list(page, live_server, chats):
+    igor = chats["igor"]
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/inbox/?unread=1")  # Анна, Игорь, Ольга
+    page.click(f"#chat-row-{igor.pk}")
+    page.wait_for_selector(".chat-header h1:has-text('Игорь')")
+    # Opened, the chat is read and leaves the unread list; Ольга moves up into its place.
+    page.wait_for_selector(f"#chat-row-{igor.pk}", state="detached")
+    page.locator("#thread").focus()
+    page.keyboard.press("j")
+    page.wait_for_selector(".chat-header h1:has-text('Ольга')")

@@ -287,11 +287,17 @@
     stickToBottom = !element || element.scrollHeight - element.scrollTop - element.clientHeight < 80;
   });
 
+  // On a touch screen the focus would raise the on-screen keyboard over the thread the agent opened the
+  // chat to read; a tap in the box is all it takes there.
+  var touchFirst = !!(window.matchMedia && window.matchMedia("(pointer: coarse)").matches);
+
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
     if (target && (target.id === "chat-pane" || target.id === "chat-live")) {
       if (target.id === "chat-pane" || stickToBottom) scrollThreadToEnd();
-      if (target.id === "chat-pane" && replyText() && !openedByKeyboard) replyText().focus({ preventScroll: true });
+      if (target.id === "chat-pane" && replyText() && !openedByKeyboard && !touchFirst) {
+        replyText().focus({ preventScroll: true });
+      }
       if (target.id === "chat-pane") openedByKeyboard = false;
     }
     markActiveRow();

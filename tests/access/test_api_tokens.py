@@ -63,3 +63,10 @@ def test_cannot_revoke_someone_elses_token(agent, other_agent):
     client.force_login(agent)
     client.post(f"/account/api-tokens/{issued.token.pk}/revoke/")
     assert ApiToken.objects.get().revoked_at is None
+
+
+@pytest.mark.parametrize("path", ["/account/api-tokens/", "/account/two-factor/"])
+def test_the_account_pages_lead_back_to_the_profile(client, agent, path):
+    client.force_login(agent)
+    page = client.get(path).content.decode()
+    assert '<a href="/profile/"><span aria-hidden="true">←</span> Профиль и уведомления</a>' in page

@@ -52,7 +52,7 @@
       error.dataset.shownTooLong = tooLong || problem ? "1" : "";
     }
     // A file alone is a reply too.
-    var ready = !tooLong && !problem && (length > 0 || !!chosenFile());
+    var ready = !textarea.readOnly && !tooLong && !problem && (length > 0 || !!chosenFile());
     var button = form && form.querySelector("button[type=submit]");
     // The pre-send check's own block stays until the check lifts it.
     if (button) button.disabled = !ready || !!button.dataset.complianceDisabled;
@@ -291,6 +291,24 @@
   // chat to read; a tap in the box is all it takes there.
   var touchFirst = !!(window.matchMedia && window.matchMedia("(pointer: coarse)").matches);
 
+  // The marketplace closed the chat while its reply box was open (a Yandex Market chat finished, the Ozon
+  // window ran out): the box keeps the agent's text, read-only, and says why; the server would refuse it.
+  // It opens again the same way (a buyer who writes again reopens the Ozon window).
+  function replyBlockApply() {
+    var live = document.getElementById("chat-live");
+    var textarea = replyText();
+    if (!live || !textarea) return;
+    var closed = !!live.dataset.replyBlock;
+    if (!closed && !textarea.dataset.closedLive) return;
+    textarea.readOnly = closed;
+    textarea.dataset.closedLive = closed ? "1" : "";
+    var file = textarea.form.querySelector("input[type=file]");
+    if (file) file.disabled = closed;
+    var error = document.getElementById("reply-error");
+    if (error) error.textContent = closed ? live.dataset.replyBlock : "";
+    updateCounter();
+  }
+
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
     if (target && (target.id === "chat-pane" || target.id === "chat-live")) {
@@ -302,6 +320,7 @@
     }
     markActiveRow();
     updateTitle();
+    replyBlockApply();
     updateCounter();
   });
 
@@ -332,6 +351,7 @@
     scrollThreadToEnd();
     markActiveRow();
     updateTitle();
+    replyBlockApply();
     updateCounter();
   });
 

@@ -86,3 +86,39 @@ def test_a_box_the_agent_cleared_is_not_told_it_is_empty(page, live_server, chat
     page.wait_for_timeout(600)  # past the 300 ms debounce of the check
     assert page.locator(".compliance-reason").count() == 0
     assert page.locator("#reply-form button[type=submit]").is_disabled()
+
+
+def test_a_chat_the_marketplace_closes_while_open_turns_its_reply_box_off(
+    page, live_server, django_user_model, transactional_db
+):
+    """A Yandex Market chat finished while the agent typed: the box keeps the text, read-only, says why,
+    and sends nothing (the server would refuse it)."""
+    from service.deadlines import chat_deadlines_refresh
+
+    agent = django_user_model.objects.create_user("agent", password="agent-password-123")
+    market = account_create("yandex_market", "Маркет · Электроника", agent, last_success_at=timezone.now())
+    chat = chat_create(market, "Ольга", ["Когда привезут?"], 3, marketplace_status="NEW")
+    _open(page, live_server, chat)
+    page.fill("#reply-text", "Завтра до обеда")
+    chat.marketplace_status = "FINISHED"
+    chat.save(update_fields=["marketplace_status"])
+    chat_deadlines_refresh(chat_ids=[chat.pk])
+    page.evaluate("document.body.dispatchEvent(new Event('inbox-list-changed'))")
+    page.wait_for_selector("#reply-text[readonly]")
+    assert page.locator("#reply-text").input_value() == "Завтра до обеда"
+    assert page.locator("#reply-form button[type=submit]").is_disabled()
+    assert page.locator("#reply-error").inner_text().strip() != ""
+    page.press("#reply-text", "Enter")
+    page.wait_for_timeout(300)
+    assert _replies(chat) == []
+    # Stopped in the browser: the box was not swapped for the server's refusal.
+    assert page.locator("#reply-text").input_value() == "Завтра до обеда"
+
+    # Opened again (a status the marketplace takes replies in): the box is back, with the text.
+    chat.marketplace_status = "NEW"
+    chat.save(update_fields=["marketplace_status"])
+    chat_deadlines_refresh(chat_ids=[chat.pk])
+    page.evaluate("document.body.dispatchEvent(new Event('inbox-list-changed'))")
+    page.wait_for_selector("#reply-text:not([readonly])")
+    assert page.locator("#reply-form button[type=submit]").is_enabled()
+    assert page.locator("#reply-error").inner_text().strip() == ""

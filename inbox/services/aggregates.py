@@ -145,29 +145,23 @@ def chat_aggregates_refresh(
     now = now or timezone.now()
     counts = dict(known_counts or {})
     counts.update(_counts_query(chat_ids={chat_id for chat_id in chats if chat_id not in counts}))
-    newest_keyed: dict[int, tuple[tuple[datetime, str], RemoteMessage]] = {}
+    # Each chat's newest page message, with its order key.
+    newest: dict[int, tuple[tuple[datetime, str], RemoteMessage]] = {}
     for chat, remote in page_messages:
-        current = newest_keyed.get(chat.pk)
+        current = newest.get(chat.pk)
         key = order_key(created_at=remote.created_at, external_id=remote.external_id)
         if current is None or key > current[0]:
-            newest_keyed[chat.pk] = (key, remote)
-    newest = {chat_id: remote for chat_id, (_key, remote) in newest_keyed.items()}
+            newest[chat.pk] = (key, remote)
     reopen_after = reopen_after or {}
 
     changed: list[Chat] = []
     for chat_id, chat in chats.items():
         unread_count, awaiting_since = counts[chat_id]
         values: dict[str, Any] = {"unread_count": unread_count, "awaiting_reply_since": awaiting_since}
-        remote = newest.get(chat_id)
-        if remote is not None:
-            stored = (
-                None
-                if chat.last_message_at is None
-                else order_key(created_at=chat.last_message_at, external_id=chat.last_message_external_id)
-            )
-            if (
-                stored is None
-                or order_key(created_at=remote.created_at, external_id=remote.external_id) > stored
+        if chat_id in newest:
+            key, remote = newest[chat_id]
+            if chat.last_message_at is None or key > order_key(
+                created_at=chat.last_message_at, external_id=chat.last_message_external_id
             ):
                 values["last_message_at"] = remote.created_at
                 values["last_message_external_id"] = remote.external_id

@@ -299,9 +299,9 @@
     var textarea = replyText();
     if (!live || !textarea) return;
     var closed = !!live.dataset.replyBlock;
-    if (!closed && !textarea.dataset.closedLive) return;
+    // Only this function makes the box read-only.
+    if (!closed && !textarea.readOnly) return;
     textarea.readOnly = closed;
-    textarea.dataset.closedLive = closed ? "1" : "";
     var file = textarea.form.querySelector("input[type=file]");
     if (file) file.disabled = closed;
     var error = document.getElementById("reply-error");

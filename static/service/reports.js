@@ -6,8 +6,8 @@
   if (!node || !window.Chart) { return; }
   var data = JSON.parse(node.textContent);
   var labels = data.labels;
-  var toMinutes = function (values) { return values.map(function (v) { return v === null ? null : Math.round(v / 6) / 10; }); };
-  var toHours = function (values) { return values.map(function (v) { return v === null ? null : Math.round(v / 360) / 10; }); };
+  // Seconds in minutes or hours (`unit` seconds each), to one decimal place.
+  var inUnits = function (values, unit) { return values.map(function (v) { return v === null ? null : Math.round(v * 10 / unit) / 10; }); };
   var toPercent = function (values) { return values.map(function (v) { return v === null ? null : Math.round(v * 1000) / 10; }); };
   var styles = [
     { borderColor: "#1f5fbf", borderDash: [], pointStyle: "circle" },
@@ -20,18 +20,16 @@
   var common = { responsive: true, interaction: { mode: "index", intersect: false }, plugins: { legend: { labels: { usePointStyle: true } } } };
   // Past three hours a day's times read in hours: an axis of "8 000 минут" has to be divided in the head.
   var longest = Math.max.apply(null, data.median.concat(data.p90).filter(function (v) { return v !== null; }).concat([0]));
-  var inHours = longest > 3 * 3600;
-  var toTime = inHours ? toHours : toMinutes;
+  var time = longest > 3 * 3600
+    ? { unit: 3600, median: labels.medianHours, p90: labels.p90Hours, axis: labels.hours }
+    : { unit: 60, median: labels.median, p90: labels.p90, axis: labels.minutes };
   new window.Chart(document.getElementById("chart-times"), {
     type: "line",
     data: {
       labels: data.days,
-      datasets: [
-        line(inHours ? labels.medianHours : labels.median, toTime(data.median), 0),
-        line(inHours ? labels.p90Hours : labels.p90, toTime(data.p90), 1),
-      ],
+      datasets: [line(time.median, inUnits(data.median, time.unit), 0), line(time.p90, inUnits(data.p90, time.unit), 1)],
     },
-    options: Object.assign({}, common, { scales: { y: { beginAtZero: true, title: { display: true, text: inHours ? labels.hours : labels.minutes } } } }),
+    options: Object.assign({}, common, { scales: { y: { beginAtZero: true, title: { display: true, text: time.axis } } } }),
   });
   new window.Chart(document.getElementById("chart-volume"), {
     type: "bar",

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from assist.models import ReplyTemplate
 from inbox.models import Message
-from tests.browser.test_inbox_browser import account_create, chat_create, log_in
+from tests.browser.test_inbox_browser import account_create, chat_create, chat_open
 
 pytestmark = pytest.mark.browser
 
@@ -39,14 +39,8 @@ def questions(transactional_db, django_user_model):
     return {"asking": asking}
 
 
-def _open(page, live_server, chat) -> None:
-    log_in(page, live_server)
-    page.click(f"#chat-row-{chat.pk}")
-    page.wait_for_selector("#reply-text.compliance-input")
-
-
 def test_draft_offers_the_teams_earlier_answer_never_a_buyers_words(page, live_server, questions):
-    _open(page, live_server, questions["asking"])
+    chat_open(page, live_server, questions["asking"])
     page.click("button[data-suggestions-url]")
     page.wait_for_selector(".suggestion")
     cards = {
@@ -61,7 +55,7 @@ def test_draft_offers_the_teams_earlier_answer_never_a_buyers_words(page, live_s
 
 
 def test_a_template_with_a_file_says_so_with_a_drawn_paperclip(page, live_server, questions):
-    _open(page, live_server, questions["asking"])
+    chat_open(page, live_server, questions["asking"])
     page.click("#reply-text")
     page.keyboard.type("/vozvrat", delay=40)
     page.wait_for_selector(".template-row:has-text('Инструкция по возврату')")
@@ -77,7 +71,7 @@ def test_a_template_with_a_file_says_so_with_a_drawn_paperclip(page, live_server
 def test_templates_open_when_the_box_is_left_and_entered_again_at_once(page, live_server, questions):
     """A click elsewhere and straight back (a button, the thread) must not close the list that a "/"
     typed right after it opens: the close that the first blur scheduled is called off."""
-    _open(page, live_server, questions["asking"])
+    chat_open(page, live_server, questions["asking"])
     page.evaluate(
         """() => {
             const box = document.querySelector('#reply-text');
@@ -96,7 +90,7 @@ def test_templates_open_when_the_box_is_left_and_entered_again_at_once(page, liv
 
 def test_the_draft_button_looks_like_the_chat_headers_buttons(page, live_server, questions):
     """'Черновик' was a grey native button: its class had no rule."""
-    _open(page, live_server, questions["asking"])
+    chat_open(page, live_server, questions["asking"])
     looks = page.evaluate(
         """() => ['button[data-suggestions-url]', '.snooze-menu summary.action'].map((selector) => {
             const style = getComputedStyle(document.querySelector(selector));

@@ -5,8 +5,7 @@ server goes once the text changes, and a box the agent cleared is not told that 
 import pytest
 from django.utils import timezone
 
-from inbox.models import Message
-from tests.browser.test_inbox_browser import account_create, chat_create, log_in
+from tests.browser.test_inbox_browser import account_create, chat_create, chat_open, replies_sent
 
 pytestmark = pytest.mark.browser
 
@@ -21,47 +20,37 @@ def chat(transactional_db, django_user_model):
     return chat_create(ozon, "Анна", ["Где мой заказ?"], 3)
 
 
-def _open(page, live_server, chat) -> None:
-    log_in(page, live_server)
-    page.click(f"#chat-row-{chat.pk}")
-    page.wait_for_selector("#reply-text.compliance-input")
-
-
-def _replies(chat) -> list[str]:
-    return list(Message.objects.filter(chat=chat, direction="out").values_list("text", flat=True))
-
-
 def test_a_warning_the_agent_confirms_is_sent_at_the_first_answer(page, live_server, chat):
     questions = []
     page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
-    _open(page, live_server, chat)
+    chat_open(page, live_server, chat)
     page.fill("#reply-text", DISPARAGING)
     page.wait_for_selector(".compliance-reason.compliance-warn")
     page.click("#reply-form button[type=submit]")
     page.wait_for_selector(f".message:has-text('{DISPARAGING}')")
     assert questions == ["В ответе есть предупреждения. Всё равно отправить?"]
-    assert _replies(chat) == [DISPARAGING]
+    assert replies_sent(chat) == [DISPARAGING]
     assert page.locator("#reply-error").inner_text() == ""
 
 
 def test_a_warning_the_agent_declines_is_not_sent(page, live_server, chat):
     page.on("dialog", lambda dialog: dialog.dismiss())
-    _open(page, live_server, chat)
+    chat_open(page, live_server, chat)
     page.fill("#reply-text", DISPARAGING)
     page.wait_for_selector(".compliance-reason.compliance-warn")
     page.click("#reply-form button[type=submit]")
     page.wait_for_timeout(500)
-    assert _replies(chat) == []
+    assert replies_sent(chat) == []
     assert page.locator("#reply-text").input_value() == DISPARAGING
 
 
 def test_enter_pressed_before_the_check_answered_sends_nothing_blocked(page, live_server, chat):
-    _open(page, live_server, chat)
+    chat_open(page, live_server, chat)
     page.fill("#reply-text", PHONE)
     page.press("#reply-text", "Enter")
     page.wait_for_selector(".compliance-reason.compliance-block")
     page.wait_for_timeout(300)
-    assert _replies(chat) == []
+    assert replies_sent(chat) == []
     # Stopped in the browser: no refusal came back from the server.
     assert page.locator("#reply-error").inner_text() == ""
 
@@ -69,17 +58,17 @@ def test_enter_pressed_before_the_check_answered_sends_nothing_blocked(page, liv
 def test_the_servers_refusal_goes_once_the_text_changes(page, live_server, chat):
     # The live check unreachable: the form goes to the server, which checks again and refuses.
     page.route("**/api/chat/compliance/check", lambda route: route.abort())
-    _open(page, live_server, chat)
+    chat_open(page, live_server, chat)
     page.fill("#reply-text", PHONE)
     page.click("#reply-form button[type=submit]")
     page.wait_for_selector("#reply-error:has-text('Номера телефонов нельзя отправлять покупателям')")
-    assert _replies(chat) == []
+    assert replies_sent(chat) == []
     page.fill("#reply-text", "Позвоните нам в чат, ответим сразу")
     assert page.locator("#reply-error").inner_text() == ""
 
 
 def test_a_box_the_agent_cleared_is_not_told_it_is_empty(page, live_server, chat):
-    _open(page, live_server, chat)
+    chat_open(page, live_server, chat)
     page.fill("#reply-text", PHONE)
     page.wait_for_selector(".compliance-reason.compliance-block")
     page.fill("#reply-text", "")
@@ -98,7 +87,7 @@ def test_a_chat_the_marketplace_closes_while_open_turns_its_reply_box_off(
     agent = django_user_model.objects.create_user("agent", password="agent-password-123")
     market = account_create("yandex_market", "Маркет · Электроника", agent, last_success_at=timezone.now())
     chat = chat_create(market, "Ольга", ["Когда привезут?"], 3, marketplace_status="NEW")
-    _open(page, live_server, chat)
+    chat_open(page, live_server, chat)
     page.fill("#reply-text", "Завтра до обеда")
     chat.marketplace_status = "FINISHED"
     chat.save(update_fields=["marketplace_status"])
@@ -110,7 +99,7 @@ def test_a_chat_the_marketplace_closes_while_open_turns_its_reply_box_off(
     assert page.locator("#reply-error").inner_text().strip() != ""
     page.press("#reply-text", "Enter")
     page.wait_for_timeout(300)
-    assert _replies(chat) == []
+    assert replies_sent(chat) == []
     # Stopped in the browser: the box was not swapped for the server's refusal.
     assert page.locator("#reply-text").input_value() == "Завтра до обеда"
 

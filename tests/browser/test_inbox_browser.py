@@ -99,6 +99,18 @@ def log_in(page, live_server):
     page.wait_for_url(f"{live_server.url}/inbox/")
 
 
+def chat_open(page, live_server, chat) -> None:
+    """Log in as the agent and open `chat`, its reply box wired to the pre-send check."""
+    log_in(page, live_server)
+    page.click(f"#chat-row-{chat.pk}")
+    page.wait_for_selector("#reply-text.compliance-input")
+
+
+def replies_sent(chat) -> list[str]:
+    """The texts of our replies stored for `chat` (whatever their delivery state)."""
+    return list(Message.objects.filter(chat=chat, direction="out").values_list("text", flat=True))
+
+
 def test_agent_works_the_inbox(page, live_server, inbox_data, artifacts):
     chats = inbox_data["chats"]
     log_in(page, live_server)

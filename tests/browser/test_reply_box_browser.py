@@ -9,7 +9,7 @@ from django.utils import timezone
 from assist.models import ReplyTemplate
 from inbox.models import Chat, Message
 from inbox.services.aggregates import chat_aggregates_refresh
-from tests.browser.test_inbox_browser import account_create, chat_create, log_in
+from tests.browser.test_inbox_browser import account_create, chat_create, chat_open, replies_sent
 
 pytestmark = pytest.mark.browser
 
@@ -22,31 +22,21 @@ def chat(transactional_db, django_user_model):
     return chat_create(ozon, "Анна", ["Где мой заказ?"], 3)
 
 
-def _open(page, live_server, chat) -> None:
-    log_in(page, live_server)
-    page.click(f"#chat-row-{chat.pk}")
-    page.wait_for_selector("#reply-text.compliance-input")
-
-
-def _replies(chat) -> list[str]:
-    return list(Message.objects.filter(chat=chat, direction="out").values_list("text", flat=True))
-
-
 def test_a_reply_with_line_breaks_is_as_long_as_the_counter_says(page, live_server, chat):
     # 995 characters with 34 line breaks: within Ozon's 1000 as typed, 1029 if each break counted twice.
     text = "\n".join(f"Строка {index:02} ответа покупателю." for index in range(35))[:995]
-    _open(page, live_server, chat)
+    chat_open(page, live_server, chat)
     page.fill("#reply-text", text)
     page.wait_for_timeout(400)  # the live check answered
     assert page.locator("#reply-counter").inner_text() == "995 / 1000"
     page.click("#reply-form button[type=submit]")
     page.wait_for_selector(".message.author-seller .delivery, #reply-error:not(:empty)")
     assert page.locator("#reply-error").inner_text() == ""
-    assert _replies(chat) == [text]
+    assert replies_sent(chat) == [text]
 
 
 def test_escape_closes_the_templates_list_and_leaves_the_caret_in_the_reply(page, live_server, chat):
-    _open(page, live_server, chat)
+    chat_open(page, live_server, chat)
     page.click("#reply-text")
     page.keyboard.type("Добрый день! /dost")
     page.wait_for_selector(".template-row:has-text('Где заказ')")
@@ -62,19 +52,19 @@ def test_escape_closes_the_templates_list_and_leaves_the_caret_in_the_reply(page
 
 
 def test_enter_under_a_templates_search_that_found_nothing_sends_nothing(page, live_server, chat):
-    _open(page, live_server, chat)
+    chat_open(page, live_server, chat)
     page.click("#reply-text")
     page.keyboard.type("/vozrat")
     page.wait_for_selector(".template-popup .template-empty")
     page.keyboard.press("Enter")
     page.wait_for_timeout(500)
-    assert _replies(chat) == []
+    assert replies_sent(chat) == []
     assert page.locator("#reply-text").input_value() == "/vozrat"
     # Closed, the list no longer stands in the way: Enter sends what the box holds.
     page.keyboard.press("Escape")
     page.keyboard.press("Enter")
     page.wait_for_selector(".message.author-seller:has-text('/vozrat')")
-    assert _replies(chat) == ["/vozrat"]
+    assert replies_sent(chat) == ["/vozrat"]
 
 
 @pytest.fixture
@@ -92,7 +82,7 @@ def template_with_a_file(chat):
 def test_a_suggestion_chosen_over_a_templates_text_leaves_the_templates_file_behind(
     page, live_server, chat, template_with_a_file
 ):
-    _open(page, live_server, chat)
+    chat_open(page, live_server, chat)
     page.click("#reply-text")
     page.keyboard.type("/instr")
     page.wait_for_selector(".template-row:has-text('Инструкция')")
@@ -115,7 +105,7 @@ def test_a_suggestion_chosen_over_a_templates_text_leaves_the_templates_file_beh
 
 def test_a_blocked_reply_stays_unsendable_when_the_list_refreshes(page, live_server, chat):
     other = chat_create(chat.account, "Борис", ["Здравствуйте"], 30)
-    _open(page, live_server, chat)
+    chat_open(page, live_server, chat)
     page.fill("#reply-text", "Позвоните нам: +7 916 123-45-67")
     page.wait_for_selector(".compliance-reason.compliance-block")
     assert page.locator("#reply-form button[type=submit]").is_disabled()
